@@ -1,0 +1,48 @@
+# Morrow — the commands of the README.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 0.0.0.0
+PORT ?= 5000
+
+.PHONY: run test test-fast venv dev-venv node lint clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+venv: $(VENV)/.runtime
+dev-venv: $(VENV)/.dev
+node: node_modules/.installed
+
+## make run: install, migrate, and serve Morrow on SQLite at http://127.0.0.1:5000
+run: venv
+	$(BIN)/flask --app wsgi db upgrade
+	@$(BIN)/python -m app.serve_hint $(PORT)
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - wsgi:app
+
+## make test: the whole suite (browser tests need chromium; see README)
+test: dev-venv node
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## make test-fast: everything but the browser and load tests
+test-fast: dev-venv
+	$(BIN)/python -m pytest -m "not browser and not slow" $(PYTEST_ARGS)
+
+lint: dev-venv
+	$(BIN)/bandit -q -r app -ll
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache

@@ -1,0 +1,107 @@
+"""Morrow: a self-hosted networking companion."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+from flask import Flask, redirect, request, url_for
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from . import config as settings
+from .extensions import csrf, db, limiter, login_manager, migrate
+from .models import User
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    # WAL lets readers work while one writer writes; the busy timeout makes a
+    # second writer wait instead of failing with "database is locked".
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure a Morrow application."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(settings.defaults(app.instance_path))
+    if test_config is None:
+        app.config.update(settings.from_environment(dict(os.environ), app.instance_path))
+    else:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = settings.secret_key_from_instance(app.instance_path)
+
+    if app.config["PROXY_FIX"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_FIX"]
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops
+        )
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.abspath(os.path.join(app.root_path, "..", "migrations")),
+        render_as_batch=True,  # SQLite can only alter tables by copying them
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from . import auth, errors, security, ui
+
+    errors.register_error_handlers(app)
+    auth.init_app(app)
+    security.init_app(app)
+    ui.init_app(app)
+    register_blueprints(app)
+    register_first_run_redirect(app)
+
+    from . import cli
+
+    cli.init_app(app)
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    from . import auth, public, web
+    from .api import bp as api_bp
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(web.bp)
+    app.register_blueprint(api_bp)
+
+
+# Paths that work before any account exists.
+_FIRST_RUN_OPEN = ("/setup", "/static/", "/healthz", "/sw.js", "/manifest.webmanifest")
+
+
+def register_first_run_redirect(app: Flask) -> None:
+    """Until an account exists, every page leads to the setup page."""
+
+    @app.before_request
+    def lead_to_setup():
+        if app.extensions.get("morrow_has_users"):
+            return None
+        if request.path.startswith(_FIRST_RUN_OPEN) or request.path.startswith("/api/"):
+            return None
+        if db.session.execute(db.select(User.id).limit(1)).first() is not None:
+            app.extensions["morrow_has_users"] = True
+            return None
+        return redirect(url_for("auth.setup"))

@@ -1,0 +1,55 @@
+"""Account settings shared by the Settings page and /api/v1/me."""
+
+from __future__ import annotations
+
+from flask import url_for
+
+from .cards import public_base_url
+from .extensions import db
+from .models import User
+from .validation import FieldErrors, clean_int, clean_region, clean_timezone
+
+
+def update_settings(user: User, data: dict) -> User:
+    """Validate and save timezone, follow-up hour, phone region and weekly goal."""
+    errors = FieldErrors()
+    values = {}
+    if "timezone" in data:
+        values["timezone"] = errors.check("timezone", clean_timezone, data["timezone"])
+    if "followup_hour" in data:
+        values["followup_hour"] = errors.check(
+            "followup_hour", clean_int, data["followup_hour"], "followup_hour", 0, 23
+        )
+    if "default_region" in data:
+        values["default_region"] = errors.check(
+            "default_region", clean_region, data["default_region"]
+        )
+    if "weekly_goal" in data:
+        values["weekly_goal"] = errors.check(
+            "weekly_goal", clean_int, data["weekly_goal"], "weekly_goal", 0, 100
+        )
+    errors.raise_if_any()
+    for field, value in values.items():
+        setattr(user, field, value)
+    db.session.commit()
+    return user
+
+
+def feed_url(user: User) -> str:
+    return public_base_url() + url_for("feed.ics", token=user.feed_token)
+
+
+def user_to_dict(user: User) -> dict:
+    from flask import current_app
+
+    data = {
+        "email": user.email,
+        "timezone": user.timezone,
+        "followup_hour": user.followup_hour,
+        "default_region": user.default_region,
+        "weekly_goal": user.weekly_goal,
+        "calendar_feed_url": None,
+    }
+    if "feed.ics" in current_app.view_functions:
+        data["calendar_feed_url"] = feed_url(user)
+    return data

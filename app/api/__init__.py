@@ -1,0 +1,82 @@
+"""The JSON API under /api/v1: one blueprint, one module per area."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from flask import Blueprint, current_app, request
+from flask_login import current_user
+
+from ..errors import DomainError, TooLarge, UnsupportedMedia, ValidationError
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.before_request
+def require_login():
+    # Every API route is private unless it says otherwise in PUBLIC_ENDPOINTS.
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        from ..extensions import login_manager
+
+        return login_manager.unauthorized()
+    return None
+
+
+PUBLIC_ENDPOINTS: set[str] = {"api.openapi"}
+
+
+def json_body() -> dict:
+    """Return the request's JSON object, or raise a clear 4xx."""
+    if request.content_length and request.content_length > current_app.config[
+        "MAX_JSON_BYTES"
+    ]:
+        raise TooLarge("The JSON body is too large.")
+    if not request.is_json:
+        raise UnsupportedMedia("Send JSON with Content-Type: application/json.")
+    raw = request.get_data(cache=True)
+    if len(raw) > current_app.config["MAX_JSON_BYTES"]:
+        raise TooLarge("The JSON body is too large.")
+    try:
+        data = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationError("The body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise ValidationError("The body must be a JSON object.")
+    return data
+
+
+def encode_cursor(*values) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> list | None:
+    """Read a cursor made by encode_cursor; a damaged one is a 400."""
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationError("The cursor is not valid.", {"cursor": "Not valid."}) from None
+    if not isinstance(values, list):
+        raise ValidationError("The cursor is not valid.", {"cursor": "Not valid."})
+    return values
+
+
+def page_limit(default: int = 50, maximum: int = 200) -> int:
+    raw = request.args.get("limit")
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ValidationError(
+            f"limit must be between 1 and {maximum}.", {"limit": "Out of range."}
+        )
+    return int(raw)
+
+
+__all__ = ["bp", "json_body", "DomainError"]
+
+from . import account  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,55 @@
+"""/api/v1/me and /api/v1/card."""
+
+from __future__ import annotations
+
+from flask_login import current_user
+
+from ..accounts import update_settings, user_to_dict
+from ..cards import card_to_dict, update_card
+from ..errors import ValidationError
+from . import bp, json_body
+
+ME_FIELDS = {"timezone", "followup_hour", "default_region", "weekly_goal"}
+READ_ONLY_ME = {"email", "calendar_feed_url"}
+
+
+@bp.get("/me")
+def me():
+    """Show the account's settings."""
+    return user_to_dict(current_user)
+
+
+@bp.patch("/me")
+def update_me():
+    """Change the account's settings."""
+    data = json_body()
+    unknown = set(data) - ME_FIELDS - READ_ONLY_ME
+    if unknown:
+        field = sorted(unknown)[0]
+        raise ValidationError(f"Unknown field {field}.", {field: "Unknown field."})
+    update_settings(current_user, {k: v for k, v in data.items() if k in ME_FIELDS})
+    return user_to_dict(current_user)
+
+
+@bp.get("/card")
+def card():
+    """Show the owner's card."""
+    return card_to_dict(current_user.card)
+
+
+@bp.put("/card")
+def replace_card():
+    """Save the owner's card."""
+    data = json_body()
+    allowed = {
+        "first_name", "last_name", "headline", "company", "email", "phone",
+        "website", "linkedin", "links", "pitch", "slug", "public_fields",
+    }
+    ignored = {"public_url", "published", "view_count", "exchange_count"}
+    unknown = set(data) - allowed - ignored
+    if unknown:
+        field = sorted(unknown)[0]
+        raise ValidationError(f"Unknown field {field}.", {field: "Unknown field."})
+    if "slug" in data and data["slug"] in (None, "") and current_user.card.slug:
+        data.pop("slug")
+    return card_to_dict(update_card(current_user, {k: data[k] for k in data if k in allowed}))

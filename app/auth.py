@@ -1,0 +1,243 @@
+"""Accounts: setup, sign-up, login, logout, API tokens and who is asking."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import clock
+from .errors import ValidationError, error_response, wants_json
+from .extensions import db, limiter, login_manager
+from .models import ApiToken, Card, User
+from .validation import FieldErrors, clean_email, clean_timezone, region_for_timezone
+
+bp = Blueprint("auth", __name__)
+
+TOKEN_PREFIX = "mrw_"
+MIN_PASSWORD = 8
+
+
+# --- services -----------------------------------------------------------------
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def create_user(email: str, password: str, timezone: str = "UTC") -> User:
+    """Create an account with an empty card; raise ValidationError on bad input."""
+    errors = FieldErrors()
+    email = errors.check("email", clean_email, email) or ""
+    if not email:
+        errors.add("email", "Enter your email address.")
+    timezone = errors.check("timezone", clean_timezone, timezone or "UTC") or "UTC"
+    if not password or len(password) < MIN_PASSWORD:
+        errors.add("password", f"Use at least {MIN_PASSWORD} characters.")
+    elif len(password) > 200:
+        errors.add("password", "Use at most 200 characters.")
+    errors.raise_if_any()
+    if db.session.execute(db.select(User.id).filter_by(email=email)).first():
+        raise ValidationError(
+            "An account with that email already exists.",
+            {"email": "An account with that email already exists."},
+        )
+    user = User(
+        email=email,
+        password_hash=generate_password_hash(password),
+        timezone=timezone,
+        default_region=region_for_timezone(timezone),
+    )
+    user.card = Card(public_fields=["first_name", "last_name", "headline", "company"])
+    db.session.add(user)
+    db.session.commit()
+    current_app.extensions["morrow_has_users"] = True
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Change the password and end every other session of the account."""
+    if not password or len(password) < MIN_PASSWORD:
+        raise ValidationError(
+            f"Use at least {MIN_PASSWORD} characters.",
+            {"password": f"Use at least {MIN_PASSWORD} characters."},
+        )
+    user.password_hash = generate_password_hash(password)
+    user.session_version += 1
+
+
+def create_token(user: User, name: str = "") -> str:
+    """Create a personal API token and return it; only its hash is stored."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(
+        ApiToken(
+            user_id=user.id,
+            name=(name or "API token")[:80],
+            token_hash=hash_token(raw),
+            prefix=raw[:12],
+        )
+    )
+    db.session.commit()
+    return raw
+
+
+def revoke_token(user: User, token_id: int) -> bool:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id or token.revoked_at:
+        return False
+    token.revoked_at = clock.now()
+    db.session.commit()
+    return True
+
+
+def safe_next(target: str | None) -> str | None:
+    """Allow only same-site paths after login, never another host."""
+    if not target:
+        return None
+    target = target.strip()
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/"):
+        return None
+    if target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+# --- loading the current user -----------------------------------------------------
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(session_id: str) -> User | None:
+        user_id, _, version = session_id.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or str(user.session_version) != version:
+            return None
+        return user
+
+    @login_manager.request_loader
+    def load_user_from_token(req) -> User | None:
+        header = req.headers.get("Authorization", "")
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            return None
+        token = db.session.execute(
+            db.select(ApiToken).filter_by(token_hash=hash_token(raw.strip()))
+        ).scalar_one_or_none()
+        if token is None or token.revoked_at is not None:
+            return None
+        g.token_authenticated = True
+        return db.session.get(User, token.user_id)
+
+    @app.before_request
+    def note_bearer_token():
+        # Resolve a bearer token before the CSRF check decides anything.
+        if request.headers.get("Authorization", "").lower().startswith("bearer "):
+            _ = current_user.is_authenticated
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        if wants_json():
+            return error_response(401, "Log in or send an API token.")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+# --- pages ------------------------------------------------------------------------
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup():
+    """Create the owner account on the first run."""
+    if db.session.execute(db.select(User.id).limit(1)).first():
+        return redirect(url_for("web.home"))
+    return _account_form("setup.html")
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    """Create another account when the instance allows sign-up."""
+    if not current_app.config["ALLOW_SIGNUP"]:
+        abort(404)
+    return _account_form("signup.html")
+
+
+def _account_form(template: str):
+    errors: dict[str, str] = {}
+    form = {"email": "", "timezone": ""}
+    if request.method == "POST":
+        form = {
+            "email": request.form.get("email", ""),
+            "timezone": request.form.get("timezone", "UTC"),
+        }
+        try:
+            user = create_user(
+                form["email"], request.form.get("password", ""), form["timezone"]
+            )
+        except ValidationError as error:
+            errors = error.fields
+        else:
+            login_user(user, remember=True)
+            flash("Welcome to Morrow. Start with your card.")
+            return redirect(url_for("web.settings_card"))
+    status = 400 if errors else 200
+    return render_template(template, form=form, errors=errors), status
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    """Log in with email and password; remember the phone for weeks if asked."""
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")) or url_for("web.home"))
+    error = None
+    email = ""
+    if request.method == "POST":
+        email = request.form.get("email", "").strip()
+        password = request.form.get("password", "")
+        user = db.session.execute(
+            db.select(User).filter(db.func.lower(User.email) == email.lower())
+        ).scalar_one_or_none()
+        if user and check_password_hash(user.password_hash, password):
+            login_user(user, remember=bool(request.form.get("remember")))
+            return redirect(safe_next(request.args.get("next")) or url_for("web.home"))
+        error = "That email and password don't match an account."
+    return (
+        render_template(
+            "login.html",
+            error=error,
+            email=email,
+            allow_signup=current_app.config["ALLOW_SIGNUP"],
+        ),
+        401 if error else 200,
+    )
+
+
+@bp.post("/logout")
+def logout():
+    """Log out of this browser."""
+    logout_user()
+    return redirect(url_for("auth.login"))

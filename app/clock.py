@@ -1,0 +1,16 @@
+"""The current time, replaceable in tests through the CLOCK setting."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app, has_app_context
+
+
+def now() -> dt.datetime:
+    """Return the app's notion of now, an aware UTC datetime."""
+    if has_app_context():
+        clock = current_app.config.get("CLOCK")
+        if clock is not None:
+            return clock()
+    return dt.datetime.now(dt.UTC)

@@ -1,0 +1,130 @@
+"""Configuration: defaults, then the environment, checked before the app starts."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import available_timezones
+
+
+class ConfigError(RuntimeError):
+    """A setting has a value Morrow cannot run with."""
+
+
+def _bool(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def _int(name: str, value: str, minimum: int = 0) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URL forms hosting providers hand out; use psycopg 3 for PostgreSQL."""
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme not in {"sqlite", "postgresql+psycopg"}:
+        raise ConfigError(
+            "DATABASE_URL must start with sqlite:/// or postgresql://, "
+            f"not {url.split('://', 1)[0]!r}"
+        )
+    return url
+
+
+def secret_key_from_instance(instance_path: str) -> str:
+    """Read the generated secret key, creating it on the first start."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def from_environment(environ: dict[str, str], instance_path: str) -> dict:
+    """Build the settings from environment variables, failing loudly on bad values."""
+    config: dict = {}
+    if environ.get("SECRET_KEY"):
+        if len(environ["SECRET_KEY"]) < 16:
+            raise ConfigError("SECRET_KEY must be at least 16 characters long")
+        config["SECRET_KEY"] = environ["SECRET_KEY"]
+    if environ.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+            environ["DATABASE_URL"]
+        )
+    if environ.get("PUBLIC_URL"):
+        public_url = environ["PUBLIC_URL"].rstrip("/")
+        parts = urlsplit(public_url)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ConfigError(
+                f"PUBLIC_URL must be an absolute http(s) URL, not {public_url!r}"
+            )
+        config["PUBLIC_URL"] = public_url
+    if "ALLOW_SIGNUP" in environ:
+        config["ALLOW_SIGNUP"] = _bool("ALLOW_SIGNUP", environ["ALLOW_SIGNUP"])
+    if environ.get("RATELIMIT_STORAGE_URI"):
+        config["RATELIMIT_STORAGE_URI"] = environ["RATELIMIT_STORAGE_URI"]
+    if environ.get("MAX_IMPORT_BYTES"):
+        config["MAX_IMPORT_BYTES"] = _int(
+            "MAX_IMPORT_BYTES", environ["MAX_IMPORT_BYTES"], 1024
+        )
+    if "PROXY_FIX" in environ:
+        config["PROXY_FIX"] = _int("PROXY_FIX", environ["PROXY_FIX"])
+    if "SESSION_COOKIE_SECURE" in environ:
+        config["SESSION_COOKIE_SECURE"] = _bool(
+            "SESSION_COOKIE_SECURE", environ["SESSION_COOKIE_SECURE"]
+        )
+        config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
+    if environ.get("DEFAULT_TIMEZONE"):
+        if environ["DEFAULT_TIMEZONE"] not in available_timezones():
+            raise ConfigError(
+                f"DEFAULT_TIMEZONE {environ['DEFAULT_TIMEZONE']!r} is not an IANA zone"
+            )
+        config["DEFAULT_TIMEZONE"] = environ["DEFAULT_TIMEZONE"]
+    return config
+
+
+def defaults(instance_path: str) -> dict:
+    return {
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///"
+        + str(Path(instance_path) / "morrow.sqlite3"),
+        "PUBLIC_URL": None,
+        "ALLOW_SIGNUP": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": "10 per minute",
+        "EXCHANGE_RATE_LIMIT": "5 per minute;30 per hour",
+        # Every request body, uploads included; JSON and forms are far smaller.
+        "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
+        "MAX_IMPORT_BYTES": 5 * 1024 * 1024,
+        "MAX_JSON_BYTES": 64 * 1024,
+        "PROXY_FIX": 0,
+        "DEFAULT_TIMEZONE": "UTC",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 90,
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }

@@ -1,0 +1,131 @@
+"""Domain errors and how they reach people: JSON under /api/, pages elsewhere."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A rule said no. Views turn it into a 4xx; nothing is saved."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class ValidationError(DomainError):
+    status = 400
+    code = "validation_error"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class Unprocessable(DomainError):
+    status = 422
+    code = "unprocessable"
+
+
+class UnsupportedMedia(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class TooLarge(DomainError):
+    status = 413
+    code = "too_large"
+
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    429: "rate_limited",
+    500: "internal_error",
+}
+
+FRIENDLY = {
+    400: "That request didn't make sense to Morrow.",
+    401: "Please log in first.",
+    403: "That isn't allowed.",
+    404: "There's nothing here.",
+    405: "That action isn't available here.",
+    413: "That was too large to accept.",
+    429: "Too many tries in a short time. Wait a minute and try again.",
+    500: "Something went wrong on our side. Nothing you saved was lost.",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str, code: str | None = None, fields=None):
+    """The one error body of the API."""
+    body = {"error": {"code": code or HTTP_CODES.get(status, "error"), "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    return jsonify(body), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        if wants_json():
+            return error_response(error.status, error.message, error.code, error.fields)
+        return (
+            render_template("error.html", status=error.status, message=error.message),
+            error.status,
+        )
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        status = error.code or 500
+        if status == 429:
+            message = "Too many requests. Wait a minute and try again."
+        elif status == 413:
+            message = "The request is too large."
+        else:
+            message = error.description or FRIENDLY.get(status, "Error")
+        code = None
+        if error.__class__.__name__ == "CSRFError":
+            code = "csrf_failed"
+            message = f"{error.description} Reload the page and try again."
+        if wants_json():
+            response, status = error_response(status, message, code)
+            if status == 405 and getattr(error, "valid_methods", None):
+                response.headers["Allow"] = ", ".join(error.valid_methods)
+            return response, status
+        return (
+            render_template(
+                "error.html", status=status, message=FRIENDLY.get(status, message)
+            ),
+            status,
+        )
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        if isinstance(error, HTTPException):  # pragma: no cover - handled above
+            return handle_http_error(error)
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        if wants_json():
+            return error_response(500, "Internal error. Nothing was saved.")
+        return render_template("error.html", status=500, message=FRIENDLY[500]), 500

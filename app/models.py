@@ -1,0 +1,280 @@
+"""The data Morrow keeps: accounts, the card, events, people and follow-ups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> dt.datetime:
+    """Return the current time as an aware UTC datetime."""
+    return dt.datetime.now(dt.UTC)
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class UTCDateTime(db.TypeDecorator):
+    """A timestamp stored naive in UTC and always read back aware.
+
+    SQLite has no time zone type, so every datetime is normalised to UTC on the
+    way in and tagged UTC on the way out; PostgreSQL behaves the same.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    followup_hour: Mapped[int] = mapped_column(Integer, default=9)
+    default_region: Mapped[str] = mapped_column(String(2), default="US")
+    weekly_goal: Mapped[int] = mapped_column(Integer, default=1)
+    # Bumped on password change: sessions carrying an older value are ended.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    feed_token: Mapped[str] = mapped_column(
+        String(64), unique=True, default=new_feed_token
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    card: Mapped[Card | None] = relationship(
+        back_populates="user", cascade="all, delete-orphan", uselist=False
+    )
+
+    # Flask-Login protocol
+    is_active = True
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(80), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Card(db.Model):
+    __tablename__ = "cards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), unique=True
+    )
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    headline: Mapped[str] = mapped_column(String(140), default="")
+    company: Mapped[str] = mapped_column(String(140), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    website: Mapped[str] = mapped_column(String(500), default="")
+    linkedin: Mapped[str] = mapped_column(String(500), default="")
+    links: Mapped[list] = mapped_column(JSON, default=list)
+    pitch: Mapped[str] = mapped_column(String(500), default="")
+    slug: Mapped[str | None] = mapped_column(String(64), unique=True)
+    public_fields: Mapped[list] = mapped_column(JSON, default=list)
+    # A fresh card is not public until its owner saves it once.
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    view_count: Mapped[int] = mapped_column(Integer, default=0)
+    exchange_count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow
+    )
+
+    user: Mapped[User] = relationship(back_populates="card")
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_user_date", "user_id", "date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(140))
+    date: Mapped[dt.date] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Contact(db.Model):
+    """A person the owner met. The id is a UUID chosen by the capturing client."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (
+        Index("ix_contacts_user_created", "user_id", "created_at"),
+        Index("ix_contacts_user_email", "user_id", "email"),
+        Index("ix_contacts_user_phone", "user_id", "phone"),
+        Index("ix_contacts_user_linkedin", "user_id", "linkedin"),
+        Index("ix_contacts_user_event", "user_id", "event_id"),
+        Index("ix_contacts_user_vcard_uid", "user_id", "vcard_uid"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    company: Mapped[str] = mapped_column(String(140), default="")
+    title: Mapped[str] = mapped_column(String(140), default="")
+    website: Mapped[str] = mapped_column(String(500), default="")
+    linkedin: Mapped[str] = mapped_column(String(500), default="")
+    talked_about: Mapped[str] = mapped_column(Text, default="")
+    promise: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # Tags are kept twice: as a list for reading, and in contact_tags for filtering.
+    tags: Mapped[list] = mapped_column(JSON, default=list)
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="SET NULL")
+    )
+    met_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    introduced_by_id: Mapped[str | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(16), default="capture")
+    preferred_channel: Mapped[str | None] = mapped_column(String(16))
+    keep_in_touch_days: Mapped[int | None] = mapped_column(Integer)
+    last_interaction_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    vcard_uid: Mapped[str | None] = mapped_column(String(255))
+    # Exchange-form arrivals the owner has not opened yet.
+    unread: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow
+    )
+
+    event: Mapped[Event | None] = relationship()
+    introduced_by: Mapped[Contact | None] = relationship(remote_side=[id])
+
+
+class ContactTag(db.Model):
+    __tablename__ = "contact_tags"
+    __table_args__ = (Index("ix_contact_tags_user_tag", "user_id", "tag"),)
+
+    contact_id: Mapped[str] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+
+
+class Interaction(db.Model):
+    """Something that happened with a person: a follow-up sent, "we talked"."""
+
+    __tablename__ = "interactions"
+    __table_args__ = (
+        Index("ix_interactions_user_at", "user_id", "happened_at"),
+        Index("ix_interactions_contact", "contact_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    contact_id: Mapped[str] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # talked | followup | note
+    note: Mapped[str] = mapped_column(Text, default="")
+    happened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FollowUp(db.Model):
+    """A message to send: to `contact`, sometimes about another person."""
+
+    __tablename__ = "followups"
+    __table_args__ = (
+        # One follow-up per reason: scheduling again finds it instead of adding one.
+        UniqueConstraint("contact_id", "key", name="uq_followups_contact_key"),
+        Index("ix_followups_user_status_due", "user_id", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    contact_id: Mapped[str] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE")
+    )
+    # For intro_thanks: the person the introducer connected the owner with.
+    about_contact_id: Mapped[str | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(120))
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    channel: Mapped[str | None] = mapped_column(String(16))
+    # None means "draft from the template"; set when the owner edits the text.
+    subject: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)
+    snoozed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contact: Mapped[Contact] = relationship(foreign_keys=[contact_id])
+    about: Mapped[Contact | None] = relationship(foreign_keys=[about_contact_id])
+
+
+class Template(db.Model):
+    __tablename__ = "templates"
+    __table_args__ = (UniqueConstraint("user_id", "kind", name="uq_templates_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,72 @@
+"""What anyone may see: the health check and the public card."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template
+from sqlalchemy import update
+
+from .cards import public_card_url
+from .extensions import db
+from .models import Card
+from .qr_views import qr_response
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    """Answer 200 when the database answers."""
+    try:
+        db.session.execute(db.text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        return {"status": "error", "message": "database unavailable"}, 503
+    return {"status": "ok"}
+
+
+def published_card(slug: str) -> Card:
+    card = db.session.execute(
+        db.select(Card).filter_by(slug=slug, published=True)
+    ).scalar_one_or_none()
+    if card is None:
+        abort(404)
+    return card
+
+
+def vcard_download(card: Card, *, public_only: bool) -> Response:
+    from .vcards import card_vcard, vcf_filename
+
+    text = card_vcard(
+        card, public_only=public_only, public_url=public_card_url(card)
+    )
+    response = Response(text.encode("utf-8"), mimetype="text/vcard")
+    response.headers["Content-Type"] = "text/vcard; charset=utf-8"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{vcf_filename(card.full_name)}"'
+    )
+    return response
+
+
+@bp.get("/c/<slug>")
+def card(slug: str):
+    """Show the public card: only the fields its owner made public."""
+    card = published_card(slug)
+    # Count the view without reading-modifying-writing the row.
+    db.session.execute(
+        update(Card).where(Card.id == card.id).values(view_count=Card.view_count + 1)
+    )
+    db.session.commit()
+    public = set(card.public_fields or [])
+    return render_template("public_card.html", card=card, public=public)
+
+
+@bp.get("/c/<slug>.vcf")
+def card_vcf(slug: str):
+    """Download the public card as a vCard."""
+    return vcard_download(published_card(slug), public_only=True)
+
+
+@bp.get("/c/<slug>/qr.svg")
+def card_qr(slug: str):
+    """The QR code linking to the public card."""
+    card = published_card(slug)
+    return qr_response(public_card_url(card), "svg", private=False)

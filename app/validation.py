@@ -1,0 +1,173 @@
+"""Field rules shared by the card, captures, imports and the exchange form."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+from zoneinfo import available_timezones
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from .errors import ValidationError
+
+# Control characters other than tab and newline; they break vCards and ICS.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TIMEZONES = frozenset(available_timezones())
+
+
+class FieldErrors:
+    """Collects one message per field, then raises them together."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, str] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.fields.setdefault(field, message)
+
+    def check(self, field: str, func, *args, **kwargs):
+        """Run a cleaning function; record its error under `field`."""
+        try:
+            return func(*args, **kwargs)
+        except ValidationError as error:
+            self.add(field, error.fields.get(field) or error.message)
+            return None
+
+    def raise_if_any(self, message: str = "Some fields need attention.") -> None:
+        if self.fields:
+            first = next(iter(self.fields.values()))
+            raise ValidationError(
+                message if len(self.fields) > 1 else first, dict(self.fields)
+            )
+
+
+def _fail(field: str, message: str):
+    raise ValidationError(message, {field: message})
+
+
+def clean_text(value, field: str, max_length: int, *, multiline: bool = False) -> str:
+    """Return trimmed text without control characters, or raise if too long."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        _fail(field, f"{field} must be text.")
+    value = unicodedata.normalize("NFC", value)
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = _CONTROL.sub("", value)
+    if not multiline:
+        value = " ".join(value.split())
+    value = value.strip()
+    if len(value) > max_length:
+        _fail(field, f"{field} must be at most {max_length} characters.")
+    return value
+
+
+def clean_email(value, field: str = "email") -> str:
+    """Return a syntactically valid email address (lower-cased domain) or ''."""
+    value = clean_text(value, field, 254)
+    if not value:
+        return ""
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        _fail(field, "That doesn't look like an email address.")
+    return result.normalized
+
+
+def clean_phone(value, region: str, field: str = "phone") -> str:
+    """Return the number in E.164, reading local numbers in the owner's region."""
+    value = clean_text(value, field, 40)
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, region or None)
+    except phonenumbers.NumberParseException:
+        _fail(field, "That doesn't look like a phone number.")
+    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(
+        number
+    ):
+        _fail(
+            field,
+            "That phone number isn't valid. Add the country code (like +44) "
+            "if it's from another country.",
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def clean_url(value, field: str = "website", max_length: int = 500) -> str:
+    """Return an http(s) URL; a bare domain gets https:// in front."""
+    value = clean_text(value, field, max_length)
+    if not value:
+        return ""
+    if "://" not in value and re.match(r"^[\w.-]+\.[a-z]{2,}(/|$)", value, re.I):
+        value = "https://" + value
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+        _fail(field, "Links must start with http:// or https://.")
+    if any(ch.isspace() for ch in value):
+        _fail(field, "Links can't contain spaces.")
+    return value
+
+
+def clean_linkedin(value, field: str = "linkedin") -> str:
+    """Return a LinkedIn profile URL; a bare handle becomes linkedin.com/in/handle."""
+    value = clean_text(value, field, 500)
+    if not value:
+        return ""
+    if re.fullmatch(r"[A-Za-z0-9_-]{3,100}", value):
+        return f"https://www.linkedin.com/in/{value}"
+    return clean_url(value, field)
+
+
+def clean_timezone(value, field: str = "timezone") -> str:
+    value = clean_text(value, field, 64)
+    if value not in _TIMEZONES:
+        _fail(field, "Choose a time zone from the list (like Europe/Berlin).")
+    return value
+
+
+def clean_region(value, field: str = "default_region") -> str:
+    value = clean_text(value, field, 2).upper()
+    if value not in phonenumbers.SUPPORTED_REGIONS:
+        _fail(field, "Use a two-letter country code like US, GB or DE.")
+    return value
+
+
+def clean_int(value, field: str, minimum: int, maximum: int) -> int:
+    if isinstance(value, bool):
+        _fail(field, f"{field} must be a number.")
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        _fail(field, f"{field} must be a whole number.")
+    if not minimum <= number <= maximum:
+        _fail(field, f"{field} must be between {minimum} and {maximum}.")
+    return number
+
+
+def region_for_timezone(tz: str) -> str:
+    """Guess the phone region of a time zone (Europe/Berlin → DE)."""
+    region = _TZ_REGION.get(tz, "US")
+    return region if region in phonenumbers.SUPPORTED_REGIONS else "US"
+
+
+def _build_tz_region() -> dict[str, str]:
+    # Python ships no zone → country table; tzdata's zone1970.tab has it.
+    import importlib.resources
+
+    table: dict[str, str] = {}
+    for name in ("zone.tab", "zone1970.tab"):
+        try:
+            text = (importlib.resources.files("tzdata") / "zoneinfo" / name).read_text()
+        except (FileNotFoundError, ModuleNotFoundError):
+            continue
+        for line in text.splitlines():
+            if line.startswith("#") or not line.strip():
+                continue
+            codes, _coords, zone = line.split("\t")[:3]
+            table.setdefault(zone, codes.split(",")[0])
+    return table
+
+
+_TZ_REGION = _build_tz_region()

@@ -1,0 +1,11 @@
+// Shared page behaviour: time zone preset, service worker registration.
+
+for (const input of document.querySelectorAll("input[data-autotz]")) {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (zone && (!input.value || input.value === "UTC")) input.value = zone;
+}
+
+export function csrfToken() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : "";
+}

@@ -1,0 +1,140 @@
+"""The factory, configuration, health check, first run and error shapes."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from app.config import ConfigError, from_environment
+from tests.conftest import assert_api_error
+
+
+def test_healthz_answers_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"PUBLIC_URL": "ftp://example.com"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "example.com"}, "PUBLIC_URL"),
+        ({"ALLOW_SIGNUP": "maybe"}, "ALLOW_SIGNUP"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"MAX_IMPORT_BYTES": "lots"}, "MAX_IMPORT_BYTES"),
+        ({"DEFAULT_TIMEZONE": "Mars/Olympus"}, "DEFAULT_TIMEZONE"),
+    ],
+)
+def test_bad_setting_stops_startup_with_its_name(env, message, tmp_path):
+    with pytest.raises(ConfigError, match=message):
+        from_environment(env, str(tmp_path))
+
+
+def test_create_app_reads_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@h/db")
+    monkeypatch.setenv("PUBLIC_URL", "https://morrow.example.org/")
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+    assert app.config["PUBLIC_URL"] == "https://morrow.example.org"
+
+
+def test_create_app_fails_on_bad_environment(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "oracle://nope")
+    with pytest.raises(ConfigError):
+        create_app()
+
+
+def test_generated_secret_key_survives_restart(tmp_path, monkeypatch):
+    from app.config import secret_key_from_instance
+
+    first = secret_key_from_instance(str(tmp_path))
+    assert len(first) >= 32
+    assert secret_key_from_instance(str(tmp_path)) == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
+    from app.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite pragmas only apply to SQLite")
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_first_run_leads_every_page_to_setup(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/setup")
+    assert client.get("/settings").headers["Location"].endswith("/setup")
+
+
+def test_setup_creates_owner_and_logs_in(client):
+    from tests.conftest import csrf_from
+
+    page = client.get("/setup")
+    assert page.status_code == 200
+    assert b"data-autotz" in page.data
+    response = client.post(
+        "/setup",
+        data={
+            "email": "me@example.com",
+            "password": "long enough pw",
+            "timezone": "Europe/Berlin",
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+        },
+    )
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    # Once an account exists, setup is closed.
+    assert client.get("/setup").status_code == 302
+
+
+def test_setup_shows_field_errors(client):
+    from tests.conftest import csrf_from
+
+    page = client.get("/setup")
+    response = client.post(
+        "/setup",
+        data={
+            "email": "not-an-email",
+            "password": "short",
+            "timezone": "Nowhere/Land",
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+        },
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "doesn&#39;t look like an email" in html or "look like an email" in html
+    assert "at least 8 characters" in html
+    assert "time zone" in html.lower()
+
+
+def test_api_404_and_405_are_json(client, user):
+    assert_api_error(client.get("/api/v1/nothing-here"), 404, "not_found")
+    response = client.delete("/api/v1/me")
+    assert response.status_code in (401, 405)
+    assert response.mimetype == "application/json"
+
+
+def test_page_404_is_friendly_html(owner):
+    response = owner.get("/no-such-page")
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert "Go to Home" in response.get_data(as_text=True)
+
+
+def test_unexpected_error_is_json_500_under_api(app, api):
+    @app.get("/api/v1/_boom")
+    def boom():
+        raise RuntimeError("kaput")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    body = assert_api_error(api.get("/api/v1/_boom"), 500, "internal_error")
+    assert "kaput" not in body["error"]["message"]
