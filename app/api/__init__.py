@@ -80,3 +80,4 @@ def page_limit(default: int = 50, maximum: int = 200) -> int:
 __all__ = ["bp", "json_body", "DomainError"]
 
 from . import account  # noqa: E402,F401  (routes register on bp)
+from . import contacts, events  # noqa: E402,F401

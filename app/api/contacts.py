@@ -1,0 +1,128 @@
+"""/api/v1/contacts: capture, search, edit, merge, delete and parse."""
+
+from __future__ import annotations
+
+from flask import request, url_for
+from flask_login import current_user
+
+from .. import clock
+from ..contact_merge import duplicate_summary
+from ..contacts import (
+    contact_to_dict,
+    create_contact,
+    delete_contact,
+    find_duplicates,
+    get_contact,
+    merge_contacts,
+    search_contacts,
+    update_contact,
+)
+from ..errors import TooLarge, ValidationError
+from ..events import default_event, get_event
+from . import bp, decode_cursor, encode_cursor, json_body, page_limit
+
+MAX_QR_TEXT = 4096
+
+
+def _answer(contact, status: int, headers: dict | None = None):
+    body = contact_to_dict(contact, current_user)
+    duplicates = find_duplicates(current_user, contact)
+    if duplicates:
+        body["possible_duplicates"] = [duplicate_summary(contact, d) for d in duplicates]
+    return body, status, headers or {}
+
+
+@bp.get("/contacts")
+def contacts():
+    """Search people, newest first: q, event_id, tag, cursor, limit."""
+    after = decode_cursor(request.args.get("cursor"))
+    if after is not None and (
+        len(after) != 2 or not all(isinstance(v, str) for v in after)
+    ):
+        raise ValidationError("The cursor is not valid.", {"cursor": "Not valid."})
+    event_id = request.args.get("event_id")
+    if event_id:
+        event_id = get_event(current_user, event_id).id
+    q = request.args.get("q", "")
+    if len(q) > 200:
+        raise ValidationError("q must be at most 200 characters.", {"q": "Too long."})
+    rows, following = search_contacts(
+        current_user,
+        q,
+        event_id=event_id or None,
+        tag=request.args.get("tag") or None,
+        after=tuple(after) if after else None,
+        limit=page_limit(),
+    )
+    return {
+        "items": [contact_to_dict(c, current_user) for c in rows],
+        "next": encode_cursor(*following) if following else None,
+    }
+
+
+@bp.post("/contacts")
+def create_contact_route():
+    """Capture a person; a repeated client id returns the stored person (200)."""
+    data = json_body()
+    now = clock.now()
+    event = default_event(current_user, now) if "event_id" not in data else None
+    contact, created = create_contact(
+        current_user, data, now, default_event_id=event.id if event else None
+    )
+    if created:
+        location = url_for("api.contact", contact_id=contact.id)
+        return _answer(contact, 201, {"Location": location})
+    return _answer(contact, 200)
+
+
+@bp.get("/contacts/<contact_id>")
+def contact(contact_id: str):
+    """Show one person."""
+    return contact_to_dict(get_contact(current_user, contact_id), current_user)
+
+
+@bp.patch("/contacts/<contact_id>")
+def update_contact_route(contact_id: str):
+    """Change some of a person's fields."""
+    person = get_contact(current_user, contact_id)
+    data = json_body()
+    data.pop("id", None)
+    update_contact(current_user, person, data, clock.now())
+    return contact_to_dict(person, current_user)
+
+
+@bp.delete("/contacts/<contact_id>")
+def delete_contact_route(contact_id: str):
+    """Delete a person."""
+    delete_contact(current_user, get_contact(current_user, contact_id))
+    return "", 204
+
+
+@bp.post("/contacts/<contact_id>/merge")
+def merge_contact_route(contact_id: str):
+    """Merge the person `other_id` into this one."""
+    keep = get_contact(current_user, contact_id)
+    data = json_body()
+    other_id = data.get("other_id")
+    if not isinstance(other_id, str) or not other_id:
+        raise ValidationError("Give other_id.", {"other_id": "Required."})
+    other = get_contact(current_user, other_id)
+    merge_contacts(current_user, keep, other, clock.now())
+    return contact_to_dict(keep, current_user)
+
+
+@bp.post("/contacts/parse")
+def parse_contact_text():
+    """Turn decoded QR text into contact fields; nothing is saved."""
+    from ..vcards import parse_qr_text
+
+    data = json_body()
+    text = data.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ValidationError("Send the decoded text as text.", {"text": "Required."})
+    if len(text) > MAX_QR_TEXT:
+        raise TooLarge(f"text must be at most {MAX_QR_TEXT} characters.", {"text": "Too long."})
+    result = parse_qr_text(text, current_user.default_region or "US")
+    kind = result.pop("kind", None)
+    warnings = result.pop("warnings", [])
+    return {"fields": result, "kind": kind, "warnings": warnings}

@@ -1,0 +1,68 @@
+"""/api/v1/events: the owner's events."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import request, url_for
+from flask_login import current_user
+
+from ..errors import ValidationError
+from ..events import (
+    create_event,
+    delete_event,
+    event_to_dict,
+    get_event,
+    list_events,
+    update_event,
+)
+from . import bp, decode_cursor, encode_cursor, json_body, page_limit
+
+
+@bp.get("/events")
+def events():
+    """List events, newest date first."""
+    after = decode_cursor(request.args.get("cursor"))
+    if after is not None:
+        try:
+            dt.date.fromisoformat(after[0])
+            valid = len(after) == 2 and isinstance(after[1], int)
+        except (TypeError, ValueError, IndexError):
+            valid = False
+        if not valid:
+            raise ValidationError("The cursor is not valid.", {"cursor": "Not valid."})
+    rows, following = list_events(
+        current_user, tuple(after) if after else None, page_limit()
+    )
+    return {
+        "items": [event_to_dict(e) for e in rows],
+        "next": encode_cursor(*following) if following else None,
+    }
+
+
+@bp.post("/events")
+def create_event_route():
+    """Create an event."""
+    event = create_event(current_user, json_body())
+    headers = {"Location": url_for("api.event", event_id=event.id)}
+    return event_to_dict(event), 201, headers
+
+
+@bp.get("/events/<event_id>")
+def event(event_id: str):
+    """Show one event."""
+    return event_to_dict(get_event(current_user, event_id))
+
+
+@bp.patch("/events/<event_id>")
+def update_event_route(event_id: str):
+    """Change some of an event's fields."""
+    event = get_event(current_user, event_id)
+    return event_to_dict(update_event(current_user, event, json_body()))
+
+
+@bp.delete("/events/<event_id>")
+def delete_event_route(event_id: str):
+    """Delete an event; its people stay."""
+    delete_event(current_user, get_event(current_user, event_id))
+    return "", 204

@@ -1,0 +1,476 @@
+"""People the owner met: capture (create-or-return), edit, search, delete.
+
+Duplicates and merging live in contact_merge.py and are re-exported here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+
+from sqlalchemy import delete, exists, func, or_
+from sqlalchemy.exc import IntegrityError
+
+from .errors import Conflict, NotFound, ValidationError
+from .events import event_day, get_event, owner_zone
+from .extensions import db
+from .models import Contact, ContactTag, User
+from .scheduling import schedule_followups
+from .validation import (
+    FieldErrors,
+    clean_email,
+    clean_int,
+    clean_linkedin,
+    clean_phone,
+    clean_text,
+    clean_url,
+)
+
+TEXT_LIMITS = {
+    "name": 200,
+    "first_name": 100,
+    "last_name": 100,
+    "company": 140,
+    "title": 140,
+    "talked_about": 5000,
+    "promise": 5000,
+    "notes": 20000,
+}
+MULTILINE = {"talked_about", "promise", "notes"}
+SOURCES = ("capture", "scan", "exchange", "import")
+CHANNELS = ("email", "sms", "whatsapp", "linkedin")
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 40
+WRITABLE = set(TEXT_LIMITS) | {
+    "email", "phone", "website", "linkedin", "tags", "event_id", "met_at",
+    "introduced_by_id", "source", "preferred_channel", "keep_in_touch_days",
+    "unread",
+}  # fmt: skip
+READ_ONLY = {"id", "last_interaction_at", "created_at", "updated_at",
+             "possible_duplicates"}  # fmt: skip
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """Guess (first, last) from a typed name: "Doe, Jane" and "Jane van Doe" work."""
+    name = " ".join(name.split())
+    if "," in name:
+        last, _, first = name.partition(",")
+        return first.strip()[:100], last.strip()[:100]
+    first, _, last = name.partition(" ")
+    return first[:100], last[:100]
+
+
+def canonical_linkedin(url: str) -> str:
+    """Return one spelling per LinkedIn profile, so duplicates can be found."""
+    match = re.match(
+        r"^https?://(?:[\w-]+\.)?linkedin\.com/(in|pub)/([^/?#]+)", url, re.I
+    )
+    if not match:
+        return url
+    return f"https://www.linkedin.com/{match.group(1).lower()}/{match.group(2)}"
+
+
+def clean_tags(value, field: str = "tags") -> list[str]:
+    """Return lower-case, trimmed, unique tags from a list or a comma list."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+        raise ValidationError("tags must be a list of text.", {field: "A list of text."})
+    tags: list[str] = []
+    for raw in value:
+        tag = " ".join(raw.lower().split()).strip("#").strip()
+        if not tag or tag in tags:
+            continue
+        if len(tag) > MAX_TAG_LENGTH:
+            message = f"Tags must be at most {MAX_TAG_LENGTH} characters."
+            raise ValidationError(message, {field: message})
+        tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        message = f"At most {MAX_TAGS} tags per person."
+        raise ValidationError(message, {field: message})
+    return tags
+
+
+def clean_met_at(value, user: User, field: str = "met_at") -> dt.datetime:
+    """Read an ISO 8601 time; one without an offset is in the owner's zone."""
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, str) and value.strip():
+        try:
+            moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            message = "Give the time as ISO 8601, like 2026-03-10T19:30."
+            raise ValidationError(message, {field: message}) from None
+    else:
+        raise ValidationError("Give a time.", {field: "Give a time."})
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=owner_zone(user))
+    return moment.astimezone(dt.UTC)
+
+
+def classify_reach(text: str, region: str) -> tuple[str, str]:
+    """Tell which way to reach someone a typed text is: (field, cleaned value)."""
+    text = (text or "").strip()
+    if not text:
+        return "", ""
+    if "@" in text and "/" not in text:
+        return "email", clean_email(text, "reach")
+    if re.fullmatch(r"(?i:tel:)?\+?[\d\s().\-/]{5,}", text):
+        return "phone", clean_phone(re.sub(r"(?i)^tel:", "", text), region, "reach")
+    if re.search(r"linkedin\.com/", text, re.I):
+        return "linkedin", canonical_linkedin(clean_linkedin(text, "reach"))
+    return "website", clean_url(text, "reach")
+
+
+def _owned_contact_id(user: User, value, field: str) -> str | None:
+    if value in (None, ""):
+        return None
+    found = isinstance(value, str) and db.session.execute(
+        db.select(Contact.id).filter_by(id=value, user_id=user.id)
+    ).scalar_one_or_none()
+    if not found:
+        raise ValidationError(
+            "That person is not among your people.", {field: "Not one of your people."}
+        )
+    return value
+
+
+def _owned_event_id(user: User, value) -> int:
+    try:
+        return get_event(user, value).id
+    except NotFound:
+        raise ValidationError(
+            "That event is not one of yours.", {"event_id": "Not one of your events."}
+        ) from None
+
+
+def clean_contact(user: User, data: dict, *, partial: bool) -> dict:
+    """Validate contact fields; every error names its field."""
+    unknown = set(data) - WRITABLE - READ_ONLY
+    if unknown:
+        field = sorted(unknown)[0]
+        raise ValidationError(f"Unknown field {field}.", {field: "Unknown field."})
+    errors = FieldErrors()
+    values: dict = {}
+    for field, limit in TEXT_LIMITS.items():
+        if field in data or (field == "name" and not partial):
+            values[field] = errors.check(
+                field, clean_text, data.get(field), field, limit,
+                multiline=field in MULTILINE,
+            )  # fmt: skip
+    if "name" in values and values["name"] == "":
+        errors.add("name", "Give a name, even just a first name.")
+    region = user.default_region or "US"
+    cleaners = {
+        "email": lambda v: clean_email(v),
+        "phone": lambda v: clean_phone(v, region),
+        "website": lambda v: clean_url(v, "website"),
+        "linkedin": lambda v: canonical_linkedin(clean_linkedin(v)),
+        "tags": clean_tags,
+        "met_at": lambda v: clean_met_at(v, user),
+        "introduced_by_id": lambda v: _owned_contact_id(user, v, "introduced_by_id"),
+    }
+    for field, cleaner in cleaners.items():
+        if field in data:
+            values[field] = errors.check(field, cleaner, data[field])
+    if data.get("event_id") not in (None, ""):
+        values["event_id"] = errors.check(
+            "event_id", _owned_event_id, user, data["event_id"]
+        )
+    elif "event_id" in data:
+        values["event_id"] = None
+    if "source" in data:
+        if data["source"] not in SOURCES:
+            errors.add("source", "source must be capture, scan, exchange or import.")
+        values["source"] = data["source"]
+    if "preferred_channel" in data:
+        channel = data["preferred_channel"] or None
+        if channel is not None and channel not in CHANNELS:
+            errors.add("preferred_channel", "Use email, sms, whatsapp or linkedin.")
+        values["preferred_channel"] = channel
+    if "keep_in_touch_days" in data:
+        days = data["keep_in_touch_days"]
+        values["keep_in_touch_days"] = (
+            None
+            if days in (None, "")
+            else errors.check(
+                "keep_in_touch_days", clean_int, days, "keep_in_touch_days", 1, 3650
+            )
+        )
+    if "unread" in data:
+        values["unread"] = bool(data["unread"])
+    errors.raise_if_any()
+    return values
+
+
+def _fill_names(values: dict, data: dict) -> None:
+    # Split the typed name only when the client gave no first/last of its own.
+    if "name" in values and not data.get("first_name") and not data.get("last_name"):
+        values["first_name"], values["last_name"] = split_name(values["name"])
+
+
+def _set_tags(contact: Contact, tags: list[str]) -> None:
+    contact.tags = list(tags)
+    db.session.execute(delete(ContactTag).where(ContactTag.contact_id == contact.id))
+    db.session.add_all(
+        ContactTag(contact_id=contact.id, tag=tag, user_id=contact.user_id)
+        for tag in tags
+    )
+
+
+def get_contact(user: User, contact_id) -> Contact:
+    """Return one of the owner's people, or raise NotFound."""
+    contact = None
+    if isinstance(contact_id, str) and len(contact_id) <= 36:
+        contact = db.session.execute(
+            db.select(Contact).filter_by(id=contact_id, user_id=user.id)
+        ).scalar_one_or_none()
+    if contact is None:
+        raise NotFound("No such person.")
+    return contact
+
+
+def _clean_id(value) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise ValidationError(
+            "id must be a UUID.", {"id": "Must be a UUID like 1b4e28ba-2fa1-…"}
+        ) from None
+
+
+def _stored(user: User, contact_id: str) -> Contact | None:
+    contact = db.session.get(Contact, contact_id, populate_existing=True)
+    if contact is None:
+        return None
+    if contact.user_id != user.id:
+        raise Conflict("That id is already taken; make a new one.", {"id": "Taken."})
+    return contact
+
+
+def create_contact(
+    user: User, data: dict, now: dt.datetime, *, default_event_id: int | None = None
+) -> tuple[Contact, bool]:
+    """Save a capture, or return the stored one for a repeated id: (person, created).
+
+    The primary key is the client's UUID, so two racing copies of one capture
+    meet at the database's unique constraint, not at a check that both pass.
+    """
+    contact_id = _clean_id(data["id"]) if data.get("id") else str(uuid.uuid4())
+    existing = _stored(user, contact_id)
+    if existing is not None:
+        return existing, False
+    values = clean_contact(user, data, partial=False)
+    _fill_names(values, data)
+    tags = values.pop("tags", [])
+    values.setdefault("met_at", now)
+    if "event_id" not in values:
+        values["event_id"] = default_event_id
+    contact = Contact(
+        id=contact_id, user_id=user.id, tags=tags, created_at=now, updated_at=now,
+        **values,
+    )  # fmt: skip
+    db.session.add(contact)
+    try:
+        db.session.flush()
+        _set_tags(contact, tags)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = _stored(user, contact_id)
+        if existing is None:
+            raise
+        return existing, False
+    schedule_followups(contact, now=now)
+    db.session.commit()
+    return contact, True
+
+
+def update_contact(
+    user: User, contact: Contact, data: dict, now: dt.datetime
+) -> Contact:
+    """Change the given fields of a person."""
+    values = clean_contact(user, data, partial=True)
+    if "name" in values and "first_name" not in data and "last_name" not in data:
+        values["first_name"], values["last_name"] = split_name(values["name"])
+    if values.get("introduced_by_id") == contact.id:
+        raise ValidationError(
+            "Nobody introduces themselves.", {"introduced_by_id": "Not this person."}
+        )
+    if "tags" in values:
+        _set_tags(contact, values.pop("tags"))
+    for field, value in values.items():
+        setattr(contact, field, value)
+    contact.updated_at = now
+    db.session.commit()
+    schedule_followups(contact, now=now)
+    db.session.commit()
+    return contact
+
+
+def delete_contact(user: User, contact: Contact) -> None:
+    """Delete a person with their follow-ups; whom they introduced stays."""
+    db.session.delete(contact)
+    db.session.commit()
+
+
+def mark_read(contact: Contact) -> None:
+    if contact.unread:
+        contact.unread = False
+        db.session.commit()
+
+
+def _iso(moment: dt.datetime | None, user: User) -> str | None:
+    return moment.astimezone(owner_zone(user)).isoformat() if moment else None
+
+
+def contact_to_dict(contact: Contact, user: User) -> dict:
+    """Return the person's JSON shape (DESIGN §4); times carry the owner's offset."""
+    return {
+        "id": contact.id,
+        "name": contact.name,
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "email": contact.email,
+        "phone": contact.phone,
+        "company": contact.company,
+        "title": contact.title,
+        "website": contact.website,
+        "linkedin": contact.linkedin,
+        "talked_about": contact.talked_about,
+        "promise": contact.promise,
+        "notes": contact.notes,
+        "tags": list(contact.tags or []),
+        "event_id": contact.event_id,
+        "met_at": _iso(contact.met_at, user),
+        "introduced_by_id": contact.introduced_by_id,
+        "source": contact.source,
+        "preferred_channel": contact.preferred_channel,
+        "keep_in_touch_days": contact.keep_in_touch_days,
+        "last_interaction_at": _iso(contact.last_interaction_at, user),
+        "unread": bool(contact.unread),
+        "created_at": _iso(contact.created_at, user),
+        "updated_at": _iso(contact.updated_at, user),
+    }
+
+
+def _like(word: str) -> str:
+    return "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"
+
+
+def search_contacts(
+    user: User,
+    q: str = "",
+    *,
+    event_id: int | None = None,
+    tag: str | None = None,
+    after: tuple[str, str] | None = None,
+    limit: int = 50,
+) -> tuple[list[Contact], tuple[str, str] | None]:
+    """Return one page of people, newest first, and where the next page starts."""
+    query = db.select(Contact).where(Contact.user_id == user.id)
+    for word in q.lower().split()[:8]:
+        pattern = _like(word)
+        columns = (
+            Contact.name, Contact.company, Contact.title, Contact.email,
+            Contact.talked_about, Contact.promise, Contact.notes,
+        )  # fmt: skip
+        tagged = exists().where(
+            ContactTag.contact_id == Contact.id, ContactTag.tag.like(pattern, "\\")
+        )
+        query = query.where(
+            or_(*(func.lower(c).like(pattern, "\\") for c in columns), tagged)
+        )
+    if event_id is not None:
+        query = query.where(Contact.event_id == event_id)
+    if tag:
+        query = query.where(
+            exists().where(
+                ContactTag.contact_id == Contact.id,
+                ContactTag.user_id == user.id,
+                ContactTag.tag == tag.strip().lower(),
+            )
+        )
+    if after is not None:
+        created = dt.datetime.fromisoformat(after[0])
+        query = query.where(
+            (Contact.created_at < created)
+            | ((Contact.created_at == created) & (Contact.id < after[1]))
+        )
+    rows = list(
+        db.session.execute(
+            query.order_by(Contact.created_at.desc(), Contact.id.desc()).limit(
+                limit + 1
+            )
+        ).scalars()
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    following = (rows[-1].created_at.isoformat(), rows[-1].id) if more else None
+    return rows, following
+
+
+def recent_tags(user: User, limit: int = 10) -> list[str]:
+    """Return the owner's most recently used tags, for one-tap chips."""
+    newest = func.max(Contact.created_at)
+    rows = db.session.execute(
+        db.select(ContactTag.tag)
+        .join(Contact, Contact.id == ContactTag.contact_id)
+        .where(ContactTag.user_id == user.id)
+        .group_by(ContactTag.tag)
+        .order_by(newest.desc())
+        .limit(limit)
+    ).scalars()
+    return list(rows)
+
+
+def find_by_name(user: User, name: str, field: str = "introduced_by") -> str | None:
+    """Return the id of the one person called exactly `name` (any case)."""
+    name = " ".join((name or "").split())
+    if not name:
+        return None
+    ids = list(
+        db.session.execute(
+            db.select(Contact.id)
+            .where(Contact.user_id == user.id, func.lower(Contact.name) == name.lower())
+            .order_by(Contact.created_at.desc())
+            .limit(2)
+        ).scalars()
+    )
+    if not ids:
+        raise ValidationError(
+            f"Nobody called {name} among your people yet.",
+            {field: f"Nobody called {name} among your people yet."},
+        )
+    return ids[0]
+
+
+def unread_count(user: User) -> int:
+    return db.session.execute(
+        db.select(func.count()).where(Contact.user_id == user.id, Contact.unread)
+    ).scalar_one()
+
+
+def meeting_day(contact: Contact, user: User) -> dt.date:
+    """Return the event day a person was met on (DESIGN §3)."""
+    if contact.event is not None:
+        return contact.event.date
+    return event_day(user, contact.met_at)
+
+
+from .contact_merge import find_duplicates, merge_contacts  # noqa: E402
+
+__all__ = [
+    "classify_reach",
+    "contact_to_dict",
+    "create_contact",
+    "delete_contact",
+    "find_duplicates",
+    "get_contact",
+    "merge_contacts",
+    "search_contacts",
+    "update_contact",
+]

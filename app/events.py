@@ -1,0 +1,193 @@
+"""Events: the meetups and conferences people are met at, and which one is active."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+
+from .errors import NotFound, ValidationError
+from .extensions import db
+from .models import Event, User
+from .validation import FieldErrors, clean_text
+
+# A capture between midnight and this hour belongs to the evening before
+# (the after-party rule of DESIGN §3).
+AFTER_PARTY_HOUR = 4
+EVENT_FIELDS = ("name", "date", "place", "notes", "active")
+
+
+def owner_zone(user: User) -> ZoneInfo:
+    """Return the owner's time zone, UTC when it is unset or unknown."""
+    try:
+        return ZoneInfo(user.timezone or "UTC")
+    except (KeyError, ValueError):  # a zone removed from tzdata since it was saved
+        return ZoneInfo("UTC")
+
+
+def event_day(user: User, when: dt.datetime) -> dt.date:
+    """Return the owner-local date a moment counts for, after-parties included."""
+    local = when.astimezone(owner_zone(user))
+    if local.hour < AFTER_PARTY_HOUR:
+        local -= dt.timedelta(days=1)
+    return local.date()
+
+
+def event_to_dict(event: Event) -> dict:
+    """Return the event's JSON shape (DESIGN §4)."""
+    return {
+        "id": event.id,
+        "name": event.name,
+        "date": event.date.isoformat(),
+        "place": event.place,
+        "notes": event.notes,
+        "active": bool(event.active),
+    }
+
+
+def clean_date(value, field: str = "date") -> dt.date:
+    """Return a date from an ISO string (YYYY-MM-DD)."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("Give the date as YYYY-MM-DD.", {field: "Give a date."})
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        message = "Give the date as YYYY-MM-DD."
+        raise ValidationError(message, {field: message}) from None
+
+
+def clean_bool(value, field: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in ("1", "true", "on", "yes"):
+        return True
+    if value in (None, "", "0", "false", "off", "no"):
+        return False
+    raise ValidationError(f"{field} must be true or false.", {field: "true or false."})
+
+
+def _clean_event(data: dict, *, partial: bool) -> dict:
+    unknown = set(data) - set(EVENT_FIELDS) - {"id"}
+    if unknown:
+        field = sorted(unknown)[0]
+        raise ValidationError(f"Unknown field {field}.", {field: "Unknown field."})
+    errors = FieldErrors()
+    values: dict = {}
+    if not partial or "name" in data:
+        name = errors.check("name", clean_text, data.get("name"), "name", 140)
+        if name == "":
+            errors.add("name", "Give the event a name.")
+        values["name"] = name
+    if not partial or "date" in data:
+        values["date"] = errors.check("date", clean_date, data.get("date"))
+    for field, limit in (("place", 200), ("notes", 5000)):
+        if field in data:
+            values[field] = errors.check(
+                field, clean_text, data[field], field, limit, multiline=field == "notes"
+            )
+    if "active" in data:
+        values["active"] = errors.check("active", clean_bool, data["active"], "active")
+    errors.raise_if_any()
+    return values
+
+
+def _deactivate_others(user: User, keep_id: int | None) -> None:
+    # Only one event may be active per owner: switching one on switches the rest off.
+    statement = update(Event).where(Event.user_id == user.id, Event.active.is_(True))
+    if keep_id is not None:
+        statement = statement.where(Event.id != keep_id)
+    db.session.execute(statement.values(active=False))
+
+
+def create_event(user: User, data: dict) -> Event:
+    """Validate and save a new event; an active one switches the others off."""
+    values = _clean_event(data, partial=False)
+    event = Event(user_id=user.id, **values)
+    db.session.add(event)
+    db.session.flush()
+    if event.active:
+        _deactivate_others(user, event.id)
+    db.session.commit()
+    return event
+
+
+def update_event(user: User, event: Event, data: dict) -> Event:
+    """Change the given fields of an event."""
+    values = _clean_event(data, partial=True)
+    for field, value in values.items():
+        setattr(event, field, value)
+    if values.get("active"):
+        _deactivate_others(user, event.id)
+    db.session.commit()
+    return event
+
+
+def set_active(user: User, event: Event | None) -> None:
+    """Make `event` the active one, or none when it is None."""
+    _deactivate_others(user, event.id if event else None)
+    if event is not None:
+        event.active = True
+    db.session.commit()
+
+
+def delete_event(user: User, event: Event) -> None:
+    """Delete an event; its people stay, without an event."""
+    db.session.delete(event)
+    db.session.commit()
+
+
+def get_event(user: User, event_id) -> Event:
+    """Return one of the owner's events, or raise NotFound."""
+    try:
+        number = int(event_id)
+    except (TypeError, ValueError):
+        raise NotFound("No such event.") from None
+    event = db.session.execute(
+        db.select(Event).filter_by(id=number, user_id=user.id)
+    ).scalar_one_or_none()
+    if event is None:
+        raise NotFound("No such event.")
+    return event
+
+
+def list_events(
+    user: User, after: tuple[str, int] | None = None, limit: int = 50
+) -> tuple[list[Event], tuple[str, int] | None]:
+    """Return one page of events, newest date first, and where the next starts."""
+    query = db.select(Event).filter_by(user_id=user.id)
+    if after is not None:
+        date, last_id = dt.date.fromisoformat(after[0]), after[1]
+        query = query.where(
+            (Event.date < date) | ((Event.date == date) & (Event.id < last_id))
+        )
+    rows = list(
+        db.session.execute(
+            query.order_by(Event.date.desc(), Event.id.desc()).limit(limit + 1)
+        ).scalars()
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    following = (rows[-1].date.isoformat(), rows[-1].id) if more else None
+    return rows, following
+
+
+def active_event(user: User) -> Event | None:
+    return db.session.execute(
+        db.select(Event).filter_by(user_id=user.id, active=True).limit(1)
+    ).scalar_one_or_none()
+
+
+def default_event(user: User, now: dt.datetime) -> Event | None:
+    """Return the event a capture made now belongs to: the active one, else today's."""
+    event = active_event(user)
+    if event is not None:
+        return event
+    return db.session.execute(
+        db.select(Event)
+        .filter_by(user_id=user.id, date=event_day(user, now))
+        .order_by(Event.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
