@@ -25,6 +25,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Blueprints whose forms anonymous visitors submit: these always need the token.
+PUBLIC_FORMS = frozenset({"auth", "public"})
 
 
 def init_app(app: Flask) -> None:
@@ -38,8 +40,10 @@ def init_app(app: Flask) -> None:
             return None
         if request.endpoint in app.config.get("CSRF_EXEMPT_ENDPOINTS", ()):
             return None
-        if request.path.startswith("/api/") and not current_user.is_authenticated:
-            return None  # the API answers 401 before anything is written
+        if not current_user.is_authenticated and request.blueprint not in PUBLIC_FORMS:
+            # Private routes refuse anonymous requests before writing anything
+            # (401 under /api/, a redirect to login for pages).
+            return None
         csrf.protect()
         return None
 
