@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from . import auth
 from .errors import ValidationError
@@ -44,6 +44,36 @@ def create_token_command(email: str, name: str) -> None:
     click.echo(raw)
 
 
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_command(path: str) -> None:
+    """Copy the SQLite database to PATH while Morrow keeps running."""
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db.engine.url)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise click.ClickException(
+            "backup copies the SQLite database; for PostgreSQL use pg_dump "
+            "(see README, 'Backups')."
+        )
+    source = sqlite3.connect(f"file:{url.database}?mode=ro", uri=True)
+    target = sqlite3.connect(path)
+    try:
+        # The online backup API copies a consistent snapshot page by page while
+        # other connections keep writing.
+        with target:
+            source.backup(target, pages=256)
+    finally:
+        target.close()
+        source.close()
+    click.echo(f"Backed up {url.database} to {path}.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(token_cli)
+    app.cli.add_command(backup_command)

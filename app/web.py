@@ -114,6 +114,9 @@ def settings_sections() -> list[tuple[str, str, str]]:
         ("API tokens", url_for("web.settings_tokens"), "For scripts and other apps"),
     ]
     sections += current_app.extensions.get("morrow_settings_sections", [])
+    sections.append(
+        ("Delete my account", url_for("web.settings_delete"), "Remove everything")
+    )
     return sections
 
 
@@ -223,3 +226,27 @@ def settings_tokens():
         .order_by(ApiToken.created_at.desc())
     ).scalars()
     return render_template("settings/tokens.html", tokens=list(tokens), new_token=new_token)
+
+
+@bp.route("/settings/delete", methods=["GET", "POST"])
+def settings_delete():
+    """Delete the account and everything it owns, after asking for the password."""
+    from flask_login import logout_user
+
+    from .account_deletion import delete_account
+
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            delete_account(current_user, request.form.get("password", ""))
+        except ValidationError as error:
+            db.session.rollback()
+            errors = error.fields
+        else:
+            logout_user()
+            flash("Your account and everything in it have been deleted.")
+            return redirect(url_for("auth.login"))
+    return (
+        render_template("settings/delete.html", errors=errors),
+        400 if errors else 200,
+    )
