@@ -86,6 +86,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public.bp)
     app.register_blueprint(web.bp)
     app.register_blueprint(api_bp)
+    from . import event_pages, people_pages
+
+    app.register_blueprint(people_pages.bp)
+    app.register_blueprint(event_pages.bp)
 
 
 # Paths that work before any account exists.

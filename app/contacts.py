@@ -367,6 +367,7 @@ def search_contacts(
     *,
     event_id: int | None = None,
     tag: str | None = None,
+    unread: bool = False,
     after: tuple[str, str] | None = None,
     limit: int = 50,
 ) -> tuple[list[Contact], tuple[str, str] | None]:
@@ -386,6 +387,8 @@ def search_contacts(
         )
     if event_id is not None:
         query = query.where(Contact.event_id == event_id)
+    if unread:
+        query = query.where(Contact.unread.is_(True))
     if tag:
         query = query.where(
             exists().where(

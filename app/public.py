@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from sqlalchemy import update
 
+from . import clock
 from .cards import public_card_url
-from .extensions import db
+from .errors import ValidationError
+from .extensions import db, limiter
 from .models import Card
 from .qr_views import qr_response
 
@@ -56,7 +58,7 @@ def card(slug: str):
     )
     db.session.commit()
     public = set(card.public_fields or [])
-    return render_template("public_card.html", card=card, public=public)
+    return render_template("public_card.html", card=card, public=public, exchange={})
 
 
 @bp.get("/c/<slug>.vcf")
@@ -70,3 +72,28 @@ def card_qr(slug: str):
     """The QR code linking to the public card."""
     card = published_card(slug)
     return qr_response(public_card_url(card), "svg", private=False)
+
+
+@bp.post("/c/<slug>/exchange")
+@limiter.limit(lambda: current_app.config["EXCHANGE_RATE_LIMIT"])
+def exchange(slug: str):
+    """Take a visitor's details for the card's owner, with their consent."""
+    from .exchange import submit_exchange
+
+    card = published_card(slug)
+    form = {key: request.form.get(key, "") for key in ("name", "reach", "note")}
+    try:
+        submit_exchange(card, request.form, clock.now())
+    except ValidationError as error:
+        db.session.rollback()
+        return (
+            render_template(
+                "public_card.html",
+                card=card,
+                public=set(card.public_fields or []),
+                exchange=form,
+                exchange_errors=error.fields,
+            ),
+            400,
+        )
+    return render_template("exchange_thanks.html", card=card)

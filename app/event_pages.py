@@ -1,0 +1,114 @@
+"""The owner's Events pages: list, create, set active, edit, delete."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from . import clock
+from .contacts import search_contacts
+from .errors import ValidationError
+from .events import (
+    create_event,
+    delete_event,
+    event_day,
+    get_event,
+    list_events,
+    set_active,
+    update_event,
+)
+from .extensions import db
+from .ui import register_nav
+
+bp = Blueprint("events", __name__)
+bp.record_once(lambda s: register_nav(s.app, "Events", "events.list"))
+
+FORM_FIELDS = ("name", "date", "place", "notes")
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every page here belongs to a logged-in owner."""
+
+
+def _form_data() -> dict:
+    data = {key: request.form.get(key, "") for key in FORM_FIELDS}
+    data["active"] = bool(request.form.get("active"))
+    return data
+
+
+@bp.route("/events", methods=["GET", "POST"])
+def list():  # noqa: A001 - the endpoint reads events.list
+    """All events, newest first, and a form for a new one."""
+    errors: dict[str, str] = {}
+    form = {"date": event_day(current_user, clock.now()).isoformat(), "active": True}
+    if request.method == "POST":
+        form = _form_data()
+        try:
+            event = create_event(current_user, form)
+        except ValidationError as error:
+            db.session.rollback()
+            errors = error.fields
+        else:
+            flash(f"{event.name} created.")
+            return redirect(url_for("events.list"))
+    events, _ = list_events(current_user, limit=200)
+    return (
+        render_template("events/list.html", events=events, form=form, errors=errors),
+        400 if errors else 200,
+    )
+
+
+@bp.post("/events/<int:event_id>/active")
+def activate(event_id: int):
+    """Make this event the active one, or switch it off."""
+    event = get_event(current_user, event_id)
+    if request.form.get("active") == "0":
+        set_active(current_user, None)
+        flash(f"{event.name} is no longer active.")
+    else:
+        set_active(current_user, event)
+        flash(f"New captures go to {event.name}.")
+    return redirect(request.form.get("next") == "detail"
+                    and url_for("events.detail", event_id=event.id)
+                    or url_for("events.list"))  # fmt: skip
+
+
+@bp.route("/events/<int:event_id>", methods=["GET", "POST"])
+def detail(event_id: int):
+    """One event: who was met there, its follow-up score, and its details."""
+    event = get_event(current_user, event_id)
+    errors: dict[str, str] = {}
+    form = {key: getattr(event, key) for key in FORM_FIELDS}
+    form["date"] = event.date.isoformat()
+    form["active"] = event.active
+    if request.method == "POST":
+        form = _form_data()
+        try:
+            update_event(current_user, event, form)
+        except ValidationError as error:
+            db.session.rollback()
+            errors = error.fields
+        else:
+            flash("Event saved.")
+            return redirect(url_for("events.detail", event_id=event.id))
+    people, _ = search_contacts(current_user, event_id=event.id, limit=200)
+    return (
+        render_template(
+            "events/detail.html", event=event, people=people, form=form, errors=errors
+        ),
+        400 if errors else 200,
+    )
+
+
+@bp.route("/events/<int:event_id>/delete", methods=["GET", "POST"])
+def delete(event_id: int):
+    """Ask, then delete an event; its people stay."""
+    event = get_event(current_user, event_id)
+    if request.method == "GET":
+        return render_template("events/delete.html", event=event)
+    name = event.name
+    delete_event(current_user, event)
+    flash(f"Deleted {name}. The people you met there stay.")
+    return redirect(url_for("events.list"))

@@ -1,0 +1,298 @@
+"""The owner's People pages: Capture, the list, a person, edit, merge, delete."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from flask import (
+    Blueprint,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from . import clock
+from .contact_merge import duplicate_summary
+from .contacts import (
+    classify_reach,
+    contact_to_dict,
+    create_contact,
+    delete_contact,
+    find_by_name,
+    find_duplicates,
+    get_contact,
+    mark_read,
+    merge_contacts,
+    recent_tags,
+    search_contacts,
+    unread_count,
+    update_contact,
+)
+from .errors import NotFound, ValidationError
+from .events import active_event, default_event, get_event, list_events, owner_zone
+from .extensions import db
+from .models import Contact
+from .ui import register_home_panel, register_nav
+
+bp = Blueprint("people", __name__)
+
+
+def home_panel(user) -> dict:
+    """Home's capture button, active event and new arrivals from the card page."""
+    event = active_event(user)
+    return {
+        "capture_url": url_for("people.capture"),
+        "active_event": {
+            "name": event.name,
+            "url": url_for("events.detail", event_id=event.id),
+        }
+        if event
+        else None,
+        "unread_exchanges": unread_count(user),
+        "unread_url": url_for("people.list", unread=1),
+    }
+
+
+bp.record_once(lambda s: register_nav(s.app, "Capture", "people.capture"))
+bp.record_once(lambda s: register_nav(s.app, "People", "people.list"))
+bp.record_once(lambda s: register_home_panel(s.app, home_panel))
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every page here belongs to a logged-in owner."""
+
+
+def local_input(moment: dt.datetime | None) -> str:
+    """Format a time for a datetime-local input in the owner's zone."""
+    if moment is None:
+        return ""
+    return moment.astimezone(owner_zone(current_user)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _tags_from_form(form) -> list[str]:
+    typed = [t for t in form.get("tags_text", "").split(",") if t.strip()]
+    return form.getlist("tag") + typed
+
+
+def capture_data(form) -> dict:
+    """Turn the Capture form into the fields create_contact takes."""
+    data: dict = {
+        key: form.get(key, "")
+        for key in ("name", "company", "title", "talked_about", "promise")
+    }
+    errors: dict[str, str] = {}
+    for key in ("reach", "reach2"):
+        try:
+            field, value = classify_reach(form.get(key, ""), current_user.default_region)
+        except ValidationError as error:
+            errors[key] = error.fields.get("reach", error.message)
+            continue
+        if field and not data.get(field):
+            data[field] = value
+    data["tags"] = _tags_from_form(form)
+    if form.get("id"):
+        data["id"] = form["id"]
+    data["source"] = form.get("source") if form.get("source") == "scan" else "capture"
+    if form.get("met_at"):
+        data["met_at"] = form["met_at"]
+    if form.get("event_id"):
+        data["event_id"] = form["event_id"]
+    try:
+        data["introduced_by_id"] = form.get("introduced_by_id") or find_by_name(
+            current_user, form.get("introduced_by", "")
+        )
+    except ValidationError as error:
+        errors.update(error.fields)
+    if errors:
+        raise ValidationError("Some fields need attention.", errors)
+    return data
+
+
+def _capture_page(form: dict, errors: dict, status: int = 200):
+    now = clock.now()
+    events, _ = list_events(current_user, limit=30)
+    event = default_event(current_user, now)
+    return (
+        render_template(
+            "capture.html",
+            form=form,
+            errors=errors,
+            events=events,
+            default_event=event,
+            recent_tags=recent_tags(current_user),
+            now_local=local_input(now),
+        ),
+        status,
+    )
+
+
+@bp.route("/capture", methods=["GET", "POST"])
+def capture():
+    """The quick form for someone just met; works without JavaScript."""
+    if request.method == "GET":
+        return _capture_page({"id": str(uuid.uuid4())}, {})
+    form = request.form
+    now = clock.now()
+    try:
+        data = capture_data(form)
+        if "event_id" not in data:
+            event = default_event(current_user, now)
+            data["event_id"] = event.id if event else None
+        contact, _created = create_contact(current_user, data, now)
+    except ValidationError as error:
+        db.session.rollback()
+        shown = form.to_dict()
+        shown["tags_text"] = ", ".join(_tags_from_form(form))
+        return _capture_page(shown, error.fields, 400)
+    duplicates = find_duplicates(current_user, contact)
+    if form.get("action") == "another":
+        note = " You may have met before — see their page." if duplicates else ""
+        flash(f"Saved {contact.name} ✓{note}")
+        return redirect(url_for("people.capture"))
+    return redirect(url_for("people.detail", contact_id=contact.id))
+
+
+@bp.get("/people")
+def list():  # noqa: A001 - the endpoint reads people.list
+    """People, newest first: search as you type, filter by event and tag."""
+    q = request.args.get("q", "")[:200]
+    tag = request.args.get("tag", "")[:40]
+    event_id = request.args.get("event_id", "")
+    event = None
+    if event_id:
+        try:
+            event = get_event(current_user, event_id)
+        except NotFound:
+            event = None
+    after = None
+    cursor = request.args.get("after", "")
+    if "|" in cursor:
+        created, _, last_id = cursor.partition("|")
+        try:
+            dt.datetime.fromisoformat(created)
+            after = (created, last_id)
+        except ValueError:
+            after = None
+    rows, following = search_contacts(
+        current_user, q, event_id=event.id if event else None, tag=tag or None,
+        unread=bool(request.args.get("unread")), after=after, limit=50,
+    )  # fmt: skip
+    more_url = None
+    if following:
+        more_url = url_for(
+            "people.list", q=q or None, tag=tag or None,
+            event_id=event.id if event else None, after="|".join(following),
+        )  # fmt: skip
+    events, _ = list_events(current_user, limit=50)
+    template = "people/_list.html" if request.args.get("partial") else "people/list.html"
+    return render_template(
+        template, people=rows, q=q, tag=tag, event=event, events=events,
+        tags=recent_tags(current_user, 30), more_url=more_url,
+    )  # fmt: skip
+
+
+@bp.get("/people/<contact_id>")
+def detail(contact_id: str):
+    """One person: how to reach them, where you met, who introduced whom."""
+    contact = get_contact(current_user, contact_id)
+    mark_read(contact)
+    introduced = db.session.execute(
+        db.select(Contact)
+        .filter_by(user_id=current_user.id, introduced_by_id=contact.id)
+        .order_by(Contact.created_at.desc())
+    ).scalars()
+    duplicates = [
+        duplicate_summary(contact, d) for d in find_duplicates(current_user, contact)
+    ]
+    return render_template(
+        "people/detail.html",
+        contact=contact,
+        person=contact_to_dict(contact, current_user),
+        introduced=[*introduced],
+        duplicates=duplicates,
+        met_local=contact.met_at.astimezone(owner_zone(current_user)),
+    )
+
+
+EDIT_FIELDS = (
+    "name", "first_name", "last_name", "email", "phone", "company", "title",
+    "website", "linkedin", "talked_about", "promise", "notes", "event_id",
+    "met_at", "preferred_channel", "keep_in_touch_days",
+)  # fmt: skip
+
+
+@bp.route("/people/<contact_id>/edit", methods=["GET", "POST"])
+def edit(contact_id: str):
+    """Edit everything known about a person."""
+    contact = get_contact(current_user, contact_id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = request.form
+        data = {key: form.get(key, "") for key in EDIT_FIELDS}
+        data["tags"] = form.get("tags_text", "")
+        data["preferred_channel"] = data["preferred_channel"] or None
+        try:
+            data["introduced_by_id"] = find_by_name(
+                current_user, form.get("introduced_by", "")
+            )
+            update_contact(current_user, contact, data, clock.now())
+        except ValidationError as error:
+            db.session.rollback()
+            errors = error.fields
+            shown = form.to_dict()
+        else:
+            flash("Saved.")
+            return redirect(url_for("people.detail", contact_id=contact.id))
+    else:
+        shown = contact_to_dict(contact, current_user)
+        shown["tags_text"] = ", ".join(contact.tags or [])
+        shown["met_at"] = local_input(contact.met_at)
+        shown["introduced_by"] = contact.introduced_by.name if contact.introduced_by else ""
+    events, _ = list_events(current_user, limit=100)
+    return (
+        render_template(
+            "people/edit.html", contact=contact, form=shown, errors=errors, events=events
+        ),
+        400 if errors else 200,
+    )
+
+
+@bp.post("/people/<contact_id>/merge")
+def merge(contact_id: str):
+    """Merge another person (by id, or by exact name) into this one."""
+    keep = get_contact(current_user, contact_id)
+    other_id = request.form.get("other_id", "")
+    try:
+        if not other_id:
+            other_id = find_by_name(
+                current_user, request.form.get("other_name", ""), "other_name"
+            ) or ""
+        if not other_id:
+            raise ValidationError("Say whom to merge.", {"other_name": "Give a name."})
+        other = get_contact(current_user, other_id)
+        name = other.name
+        merge_contacts(current_user, keep, other, clock.now())
+    except ValidationError as error:
+        db.session.rollback()
+        flash(next(iter(error.fields.values()), error.message))
+        return redirect(url_for("people.detail", contact_id=keep.id))
+    flash(f"Merged {name} into {keep.name}. Nothing was lost.")
+    return redirect(url_for("people.detail", contact_id=keep.id))
+
+
+@bp.route("/people/<contact_id>/delete", methods=["GET", "POST"])
+def delete(contact_id: str):
+    """Ask, then delete a person and their follow-ups."""
+    contact = get_contact(current_user, contact_id)
+    if request.method == "GET":
+        return render_template("people/delete.html", contact=contact)
+    name = contact.name
+    delete_contact(current_user, contact)
+    flash(f"Deleted {name}.")
+    return redirect(url_for("people.list"))
