@@ -63,8 +63,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from . import auth, errors, security, ui
+    from . import auth, compress, errors, security, ui
 
+    compress.init_app(app)
     errors.register_error_handlers(app)
     auth.init_app(app)
     security.init_app(app)
@@ -90,10 +91,20 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(people_pages.bp)
     app.register_blueprint(event_pages.bp)
+    from .pwa import bp as pwa_bp
+
+    app.register_blueprint(pwa_bp)
+    from . import feed, queue_pages
+
+    app.register_blueprint(queue_pages.bp)
+    app.register_blueprint(feed.bp)
 
 
 # Paths that work before any account exists.
-_FIRST_RUN_OPEN = ("/setup", "/static/", "/healthz", "/sw.js", "/manifest.webmanifest")
+_FIRST_RUN_OPEN = (
+    "/setup", "/static/", "/healthz", "/sw.js", "/manifest.webmanifest", "/offline",
+    "/feed/",
+)
 
 
 def register_first_run_redirect(app: Flask) -> None:

@@ -1,4 +1,6 @@
 // Shared page behaviour: time zone preset, service worker registration.
+import "./sw-register.js";
+import "./outbox-ui.js";
 
 for (const input of document.querySelectorAll("input[data-autotz]")) {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;

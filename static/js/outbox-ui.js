@@ -1,0 +1,91 @@
+// Shows the outbox: "2 waiting to sync" in the header and on Home, and on the
+// People list the captures not yet on the server, failed ones editable.
+import { discard, flush, listFailed, listPending, outboxState, resend } from "./outbox.js";
+
+const status = document.querySelector("[data-sync-status]");
+const count = document.querySelector("[data-outbox-count]");
+const list = document.querySelector("[data-outbox-list]");
+const EDITABLE = [
+  ["name", "Name", "text"], ["email", "Email", "email"], ["phone", "Phone", "tel"],
+  ["company", "Company", "text"], ["linkedin", "LinkedIn", "url"], ["website", "Website", "url"],
+];
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "text") node.textContent = value;
+    else node.setAttribute(key, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+function summary(pending, failed) {
+  const parts = [];
+  if (pending) parts.push(`${pending} waiting to sync`);
+  if (failed) parts.push(`${failed} not saved — needs you`);
+  if (outboxState().needsLogin) parts.push("log in again to sync");
+  return parts.join(" · ");
+}
+
+async function render() {
+  const [pending, failed] = await Promise.all([listPending(), listFailed()]);
+  const text = summary(pending.length, failed.length);
+  const offline = !navigator.onLine;
+  if (status) {
+    status.textContent = offline ? (text ? `Offline · ${text}` : "Offline") : text;
+    status.hidden = !status.textContent;
+  }
+  if (count) {
+    count.hidden = !text;
+    const link = el("a", { href: "/people", class: "outbox-link" });
+    link.textContent = text;
+    count.replaceChildren(link);
+  }
+  if (list) renderList(pending, failed);
+}
+
+function renderList(pending, failed) {
+  const items = [
+    ...failed.map(failedItem),
+    ...pending.map((entry) => el("li", { class: "outbox-item" },
+      el("span", { class: "outbox-name", text: entry.payload.name || "(no name)" }),
+      el("span", { class: "badge", text: "not yet synced" }))),
+  ];
+  list.replaceChildren(...items);
+  list.hidden = items.length === 0;
+}
+
+function failedItem(entry) {
+  const base = `outbox-${entry.id}`;
+  const form = el("form", { class: "outbox-fix stack", "aria-labelledby": `${base}-title` });
+  form.append(
+    el("p", { class: "outbox-title", id: `${base}-title` },
+      el("strong", { text: entry.payload.name || "(no name)" }), " ",
+      el("span", { class: "badge failed", text: "not saved" })),
+    el("p", { class: "error", role: "alert", text: entry.error || "The server refused it." }));
+  for (const [field, label, type] of EDITABLE) {
+    if (field !== "name" && !entry.payload[field] && !(entry.fields || {})[field]) continue;
+    const id = `${base}-${field}`;
+    form.append(el("div", { class: "field" }, el("label", { for: id, text: label }),
+      el("input", { id, name: field, type, value: entry.payload[field] || "" })));
+  }
+  const send = el("button", { type: "submit", class: "primary small", text: "Send again" });
+  const drop = el("button", { type: "button", class: "danger small", text: "Discard" });
+  form.append(el("div", { class: "row" }, send, drop));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const changes = Object.fromEntries(new FormData(form).entries());
+    resend(entry.id, changes);
+  });
+  drop.addEventListener("click", () => {
+    if (confirm(`Discard ${entry.payload.name || "this capture"}? It was never saved.`)) discard(entry.id);
+  });
+  return el("li", { class: "outbox-item failed" }, form);
+}
+
+window.addEventListener("outbox-change", () => { render().catch(() => {}); });
+window.addEventListener("online", () => { render().catch(() => {}); });
+window.addEventListener("offline", () => { render().catch(() => {}); });
+if (document.body.hasAttribute("data-signed-in")) render().catch(() => {});
+export { flush };

@@ -1,0 +1,205 @@
+// The capture outbox: every capture is written to IndexedDB first, then sent.
+// An entry leaves only after the server answers 2xx for it; a network error,
+// 5xx or 429 stops the flush until later; another 4xx is set aside for the owner.
+const DB_NAME = "morrow";
+const ENDPOINT = "/api/v1/contacts";
+const LOCK = "morrow-outbox";
+const MAX_DELAY = 60000;
+const channel = "BroadcastChannel" in self ? new BroadcastChannel("morrow-outbox") : null;
+
+let dbPromise = null;
+let running = null;
+let retryTimer = null;
+let retryDelay = 0;
+let needsLogin = false;
+
+function openDb() {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(DB_NAME, 1);
+    request.onupgradeneeded = () => {
+      request.result.createObjectStore("outbox", { keyPath: "id" });
+      request.result.createObjectStore("meta", { keyPath: "key" });
+    };
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+async function withStore(name, mode, work) {
+  dbPromise = dbPromise || openDb();
+  const db = await dbPromise;
+  return new Promise((resolve, reject) => {
+    const transaction = db.transaction(name, mode);
+    const request = work(transaction.objectStore(name));
+    transaction.oncomplete = () => resolve(request ? request.result : undefined);
+    transaction.onerror = transaction.onabort = () => reject(transaction.error);
+  });
+}
+
+const getEntry = (id) => withStore("outbox", "readonly", (s) => s.get(id));
+const putEntry = (entry) => withStore("outbox", "readwrite", (s) => s.put(entry));
+const deleteEntry = (id) => withStore("outbox", "readwrite", (s) => s.delete(id));
+
+async function entries(status) {
+  const all = (await withStore("outbox", "readonly", (s) => s.getAll())) || [];
+  return all.filter((e) => e.status === status).sort((a, b) => a.createdAt - b.createdAt);
+}
+
+export const listPending = () => entries("pending");
+export const listFailed = () => entries("failed");
+export async function pendingCount() { return (await listPending()).length; }
+export function outboxState() { return { needsLogin }; }
+
+function changed(fromOtherTab = false) {
+  if (!fromOtherTab && channel) channel.postMessage("changed");
+  if (typeof window !== "undefined") window.dispatchEvent(new CustomEvent("outbox-change"));
+}
+if (channel) channel.onmessage = () => changed(true);
+
+/** Keep a capture on this device, then try to send it. */
+export async function saveCapture(payload) {
+  const id = payload.id || crypto.randomUUID();
+  const existing = await getEntry(id);
+  await putEntry({ id, payload: { ...payload, id }, status: "pending",
+                   createdAt: existing ? existing.createdAt : Date.now() });
+  changed();
+  requestBackgroundSync();
+  // Wait briefly for the network; the entry is safe either way.
+  await Promise.race([flush(), new Promise((r) => setTimeout(r, 4000))]);
+  const entry = await getEntry(id);
+  return { queued: Boolean(entry), failed: Boolean(entry && entry.status === "failed"),
+           error: entry ? entry.error || null : null };
+}
+
+/** Put a failed capture back in line, with the owner's corrections. */
+export async function resend(id, changes = {}) {
+  const entry = await getEntry(id);
+  if (!entry) return;
+  await putEntry({ ...entry, payload: { ...entry.payload, ...changes, id },
+                   status: "pending", error: null });
+  changed();
+  retryDelay = 0;
+  return flush();
+}
+
+/** Drop a failed capture the owner no longer wants. */
+export async function discard(id) {
+  const entry = await getEntry(id);
+  if (entry && entry.status === "failed") await deleteEntry(id);
+  changed();
+}
+
+/** Send what waits, in order; only one flush runs at a time, across tabs too. */
+export function flush() {
+  if (!running) {
+    running = exclusive(sendAll)
+      .catch(() => scheduleRetry())
+      .finally(() => { running = null; });
+  }
+  return running;
+}
+
+async function exclusive(work) {
+  if (navigator.locks) return navigator.locks.request(LOCK, work);
+  // Older browsers: a short lease in localStorage; the server's idempotent
+  // create still makes a rare overlap harmless.
+  const key = "morrow-outbox-lease";
+  if (Number(localStorage.getItem(key) || 0) > Date.now()) return scheduleRetry();
+  localStorage.setItem(key, String(Date.now() + 30000));
+  try { return await work(); } finally { localStorage.removeItem(key); }
+}
+
+async function sendAll() {
+  for (const { id } of await listPending()) {
+    const entry = await getEntry(id);  // another tab may have sent it meanwhile
+    if (!entry || entry.status !== "pending") continue;
+    const outcome = await send(entry);
+    if (outcome === "retry") return scheduleRetry();
+    if (outcome === "login") { needsLogin = true; changed(); return; }
+  }
+  needsLogin = false;
+  retryDelay = 0;
+  clearTimeout(retryTimer);
+}
+
+async function send(entry) {
+  let response;
+  try {
+    response = await post(entry.payload, await csrfToken());
+    if (await isCsrfFailure(response)) response = await post(entry.payload, await freshCsrfToken());
+  } catch (error) {
+    return "retry";
+  }
+  if (response.ok) {
+    await deleteEntry(entry.id);
+    changed();
+    return "sent";
+  }
+  if (response.status === 401) return "login";
+  if (response.status === 429 || response.status >= 500) return "retry";
+  const body = await response.json().catch(() => null);
+  const error = (body && body.error && body.error.message) || `The server refused it (${response.status}).`;
+  const fields = (body && body.error && body.error.fields) || {};
+  await putEntry({ ...entry, status: "failed", error, fields });
+  changed();
+  return "failed";
+}
+
+function post(payload, token) {
+  return fetch(ENDPOINT, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token || "" },
+    body: JSON.stringify(payload),
+  });
+}
+
+async function isCsrfFailure(response) {
+  if (response.status !== 400) return false;
+  const body = await response.clone().json().catch(() => null);
+  return Boolean(body && body.error && body.error.code === "csrf_failed");
+}
+
+async function csrfToken() {
+  const meta = typeof document !== "undefined" && document.querySelector('meta[name="csrf-token"]');
+  if (meta && meta.content) return meta.content;
+  const stored = await withStore("meta", "readonly", (s) => s.get("csrf"));
+  return stored ? stored.value : "";
+}
+
+// A page served from the offline cache may carry an old token: ask for a new one.
+async function freshCsrfToken() {
+  const response = await fetch("/settings", { credentials: "same-origin", cache: "no-store" });
+  const match = (await response.text()).match(/name="csrf-token" content="([^"]+)"/);
+  if (!match) return "";
+  await withStore("meta", "readwrite", (s) => s.put({ key: "csrf", value: match[1] }));
+  return match[1];
+}
+
+function scheduleRetry() {
+  retryDelay = Math.min(MAX_DELAY, retryDelay ? retryDelay * 2 : 1000);
+  clearTimeout(retryTimer);
+  retryTimer = setTimeout(flush, retryDelay * (0.8 + Math.random() * 0.4));
+  requestBackgroundSync();
+}
+
+function requestBackgroundSync() {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.ready
+    .then((registration) => registration.sync && registration.sync.register("outbox"))
+    .catch(() => {});
+}
+
+// Flush on load, when the network returns and when the owner comes back.
+if (typeof window !== "undefined" && document.body.hasAttribute("data-signed-in")) {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  if (meta && meta.content) {
+    // The service worker flushes without a page, so it needs the token too.
+    withStore("meta", "readwrite", (s) => s.put({ key: "csrf", value: meta.content })).catch(() => {});
+  }
+  window.addEventListener("online", () => { retryDelay = 0; flush(); });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") flush();
+  });
+  flush();
+}

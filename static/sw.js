@@ -1,0 +1,139 @@
+// Morrow's service worker: the shell offline, pages network-first, the outbox
+// flushed in the background. /sw.js fills in VERSION and SHELL.
+const VERSION = "__VERSION__";
+const SHELL = ["__SHELL__"];
+const STATIC_CACHE = `morrow-static-${VERSION}`;
+const PAGES_CACHE = `morrow-pages-${VERSION}`;
+// Opened once, they must work with no signal: Home, Card, Capture, the QR codes.
+const PAGES = ["/", "/card", "/capture", "/card/qr.svg?mode=url", "/card/qr.svg?mode=vcard"];
+let pagesFetchedAt = 0;
+
+self.addEventListener("install", (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(STATIC_CACHE);
+    await cache.addAll(SHELL.map((url) => new Request(url, { cache: "reload" })));
+    await cachePages();
+  })());
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    const keep = new Set([STATIC_CACHE, PAGES_CACHE]);
+    for (const key of await caches.keys()) {
+      if (key.startsWith("morrow-") && !keep.has(key)) await caches.delete(key);
+    }
+    await self.clients.claim();
+  })());
+});
+
+// Cache the owner's screens; a page that redirects (logged out) or fails
+// (the link QR 404s until the card is saved) is simply skipped.
+async function cachePages() {
+  pagesFetchedAt = Date.now();
+  const cache = await caches.open(PAGES_CACHE);
+  await Promise.all(PAGES.map(async (url) => {
+    try {
+      const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+      if (response.ok && !response.redirected) await cache.put(url, response);
+    } catch (error) { /* offline: keep what we have */ }
+  }));
+}
+
+self.addEventListener("message", (event) => {
+  const type = event.data && event.data.type;
+  if (type === "SKIP_WAITING") self.skipWaiting();
+  if (type === "CACHE_PAGES" && Date.now() - pagesFetchedAt > 5 * 60 * 1000) {
+    event.waitUntil(cachePages());
+  }
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.method === "POST" && url.pathname === "/logout") {
+    event.waitUntil(caches.delete(PAGES_CACHE));  // the next person sees nothing
+    return;
+  }
+  if (request.method !== "GET" || url.pathname.startsWith("/api/")) return;
+  if (request.mode === "navigate") {
+    event.respondWith(networkFirst(request, true));
+  } else if (url.pathname.startsWith("/static/")) {
+    event.respondWith(cacheFirst(request));
+  } else if (url.pathname.startsWith("/card/qr.")) {
+    event.respondWith(networkFirst(request, false));
+  }
+});
+
+async function cacheFirst(request) {
+  const cached = await caches.match(request, { cacheName: STATIC_CACHE, ignoreSearch: true });
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok) (await caches.open(STATIC_CACHE)).put(request, response.clone());
+  return response;
+}
+
+async function networkFirst(request, isPage) {
+  const cache = await caches.open(PAGES_CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok && !response.redirected) await cache.put(request, response.clone());
+    return response;
+  } catch (error) {
+    const cached = await cache.match(request) || await cache.match(request, { ignoreSearch: true });
+    if (cached) return cached;
+    if (!isPage) throw error;
+    return caches.match("/offline", { cacheName: STATIC_CACHE });
+  }
+}
+
+// Background sync: send what waits in the outbox, the same way the page does.
+self.addEventListener("sync", (event) => {
+  if (event.tag === "outbox") event.waitUntil(flushOutbox());
+});
+
+// The same rules as static/js/outbox.js, kept short: 2xx deletes the entry,
+// network error / 5xx / 429 stops (the browser retries the sync), 4xx is set aside.
+async function flushOutbox() {
+  const run = async () => {
+    const db = await new Promise((resolve, reject) => {
+      const open = indexedDB.open("morrow", 1);
+      open.onupgradeneeded = () => {
+        open.result.createObjectStore("outbox", { keyPath: "id" });
+        open.result.createObjectStore("meta", { keyPath: "key" });
+      };
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const op = (store, mode, work) => new Promise((resolve, reject) => {
+      const tx = db.transaction(store, mode);
+      const request = work(tx.objectStore(store));
+      tx.oncomplete = () => resolve(request.result);
+      tx.onerror = () => reject(tx.error);
+    });
+    const token = ((await op("meta", "readonly", (s) => s.get("csrf"))) || {}).value || "";
+    const pending = (await op("outbox", "readonly", (s) => s.getAll()))
+      .filter((e) => e.status === "pending").sort((a, b) => a.createdAt - b.createdAt);
+    for (const { id } of pending) {
+      const entry = await op("outbox", "readonly", (s) => s.get(id));
+      if (!entry || entry.status !== "pending") continue;
+      const response = await fetch("/api/v1/contacts", {
+        method: "POST", credentials: "same-origin", body: JSON.stringify(entry.payload),
+        headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+      });  // a network error rejects: the browser schedules another sync
+      if (response.ok) {
+        await op("outbox", "readwrite", (s) => s.delete(id));
+      } else if (response.status >= 500 || response.status === 429 || response.status === 401) {
+        throw new Error(`outbox: ${response.status}, try later`);
+      } else {
+        const body = await response.json().catch(() => null);
+        // A stale token is not the capture's fault: leave it for the page, which renews it.
+        if (body && body.error && body.error.code === "csrf_failed") throw new Error("outbox: token");
+        const error = (body && body.error && body.error.message) || `The server refused it (${response.status}).`;
+        await op("outbox", "readwrite", (s) => s.put({ ...entry, status: "failed", error }));
+      }
+      new BroadcastChannel("morrow-outbox").postMessage("changed");
+    }
+  };
+  return self.navigator.locks ? self.navigator.locks.request("morrow-outbox", run) : run();
+}
