@@ -1,13 +1,233 @@
-"""When follow-ups are due, and keeping them in step with each person."""
+"""When follow-ups are due, and keeping them in step with each person.
+
+`schedule_followups` is the one place that decides which follow-ups a person
+needs. It is idempotent: every follow-up has a `key` unique per recipient
+(`thank_you`, `promise`, `intro:<about_id>`, `kit:<n>`), so running it again
+finds what exists instead of adding more.
+
+Follow-ups that can no longer be sent (the way to reach the person was removed,
+the promise was cleared, the introducer changed) are deleted while still
+pending: nothing was sent, so there is no history to keep, and deleting lets
+them come back if the detail is added again. Done and skipped follow-ups are
+history and are never touched or reopened.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
-from .models import Contact
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Contact, FollowUp, Interaction, User
+
+# A moment between midnight and this hour counts for the evening before.
+AFTER_PARTY_HOUR = 4
+KIT_PREFIX = "kit:"
+INTRO_PREFIX = "intro:"
+
+
+def zone_of(user: User) -> ZoneInfo:
+    """Return the owner's time zone, UTC when it is unset or unknown."""
+    try:
+        return ZoneInfo(user.timezone or "UTC")
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def event_day(
+    met_at: dt.datetime, zone: ZoneInfo, event_date: dt.date | None = None
+) -> dt.date:
+    """Return the day a meeting counts for: the event's, else met_at's local date."""
+    if event_date is not None:
+        return event_date
+    local = met_at.astimezone(zone)
+    if local.hour < AFTER_PARTY_HOUR:
+        local -= dt.timedelta(days=1)
+    return local.date()
+
+
+def local_moment(day: dt.date, hour: int, zone: ZoneInfo) -> dt.datetime:
+    """Return `hour`:00 local on `day` in UTC.
+
+    fold=0 picks the earlier of two repeated times when clocks go back, and
+    moves a time that does not exist (clocks go forward) later by the gap.
+    """
+    local = dt.datetime.combine(day, dt.time(hour), tzinfo=zone).replace(fold=0)
+    return local.astimezone(dt.UTC)
+
+
+def due_at(day: dt.date, zone: ZoneInfo, hour: int, now: dt.datetime) -> dt.datetime:
+    """Return when follow-ups for event day `day` are due: D+1 at `hour`, or now."""
+    moment = local_moment(day + dt.timedelta(days=1), hour, zone)
+    return max(moment, now)
+
+
+def reachable(contact: Contact) -> bool:
+    """Tell whether Morrow can draft a message this person can receive."""
+    return bool(contact.email or contact.phone or contact.linkedin)
+
+
+def first_name(contact: Contact | None) -> str:
+    """Return the person's first name, else the first word of the name."""
+    if contact is None:
+        return ""
+    if contact.first_name:
+        return contact.first_name
+    parts = (contact.name or "").split()
+    return parts[0] if parts else ""
 
 
 def schedule_followups(contact: Contact, now: dt.datetime) -> None:
-    """Create, update or cancel the follow-ups a person needs (idempotent)."""
-    # Filled in by the follow-up scheduling work; callers already use it.
-    return None
+    """Create, update or cancel the follow-ups a person needs (idempotent).
+
+    Adds to the session and flushes; the caller commits.
+    """
+    user = db.session.get(User, contact.user_id)
+    zone = zone_of(user)
+    hour = user.followup_hour if user.followup_hour is not None else 9
+    event_date = contact.event.date if contact.event is not None else None
+    day = event_day(contact.met_at or now, zone, event_date)
+    existing = {
+        f.key: f
+        for f in db.session.execute(
+            select(FollowUp).filter_by(contact_id=contact.id)
+        ).scalars()
+    }
+    can_reach = reachable(contact)
+    wanted = {
+        "thank_you": can_reach and contact.source != "import",
+        "promise": can_reach and bool((contact.promise or "").strip()),
+    }
+    for key, needed in wanted.items():
+        _ensure(contact, key, key, needed, existing.get(key), day, zone, hour, now)
+    # Intro thank-yous addressed to this person go when they can't be reached.
+    for key, followup in existing.items():
+        if key.startswith(INTRO_PREFIX) and not can_reach:
+            _cancel(followup)
+    _schedule_intro(contact, day, zone, hour, now)
+    _schedule_keep_in_touch(contact, existing, zone, hour, now, can_reach)
+    db.session.flush()
+
+
+def _ensure(contact, kind, key, needed, followup, day, zone, hour, now, about=None):
+    """Create a follow-up that is needed, re-time or cancel a pending one."""
+    if followup is None:
+        if needed:
+            db.session.add(
+                FollowUp(
+                    user_id=contact.user_id,
+                    contact_id=contact.id,
+                    about_contact_id=about,
+                    kind=kind,
+                    key=key,
+                    due_at=due_at(day, zone, hour, now),
+                    status="pending",
+                    created_at=now,
+                )
+            )
+        return
+    if not needed:
+        _cancel(followup)
+    elif untouched(followup):
+        # Measured against when it was made, so re-running later doesn't drift.
+        when = due_at(day, zone, hour, followup.created_at or now)
+        if followup.due_at != when:
+            followup.due_at = when
+
+
+def untouched(followup: FollowUp) -> bool:
+    """Tell whether a follow-up is pending and was never snoozed."""
+    return followup.status == "pending" and followup.snoozed_until is None
+
+
+def _cancel(followup: FollowUp) -> None:
+    if followup.status == "pending":
+        db.session.delete(followup)
+
+
+def _schedule_intro(contact, day, zone, hour, now) -> None:
+    """Keep the thank-you to whoever introduced this person in step."""
+    key = INTRO_PREFIX + contact.id
+    mine = db.session.execute(
+        select(FollowUp).filter_by(about_contact_id=contact.id, kind="intro_thanks")
+    ).scalars().all()
+    introducer = contact.introduced_by
+    for followup in mine:
+        if introducer is None or followup.contact_id != introducer.id:
+            _cancel(followup)
+    if introducer is None or introducer.user_id != contact.user_id:
+        return
+    followup = db.session.execute(
+        select(FollowUp).filter_by(contact_id=introducer.id, key=key)
+    ).scalar_one_or_none()
+    needed = reachable(introducer)
+    _ensure(
+        introducer, "intro_thanks", key, needed, followup, day, zone, hour, now,
+        about=contact.id,
+    )
+
+
+def _kit_number(key: str) -> int:
+    try:
+        return int(key[len(KIT_PREFIX):])
+    except ValueError:
+        return 0
+
+
+def _schedule_keep_in_touch(contact, existing, zone, hour, now, can_reach) -> None:
+    """Keep exactly one pending keep-in-touch, due `days` after the last contact."""
+    kits = sorted(
+        (f for k, f in existing.items() if k.startswith(KIT_PREFIX)),
+        key=lambda f: _kit_number(f.key),
+    )
+    days = contact.keep_in_touch_days
+    latest = kits[-1] if kits else None
+    if not days or not can_reach:
+        for followup in kits:
+            _cancel(followup)
+        return
+    base = contact.last_interaction_at or contact.met_at or now
+    if latest is not None and latest.status == "skipped":
+        # A skipped reminder keeps the rhythm: the next one comes a cycle later.
+        base = max(base, latest.due_at)
+    day = base.astimezone(zone).date() + dt.timedelta(days=days)
+    when = max(local_moment(day, hour, zone), now)
+    if latest is not None and latest.status == "pending":
+        if untouched(latest) and latest.due_at != when:
+            latest.due_at = when
+        return
+    number = _kit_number(latest.key) + 1 if latest is not None else 1
+    db.session.add(
+        FollowUp(
+            user_id=contact.user_id,
+            contact_id=contact.id,
+            kind="keep_in_touch",
+            key=f"{KIT_PREFIX}{number}",
+            due_at=when,
+            status="pending",
+            created_at=now,
+        )
+    )
+
+
+def log_interaction(
+    contact: Contact, kind: str, note: str, now: dt.datetime
+) -> Interaction:
+    """Record an interaction and restart the person's keep-in-touch clock.
+
+    Adds to the session; the caller commits.
+    """
+    interaction = Interaction(
+        user_id=contact.user_id,
+        contact_id=contact.id,
+        kind=kind,
+        note=note,
+        happened_at=now,
+    )
+    db.session.add(interaction)
+    if contact.last_interaction_at is None or contact.last_interaction_at < now:
+        contact.last_interaction_at = now
+    schedule_followups(contact, now=now)
+    return interaction

@@ -1,0 +1,96 @@
+"""/api/v1/followups: the queue and its actions, and per-event scores."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_login import current_user
+
+from .. import clock
+from ..errors import ValidationError
+from ..followups import (
+    edit_draft,
+    event_score,
+    followup_to_dict,
+    get_event,
+    get_followup,
+    list_followups,
+    mark_done,
+    require_open,
+    parse_until,
+    skip,
+    snooze,
+    template_cache,
+)
+from . import bp, decode_cursor, encode_cursor, json_body, page_limit
+
+
+@bp.get("/followups")
+def followups():
+    """List follow-ups: pending and due now unless the filters say otherwise."""
+    event_id = request.args.get("event_id")
+    if event_id is not None and not event_id.isdigit():
+        raise ValidationError("event_id must be a number.", {"event_id": "Not a number."})
+    now = clock.now()
+    items, next_cursor = list_followups(
+        current_user,
+        now,
+        status=request.args.get("status", "pending"),
+        due=request.args.get("due", "now"),
+        event_id=int(event_id) if event_id is not None else None,
+        cursor=decode_cursor(request.args.get("cursor")),
+        limit=page_limit(),
+    )
+    cache = template_cache(current_user)
+    return {
+        "items": [followup_to_dict(f, current_user, now, cache) for f in items],
+        "next": encode_cursor(*next_cursor) if next_cursor else None,
+    }
+
+
+@bp.get("/followups/<int:followup_id>")
+def followup(followup_id: int):
+    """Show one follow-up."""
+    return followup_to_dict(get_followup(current_user, followup_id), current_user)
+
+
+@bp.post("/followups/<int:followup_id>/done")
+def followup_done(followup_id: int):
+    """Mark a follow-up sent."""
+    followup = get_followup(current_user, followup_id)
+    now = clock.now()
+    mark_done(current_user, followup, now)
+    return followup_to_dict(followup, current_user, now)
+
+
+@bp.post("/followups/<int:followup_id>/skip")
+def followup_skip(followup_id: int):
+    """Skip a follow-up."""
+    followup = get_followup(current_user, followup_id)
+    now = clock.now()
+    skip(current_user, followup, now)
+    return followup_to_dict(followup, current_user, now)
+
+
+@bp.post("/followups/<int:followup_id>/snooze")
+def followup_snooze(followup_id: int):
+    """Snooze a follow-up until a later date or moment."""
+    followup = get_followup(current_user, followup_id)
+    data = json_body()
+    require_open(followup, "snoozed")
+    now = clock.now()
+    snooze(current_user, followup, parse_until(data.get("until"), current_user), now)
+    return followup_to_dict(followup, current_user, now)
+
+
+@bp.patch("/followups/<int:followup_id>")
+def followup_edit(followup_id: int):
+    """Edit a follow-up's subject, body or channel."""
+    followup = get_followup(current_user, followup_id)
+    edit_draft(current_user, followup, json_body())
+    return followup_to_dict(followup, current_user)
+
+
+@bp.get("/events/<int:event_id>/score")
+def event_followup_score(event_id: int):
+    """How many people of an event were followed up within 48 h; overdue promises."""
+    return event_score(current_user, get_event(current_user, event_id), clock.now())

@@ -1,0 +1,232 @@
+"""Drafted follow-up messages: templates, rendering, channels and links.
+
+Template syntax (also explained on Settings → Message templates):
+
+- `{first_name}` and the other placeholders in PLACEHOLDERS are replaced by
+  the person's details; an unknown or empty one becomes nothing.
+- `[ … ]` marks an optional part: it is dropped entirely when any placeholder
+  inside it is empty, so "[We talked about {talked_about}. ]" vanishes for a
+  person with no notes instead of leaving "We talked about ." behind.
+- Afterwards doubled spaces, spaces before punctuation and runs of blank lines
+  are tidied away.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from .extensions import db
+from .models import Contact, FollowUp, Template, User
+from .scheduling import first_name
+
+KINDS = ("thank_you", "promise", "intro_thanks", "keep_in_touch")
+KIND_LABELS = {
+    "thank_you": "Thank-you",
+    "promise": "Promise",
+    "intro_thanks": "Thanks for the intro",
+    "keep_in_touch": "Keep in touch",
+}
+PLACEHOLDERS = {
+    "first_name": "the person's first name (for an intro: the person you were introduced to)",
+    "event": "the event where you met",
+    "talked_about": "what you talked about",
+    "promise": "what you promised",
+    "introducer_first_name": "the first name of who introduced you",
+    "my_name": "your name, from your card",
+    "my_card_url": "the link to your public card page",
+}
+CHANNEL_LABELS = {
+    "email": "Email",
+    "whatsapp": "WhatsApp",
+    "sms": "SMS",
+    "linkedin": "LinkedIn",
+}
+SUBJECT_MAX = 200
+BODY_MAX = 5000
+
+DEFAULTS: dict[str, tuple[str, str]] = {
+    "thank_you": (
+        "Great to meet you[ at {event}]",
+        "Hi[ {first_name}],\n\n"
+        "It was great to meet you[ at {event}]. "
+        "[I really enjoyed talking about {talked_about}. ]"
+        "Let's stay in touch.\n\n"
+        "Best,\n{my_name}[\n{my_card_url}]",
+    ),
+    "promise": (
+        "As promised",
+        "Hi[ {first_name}],\n\n"
+        "As promised[ when we met at {event}], here it is: {promise}\n\n"
+        "[It was good talking about {talked_about}. ]"
+        "Let me know if there's anything else I can do.\n\n"
+        "Best,\n{my_name}",
+    ),
+    "intro_thanks": (
+        "Thank you for the introduction[ to {first_name}]",
+        "Hi[ {introducer_first_name}],\n\n"
+        "Thanks again for connecting me with {first_name}[ at {event}]. "
+        "[We had a great chat about {talked_about}. ]"
+        "Don't hesitate if I can return the favour.\n\n"
+        "Best,\n{my_name}",
+    ),
+    "keep_in_touch": (
+        "Catching up",
+        "Hi[ {first_name}],\n\n"
+        "It's been a while[ since {event}] — how are things going? "
+        "[Last time we talked about {talked_about}; I'd love to hear how it went. ]"
+        "Up for a coffee or a quick call in the next few weeks?\n\n"
+        "Best,\n{my_name}",
+    ),
+}
+
+_OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+_MARK = re.compile(r"\x01([a-z_]+)\x01")
+
+
+def render(template: str, values: dict[str, str]) -> str:
+    """Fill a template, dropping optional parts whose values are missing."""
+
+    def value(name: str) -> str:
+        lines = (values.get(name) or "").split("\n")
+        return "\n".join(" ".join(line.split()) for line in lines).strip()
+
+    def optional(match: re.Match) -> str:
+        inner = match.group(1)
+        if any(not value(name) for name in _PLACEHOLDER.findall(inner)):
+            return ""
+        return inner
+
+    def mark(match: re.Match) -> str:
+        return f"\x01{match.group(1)}\x01" if value(match.group(1)) else ""
+
+    text = _OPTIONAL.sub(optional, template).replace("[", "").replace("]", "")
+    # Tidy the skeleton, then insert values, so nothing a person typed is parsed.
+    text = _tidy(_PLACEHOLDER.sub(mark, text))
+    return _MARK.sub(lambda m: value(m.group(1)), text)
+
+
+def _tidy(text: str) -> str:
+    lines = []
+    for line in text.split("\n"):
+        line = re.sub(r"[ \t]{2,}", " ", line).strip()
+        line = re.sub(r" +([.,;:!?])", r"\1", line)
+        lines.append(line)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def template_for(user: User, kind: str, cache: dict | None = None) -> tuple[str, str]:
+    """Return the owner's (subject, body) template for a kind, or the default."""
+    if cache is None:
+        cache = user_templates(user)
+    return cache.get(kind) or DEFAULTS[kind]
+
+
+def user_templates(user: User) -> dict[str, tuple[str, str]]:
+    """Return the owner's edited templates by kind."""
+    rows = db.session.execute(db.select(Template).filter_by(user_id=user.id)).scalars()
+    return {row.kind: (row.subject, row.body) for row in rows}
+
+
+def draft_values(followup: FollowUp, user: User, card_url: str | None) -> dict:
+    """Collect the placeholder values for a follow-up."""
+    recipient = followup.contact
+    person = followup.about if followup.kind == "intro_thanks" else recipient
+    person = person or recipient
+    card = user.card
+    introducer = recipient if followup.kind == "intro_thanks" else person.introduced_by
+    return {
+        "first_name": first_name(person),
+        "event": person.event.name if person.event is not None else "",
+        "talked_about": " ".join((person.talked_about or "").split()),
+        "promise": (person.promise or "").strip(),
+        "introducer_first_name": first_name(introducer),
+        "my_name": card.full_name if card is not None else "",
+        "my_card_url": card_url or "",
+    }
+
+
+def draft_message(
+    followup: FollowUp, user: User, card_url: str | None = None, cache=None
+) -> dict[str, str]:
+    """Return the follow-up's {subject, body}: the owner's edit, else the template."""
+    subject_t, body_t = template_for(user, followup.kind, cache)
+    values = draft_values(followup, user, card_url)
+    subject = followup.subject
+    if subject is None:
+        subject = render(subject_t, values).replace("\n", " ")[:SUBJECT_MAX]
+    body = followup.body
+    if body is None:
+        body = render(body_t, values)
+    return {"subject": subject, "body": body}
+
+
+def channels_for(contact: Contact) -> list[str]:
+    """Return the channels a person can be reached on, in order of preference."""
+    available = []
+    if contact.email:
+        available.append("email")
+    if contact.phone:
+        available += ["whatsapp", "sms"]
+    if contact.linkedin:
+        available.append("linkedin")
+    preferred = contact.preferred_channel
+    if preferred in available:
+        available.remove(preferred)
+        available.insert(0, preferred)
+    return available
+
+
+def default_channel(contact: Contact) -> str | None:
+    """Return the preferred channel, else the first the person can be reached on."""
+    available = channels_for(contact)
+    return available[0] if available else None
+
+
+def _q(text: str) -> str:
+    return quote(text, safe="")
+
+
+def mailto_link(address: str, subject: str, body: str) -> str:
+    """Return a mailto: URL with subject and body encoded per RFC 6068."""
+    crlf = body.replace("\r\n", "\n").replace("\n", "\r\n")
+    return f"mailto:{quote(address, safe='@')}?subject={_q(subject)}&body={_q(crlf)}"
+
+
+def sms_link(phone: str, body: str) -> str:
+    return f"sms:{phone}?body={_q(body)}"
+
+
+def whatsapp_link(phone: str, body: str) -> str:
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return f"https://wa.me/{digits}?text={_q(body)}"
+
+
+def links_for(contact: Contact, draft: dict[str, str]) -> dict[str, str]:
+    """Return the links that open each app with the draft filled in."""
+    links: dict[str, str] = {}
+    if contact.email:
+        links["email"] = mailto_link(contact.email, draft["subject"], draft["body"])
+    if contact.phone:
+        links["sms"] = sms_link(contact.phone, draft["body"])
+        links["whatsapp"] = whatsapp_link(contact.phone, draft["body"])
+    if contact.linkedin:
+        links["linkedin"] = contact.linkedin
+    return links
+
+
+def template_errors(subject: str, body: str) -> dict[str, str]:
+    """Return problems with a template the owner typed (unknown placeholders…)."""
+    errors: dict[str, str] = {}
+    for field, text, limit in (("subject", subject, SUBJECT_MAX), ("body", body, BODY_MAX)):
+        unknown = sorted(set(_PLACEHOLDER.findall(text)) - set(PLACEHOLDERS))
+        if len(text) > limit:
+            errors[field] = f"At most {limit} characters."
+        elif unknown:
+            errors[field] = f"Unknown placeholder {{{unknown[0]}}}."
+        elif text.count("[") != text.count("]"):
+            errors[field] = "Every [ needs a matching ]."
+    if not body.strip():
+        errors.setdefault("body", "The message can't be empty.")
+    return errors

@@ -1,0 +1,113 @@
+"""The calendar feed: pending follow-ups as iCalendar events with reminders.
+
+The feed is reached by calendar apps that cannot log in, so its secret token
+is the only key; Settings shows the link and can replace the token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+import vobject
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from . import clock
+from .accounts import feed_url
+from .drafts import KIND_LABELS
+from .extensions import db
+from .models import FollowUp, User, new_feed_token
+from .ui import register_settings_section
+
+bp = Blueprint("feed", __name__)
+EVENT_LENGTH = dt.timedelta(minutes=15)
+FEED_LIMIT = 500
+
+
+@bp.record_once
+def _plug_in(state) -> None:
+    register_settings_section(
+        state.app,
+        "Calendar feed",
+        "/settings/feed",
+        "Follow-ups in your phone's calendar, with reminders",
+    )
+
+
+def _one_line(text: str) -> str:
+    # Folding and escaping are vobject's job; this keeps titles on one line.
+    return " ".join((text or "").split())
+
+
+def build_calendar(user: User, now: dt.datetime) -> str:
+    """Return every pending follow-up as an iCalendar document."""
+    calendar = vobject.iCalendar()
+    calendar.add("prodid").value = "-//Morrow//Follow-ups//EN"
+    calendar.add("x-wr-calname").value = "Morrow follow-ups"
+    followups = db.session.execute(
+        select(FollowUp)
+        .where(FollowUp.user_id == user.id, FollowUp.status == "pending")
+        .order_by(FollowUp.due_at, FollowUp.id)
+        .limit(FEED_LIMIT)
+        .options(selectinload(FollowUp.contact), selectinload(FollowUp.about))
+    ).scalars()
+    queue_url = url_for("queue.queue", _external=True)
+    for followup in followups:
+        label = KIND_LABELS.get(followup.kind, followup.kind)
+        event = calendar.add("vevent")
+        event.add("uid").value = f"followup-{followup.id}@morrow"
+        event.add("dtstamp").value = now
+        event.add("dtstart").value = followup.due_at
+        event.add("dtend").value = followup.due_at + EVENT_LENGTH
+        event.add("summary").value = _one_line(f"{label}: {followup.contact.name}")
+        details = []
+        if followup.about is not None:
+            details.append(f"About {followup.about.name}")
+        if followup.kind == "promise" and followup.contact.promise:
+            details.append(f"Promised: {followup.contact.promise}")
+        details.append(f"Open the queue: {queue_url}")
+        event.add("description").value = "\n".join(details)
+        event.add("url").value = queue_url
+        alarm = event.add("valarm")
+        alarm.add("action").value = "DISPLAY"
+        alarm.add("trigger").value = dt.timedelta(0)
+        alarm.add("description").value = _one_line(f"Follow up: {followup.contact.name}")
+    return calendar.serialize()
+
+
+@bp.get("/feed/<token>.ics")
+def ics(token: str):
+    """Serve the owner's follow-ups to a calendar app that knows the secret link."""
+    user = db.session.execute(
+        select(User).where(User.feed_token == token)
+    ).scalar_one_or_none()
+    if user is None or not secrets.compare_digest(user.feed_token, token):
+        abort(404)
+    response = Response(build_calendar(user, clock.now()), mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@bp.route("/settings/feed", methods=["GET", "POST"])
+@login_required
+def settings():
+    """Show the calendar feed link, and replace it on request."""
+    if request.method == "POST":
+        current_user.feed_token = new_feed_token()
+        db.session.commit()
+        flash("New calendar link made. The old one no longer works.")
+        return redirect(url_for("feed.settings"))
+    return render_template("settings/feed.html", url=feed_url(current_user))

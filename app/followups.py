@@ -1,0 +1,412 @@
+"""The queue: listing follow-ups, moving them through their states, scores.
+
+States: pending → done | skipped; pending → snoozed(until) → pending.
+A snoozed follow-up is stored as `status="pending"` with `snoozed_until` set
+and `due_at` moved to the same moment. When that moment passes it is simply
+pending and due again, and every queue query stays one range scan of the
+(user_id, status, due_at) index. `followup_to_dict` reports it as "snoozed"
+while the moment is still ahead. Done and skipped are final (409 otherwise);
+a snoozed follow-up may be sent, skipped or snoozed again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from .cards import public_card_url
+from .drafts import (
+    BODY_MAX,
+    SUBJECT_MAX,
+    channels_for,
+    default_channel,
+    draft_message,
+    links_for,
+    user_templates,
+)
+from .errors import Conflict, NotFound, ValidationError
+from .extensions import db
+from .models import Contact, Event, FollowUp, Interaction, User
+from .scheduling import local_moment, log_interaction, zone_of
+
+STATUSES = ("pending", "done", "skipped", "snoozed", "all")
+FINAL = ("done", "skipped")
+SCORE_WINDOW = dt.timedelta(hours=48)
+
+
+def effective_status(followup: FollowUp, now: dt.datetime) -> str:
+    """Return the status as the owner sees it (an unexpired snooze is "snoozed")."""
+    if followup.status == "pending" and followup.snoozed_until is not None:
+        if followup.snoozed_until > now:
+            return "snoozed"
+    return followup.status
+
+
+def _with_people():
+    return (
+        selectinload(FollowUp.contact).selectinload(Contact.event),
+        selectinload(FollowUp.contact).selectinload(Contact.introduced_by),
+        selectinload(FollowUp.about).selectinload(Contact.event),
+    )
+
+
+def list_followups(
+    user: User,
+    now: dt.datetime,
+    status: str = "pending",
+    due: str = "now",
+    event_id: int | None = None,
+    cursor: list | None = None,
+    limit: int = 50,
+    oldest_first: bool = True,
+) -> tuple[list[FollowUp], list | None]:
+    """Return one page of the owner's follow-ups and the cursor of the next."""
+    if status not in STATUSES:
+        raise ValidationError(
+            "status must be pending, done, skipped, snoozed or all.",
+            {"status": "Unknown status."},
+        )
+    if due not in ("now", "all"):
+        raise ValidationError("due must be now or all.", {"due": "Use now or all."})
+    query = select(FollowUp).where(FollowUp.user_id == user.id)
+    if status == "pending":
+        query = query.where(FollowUp.status == "pending")
+        if due == "all":
+            query = query.where(
+                or_(FollowUp.snoozed_until.is_(None), FollowUp.due_at <= now)
+            )
+    elif status == "snoozed":
+        query = query.where(
+            FollowUp.status == "pending",
+            FollowUp.snoozed_until.is_not(None),
+            FollowUp.due_at > now,
+        )
+    elif status != "all":
+        query = query.where(FollowUp.status == status)
+    if due == "now":
+        query = query.where(FollowUp.due_at <= now)
+    if event_id is not None:
+        people = select(Contact.id).where(
+            Contact.user_id == user.id, Contact.event_id == event_id
+        )
+        query = query.where(
+            or_(FollowUp.contact_id.in_(people), FollowUp.about_contact_id.in_(people))
+        )
+    if cursor:
+        try:
+            after_due = dt.datetime.fromisoformat(cursor[0])
+            after_id = int(cursor[1])
+        except (TypeError, ValueError, IndexError):
+            raise ValidationError(
+                "The cursor is not valid.", {"cursor": "Not valid."}
+            ) from None
+        query = query.where(
+            or_(
+                FollowUp.due_at > after_due,
+                and_(FollowUp.due_at == after_due, FollowUp.id > after_id),
+            )
+        )
+    query = query.order_by(FollowUp.due_at, FollowUp.id).limit(limit + 1)
+    items = list(db.session.execute(query.options(*_with_people())).scalars())
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        next_cursor = [items[-1].due_at.isoformat(), items[-1].id]
+    return items, next_cursor
+
+
+def get_followup(user: User, followup_id: int) -> FollowUp:
+    """Return the owner's follow-up, or raise NotFound."""
+    followup = db.session.get(FollowUp, followup_id)
+    if followup is None or followup.user_id != user.id:
+        raise NotFound("There is no such follow-up.")
+    return followup
+
+
+def require_open(followup: FollowUp, action: str) -> None:
+    if followup.status in FINAL:
+        raise Conflict(
+            f"This follow-up is already {followup.status}; it can't be {action}."
+        )
+
+
+def mark_done(user: User, followup: FollowUp, now: dt.datetime) -> FollowUp:
+    """Mark a follow-up sent: the person's keep-in-touch clock starts again."""
+    require_open(followup, "marked sent")
+    followup.status = "done"
+    followup.done_at = now
+    followup.snoozed_until = None
+    if followup.channel is None:
+        followup.channel = default_channel(followup.contact)
+    db.session.flush()
+    log_interaction(followup.contact, "followup", followup.kind, now)
+    db.session.commit()
+    return followup
+
+
+def skip(user: User, followup: FollowUp, now: dt.datetime) -> FollowUp:
+    """Drop a follow-up without sending it."""
+    require_open(followup, "skipped")
+    followup.status = "skipped"
+    followup.snoozed_until = None
+    db.session.commit()
+    return followup
+
+
+def parse_until(value, user: User) -> dt.datetime:
+    """Return an aware UTC moment from an ISO date (follow-up hour) or datetime."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("Give until as an ISO date or datetime.", {"until": "Required."})
+    text = value.strip()
+    zone = zone_of(user)
+    try:
+        if len(text) == 10:
+            return local_moment(dt.date.fromisoformat(text), user.followup_hour, zone)
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(
+            "until must be an ISO date or datetime.", {"until": "Not a date."}
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(dt.UTC)
+
+
+def snooze(user: User, followup: FollowUp, until: dt.datetime, now: dt.datetime):
+    """Put a follow-up aside until a later moment."""
+    require_open(followup, "snoozed")
+    if until <= now:
+        raise ValidationError("until must be in the future.", {"until": "In the past."})
+    if until - now > dt.timedelta(days=3660):
+        raise ValidationError("until is too far ahead.", {"until": "Too far ahead."})
+    followup.snoozed_until = until
+    followup.due_at = until
+    db.session.commit()
+    return followup
+
+
+def edit_draft(user: User, followup: FollowUp, data: dict) -> FollowUp:
+    """Change the draft's subject, body or channel."""
+    require_open(followup, "edited")
+    errors: dict[str, str] = {}
+    unknown = set(data) - {"subject", "body", "channel"}
+    for field in sorted(unknown):
+        errors[field] = "Unknown field."
+    for field, limit in (("subject", SUBJECT_MAX), ("body", BODY_MAX)):
+        if field in data:
+            value = data[field]
+            if value is not None and not isinstance(value, str):
+                errors[field] = "Must be text."
+            elif value is not None and len(value) > limit:
+                errors[field] = f"At most {limit} characters."
+    if "channel" in data:
+        channel = data["channel"]
+        if channel is not None and channel not in channels_for(followup.contact):
+            errors["channel"] = "Not a way this person can be reached."
+    if errors:
+        raise ValidationError(next(iter(errors.values())), errors)
+    for field in ("subject", "body"):
+        if field in data:
+            value = data[field]
+            # An empty value goes back to the template's text.
+            setattr(followup, field, value.replace("\r\n", "\n") if value else None)
+    if "channel" in data:
+        followup.channel = data["channel"]
+    db.session.commit()
+    return followup
+
+
+def followup_to_dict(
+    followup: FollowUp, user: User, now: dt.datetime | None = None, cache=None
+) -> dict:
+    """Return the follow-up's JSON shape (DESIGN §4)."""
+    from .clock import now as clock_now
+
+    now = now or clock_now()
+    contact = followup.contact
+    card_url = public_card_url(user.card) if user.card and user.card.published else None
+    draft = draft_message(followup, user, card_url, cache)
+    links = links_for(contact, draft)
+    return {
+        "id": followup.id,
+        "contact_id": followup.contact_id,
+        "contact_name": contact.name,
+        "about_contact_id": followup.about_contact_id,
+        "kind": followup.kind,
+        "due_at": followup.due_at.isoformat(),
+        "status": effective_status(followup, now),
+        "channel": followup.channel or default_channel(contact),
+        "draft": draft,
+        "links": links,
+        "snoozed_until": _iso(followup.snoozed_until),
+        "done_at": _iso(followup.done_at),
+    }
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def template_cache(user: User) -> dict:
+    """Load the owner's templates once for rendering many drafts."""
+    return user_templates(user)
+
+
+def count_due(user: User, now: dt.datetime) -> int:
+    """Return how many follow-ups are due now."""
+    return db.session.execute(
+        select(func.count(FollowUp.id)).where(
+            FollowUp.user_id == user.id,
+            FollowUp.status == "pending",
+            FollowUp.due_at <= now,
+        )
+    ).scalar_one()
+
+
+def local_day_start(user: User, now: dt.datetime, days_back: int = 0) -> dt.datetime:
+    """Return local midnight of today (minus days) in UTC."""
+    zone = zone_of(user)
+    day = now.astimezone(zone).date() - dt.timedelta(days=days_back)
+    return dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
+
+
+def progress(user: User, now: dt.datetime) -> dict:
+    """Return today's progress: done today out of done today plus due now."""
+    start = local_day_start(user, now)
+    done = db.session.execute(
+        select(func.count(FollowUp.id)).where(
+            FollowUp.user_id == user.id,
+            FollowUp.status == "done",
+            FollowUp.done_at >= start,
+        )
+    ).scalar_one()
+    due = count_due(user, now)
+    return {"done": done, "total": done + due, "due": due}
+
+
+def next_due(user: User, now: dt.datetime) -> dt.datetime | None:
+    """Return when the next follow-up becomes due."""
+    return db.session.execute(
+        select(func.min(FollowUp.due_at)).where(
+            FollowUp.user_id == user.id,
+            FollowUp.status == "pending",
+            FollowUp.due_at > now,
+        )
+    ).scalar_one()
+
+
+def week_interactions(user: User, now: dt.datetime) -> int:
+    """Count interactions this week, Monday to Sunday in the owner's time zone."""
+    zone = zone_of(user)
+    today = now.astimezone(zone).date()
+    monday = today - dt.timedelta(days=today.weekday())
+    start = dt.datetime.combine(monday, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
+    end = dt.datetime.combine(
+        monday + dt.timedelta(days=7), dt.time(0), tzinfo=zone
+    ).astimezone(dt.UTC)
+    return db.session.execute(
+        select(func.count(Interaction.id)).where(
+            Interaction.user_id == user.id,
+            Interaction.happened_at >= start,
+            Interaction.happened_at < end,
+        )
+    ).scalar_one()
+
+
+def event_score(user: User, event: Event, now: dt.datetime) -> dict:
+    """Score an event: people followed up within 48 h, promises overdue.
+
+    The 48 hours start at the end of the event day (local midnight), so a
+    thank-you sent the next morning or the day after counts; a promise still
+    unsent after them is overdue.
+    """
+    if event.user_id != user.id:
+        raise NotFound("There is no such event.")
+    zone = zone_of(user)
+    deadline = local_moment(event.date + dt.timedelta(days=1), 0, zone) + SCORE_WINDOW
+    people = list(
+        db.session.execute(
+            select(Contact.id, Contact.name).where(
+                Contact.user_id == user.id, Contact.event_id == event.id
+            )
+        )
+    )
+    ids = [row.id for row in people]
+    followups = []
+    if ids:
+        followups = list(
+            db.session.execute(
+                select(FollowUp)
+                .where(FollowUp.user_id == user.id)
+                .where(
+                    or_(FollowUp.contact_id.in_(ids), FollowUp.about_contact_id.in_(ids))
+                )
+                .options(selectinload(FollowUp.contact))
+            ).scalars()
+        )
+    followed = set()
+    overdue = []
+    for followup in followups:
+        person = followup.about_contact_id or followup.contact_id
+        if followup.status == "done" and followup.done_at <= deadline:
+            followed.add(person)
+        # Still unsent once the 48 hours are over: the promise is overdue.
+        if followup.kind == "promise" and followup.status == "pending":
+            if now > deadline:
+                overdue.append(followup)
+    overdue.sort(key=lambda f: f.due_at)
+    return {
+        "event_id": event.id,
+        "people": len(ids),
+        "followed_up_within_48h": len(followed & set(ids)),
+        "promises_overdue": len(overdue),
+        "overdue_promises": [
+            {
+                "followup_id": f.id,
+                "contact_id": f.contact_id,
+                "contact_name": f.contact.name,
+                "promise": f.contact.promise,
+                "due_at": f.due_at.isoformat(),
+            }
+            for f in overdue
+        ],
+    }
+
+
+def get_event(user: User, event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None or event.user_id != user.id:
+        raise NotFound("There is no such event.")
+    return event
+
+
+def interactions_for(contact: Contact, limit: int = 20) -> list[Interaction]:
+    """Return the person's latest interactions."""
+    return list(
+        db.session.execute(
+            select(Interaction)
+            .where(Interaction.contact_id == contact.id)
+            .order_by(Interaction.happened_at.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def followups_for(contact: Contact) -> list[FollowUp]:
+    """Return every follow-up addressed to or about the person, newest first."""
+    return list(
+        db.session.execute(
+            select(FollowUp)
+            .where(FollowUp.user_id == contact.user_id)
+            .where(
+                or_(
+                    FollowUp.contact_id == contact.id,
+                    FollowUp.about_contact_id == contact.id,
+                )
+            )
+            .order_by(FollowUp.due_at.desc())
+        ).scalars()
+    )
+

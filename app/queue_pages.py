@@ -1,0 +1,291 @@
+"""The Queue screen, the person page's follow-up panel and message templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from . import clock
+from .drafts import (
+    CHANNEL_LABELS,
+    DEFAULTS,
+    KIND_LABELS,
+    KINDS,
+    PLACEHOLDERS,
+    channels_for,
+    template_errors,
+)
+from .errors import NotFound, ValidationError
+from .extensions import db
+from .followups import (
+    count_due,
+    edit_draft,
+    event_score,
+    followup_to_dict,
+    followups_for,
+    get_followup,
+    interactions_for,
+    list_followups,
+    mark_done,
+    next_due,
+    parse_until,
+    progress,
+    skip,
+    snooze,
+    template_cache,
+    week_interactions,
+)
+from .models import Contact, Template
+from .scheduling import local_moment, log_interaction, schedule_followups, zone_of
+from .ui import register_home_panel, register_nav, register_settings_section
+from .validation import clean_int, clean_text
+
+bp = Blueprint("queue", __name__)
+CADENCES = (30, 90, 180)
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every page here belongs to a logged-in owner."""
+
+
+def home_panel(user) -> dict:
+    """Figures for Home: the queue count and this week's interactions."""
+    now = clock.now()
+    return {
+        "queue_count": count_due(user, now),
+        "queue_url": url_for("queue.queue"),
+        "week_interactions": week_interactions(user, now),
+        "weekly_goal": user.weekly_goal,
+    }
+
+
+@bp.record_once
+def _plug_in(state) -> None:
+    register_nav(state.app, "Queue", "queue.queue")
+    register_home_panel(state.app, home_panel)
+    register_settings_section(
+        state.app,
+        "Message templates",
+        "/settings/templates",
+        "The drafts Morrow writes for each kind of follow-up",
+    )
+
+
+@bp.app_context_processor
+def queue_helpers() -> dict:
+    """Give the person and event pages their follow-up panels' data."""
+    return {
+        "person_followups": person_followups,
+        "event_followup_score": lambda event: event_score(
+            current_user, event, clock.now()
+        ),
+        "kind_label": lambda kind: KIND_LABELS.get(kind, kind),
+        "cadences": CADENCES,
+    }
+
+
+def person_followups(contact: Contact) -> dict:
+    """Return the person's follow-up history and interactions for their page."""
+    return {
+        "followups": followups_for(contact),
+        "interactions": interactions_for(contact),
+        "now": clock.now(),
+    }
+
+
+@bp.get("/queue")
+def queue():
+    """Show due follow-ups, oldest first, with their drafts and channel buttons."""
+    now = clock.now()
+    user = current_user
+    items, _ = list_followups(user, now, limit=100)
+    upcoming, _ = list_followups(user, now, status="pending", due="all", limit=200)
+    upcoming = [f for f in upcoming if f.due_at > now][:10]
+    cache = template_cache(user)
+    cards = []
+    for followup in items:
+        data = followup_to_dict(followup, user, now, cache)
+        data["channels"] = [
+            (channel, CHANNEL_LABELS[channel], data["links"].get(channel))
+            for channel in channels_for(followup.contact)
+        ]
+        data["why"] = KIND_LABELS.get(followup.kind, followup.kind)
+        data["about_name"] = followup.about.name if followup.about else None
+        data["due_local"] = f"{followup.due_at.astimezone(zone_of(user)):%a %d %b, %H:%M}"
+        cards.append(data)
+    zone = zone_of(user)
+    upcoming_when = next_due(user, now)
+    return render_template(
+        "queue.html",
+        items=cards,
+        upcoming=upcoming,
+        progress=progress(user, now),
+        next_due=upcoming_when.astimezone(zone) if upcoming_when else None,
+        zone=zone,
+        kind_labels=KIND_LABELS,
+        today=now.astimezone(zone).date(),
+    )
+
+
+@bp.post("/queue/<int:followup_id>/done")
+def done(followup_id: int):
+    """Mark a follow-up sent."""
+    followup = get_followup(current_user, followup_id)
+    mark_done(current_user, followup, clock.now())
+    flash(f"Marked sent to {followup.contact.name}.")
+    return redirect(url_for("queue.queue"))
+
+
+@bp.post("/queue/<int:followup_id>/skip")
+def skip_followup(followup_id: int):
+    """Skip a follow-up."""
+    followup = get_followup(current_user, followup_id)
+    skip(current_user, followup, clock.now())
+    flash(f"Skipped the follow-up to {followup.contact.name}.")
+    return redirect(url_for("queue.queue"))
+
+
+def snooze_until(choice: str, date_text: str, now: dt.datetime) -> dt.datetime:
+    """Turn a snooze choice (tomorrow, next week, a date) into a moment."""
+    zone = zone_of(current_user)
+    today = now.astimezone(zone).date()
+    hour = current_user.followup_hour
+    if choice == "tomorrow":
+        return local_moment(today + dt.timedelta(days=1), hour, zone)
+    if choice == "next_week":
+        return local_moment(today + dt.timedelta(days=7), hour, zone)
+    return parse_until(date_text, current_user)
+
+
+@bp.post("/queue/<int:followup_id>/snooze")
+def snooze_followup(followup_id: int):
+    """Snooze a follow-up until tomorrow, next week or a chosen date."""
+    followup = get_followup(current_user, followup_id)
+    now = clock.now()
+    try:
+        until = snooze_until(request.form.get("when", ""), request.form.get("date", ""), now)
+        snooze(current_user, followup, until, now)
+    except ValidationError as error:
+        db.session.rollback()
+        flash(f"Not snoozed: {error.message}")
+        return redirect(url_for("queue.queue")), 303
+    flash(f"Snoozed until {until.astimezone(zone_of(current_user)):%a %d %b, %H:%M}.")
+    return redirect(url_for("queue.queue"))
+
+
+@bp.post("/queue/<int:followup_id>/edit")
+def edit(followup_id: int):
+    """Save the edited draft of a follow-up."""
+    followup = get_followup(current_user, followup_id)
+    data = {key: request.form[key] for key in ("subject", "body") if key in request.form}
+    if request.form.get("channel"):
+        data["channel"] = request.form["channel"]
+    try:
+        edit_draft(current_user, followup, data)
+    except ValidationError as error:
+        db.session.rollback()
+        flash(f"Not saved: {error.message}")
+    else:
+        flash("Draft saved.")
+    return redirect(url_for("queue.queue") + f"#followup-{followup.id}")
+
+
+def owned_contact(contact_id: str) -> Contact:
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.user_id != current_user.id:
+        raise NotFound("There is no such person.")
+    return contact
+
+
+def person_page(contact: Contact) -> str:
+    """Return the person's page, or the queue while People isn't installed."""
+    if "people.detail" in current_app.view_functions:
+        return url_for("people.detail", contact_id=contact.id)
+    return url_for("queue.queue")
+
+
+@bp.post("/people/<contact_id>/talked")
+def talked(contact_id: str):
+    """Log "we talked": the keep-in-touch clock starts again."""
+    contact = owned_contact(contact_id)
+    note = clean_text(request.form.get("note", ""), "note", 1000, multiline=True)
+    log_interaction(contact, "talked", note, clock.now())
+    db.session.commit()
+    flash(f"Logged a conversation with {contact.name}.")
+    return redirect(person_page(contact))
+
+
+@bp.post("/people/<contact_id>/cadence")
+def cadence(contact_id: str):
+    """Set how often to keep in touch with a person (none, 30, 90, 180, custom)."""
+    contact = owned_contact(contact_id)
+    choice = request.form.get("cadence", "none")
+    if choice == "none":
+        days = None
+    elif choice == "custom":
+        days = clean_int(request.form.get("custom_days", ""), "custom_days", 1, 3650)
+    else:
+        days = clean_int(choice, "cadence", 1, 3650)
+    contact.keep_in_touch_days = days
+    schedule_followups(contact, now=clock.now())
+    db.session.commit()
+    flash("Keep-in-touch saved." if days else "Keep-in-touch turned off.")
+    return redirect(person_page(contact))
+
+
+@bp.route("/settings/templates", methods=["GET", "POST"])
+def templates():
+    """Edit the message template of each kind, or reset it to the default."""
+    errors: dict[str, dict[str, str]] = {}
+    rows = {
+        row.kind: row
+        for row in db.session.execute(
+            db.select(Template).filter_by(user_id=current_user.id)
+        ).scalars()
+    }
+    forms = {
+        kind: {
+            "subject": rows[kind].subject if kind in rows else DEFAULTS[kind][0],
+            "body": rows[kind].body if kind in rows else DEFAULTS[kind][1],
+        }
+        for kind in KINDS
+    }
+    if request.method == "POST":
+        kind = request.form.get("kind", "")
+        if kind not in KINDS:
+            raise NotFound("There is no such template.")
+        if request.form.get("action") == "reset":
+            if kind in rows:
+                db.session.delete(rows[kind])
+                db.session.commit()
+            flash(f"{KIND_LABELS[kind]} template reset to the default.")
+            return redirect(url_for("queue.templates"))
+        subject = request.form.get("subject", "").replace("\r\n", "\n").strip()
+        body = request.form.get("body", "").replace("\r\n", "\n").strip()
+        forms[kind] = {"subject": subject, "body": body}
+        problems = template_errors(subject, body)
+        if problems:
+            errors[kind] = problems
+        else:
+            row = rows.get(kind) or Template(user_id=current_user.id, kind=kind)
+            row.subject, row.body = subject.replace("\n", " "), body
+            db.session.add(row)
+            db.session.commit()
+            flash(f"{KIND_LABELS[kind]} template saved.")
+            return redirect(url_for("queue.templates"))
+    return (
+        render_template(
+            "settings/templates.html",
+            forms=forms,
+            errors=errors,
+            kinds=KINDS,
+            kind_labels=KIND_LABELS,
+            placeholders=PLACEHOLDERS,
+            edited=set(rows),
+        ),
+        400 if errors else 200,
+    )

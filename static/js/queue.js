@@ -1,0 +1,107 @@
+// Queue: act on follow-ups in place. Without this file every form still posts.
+import { csrfToken } from "./app.js";
+
+const progress = document.querySelector("[data-progress]");
+
+function updateProgress(doneDelta, totalDelta) {
+  if (!progress) return;
+  const done = Number(progress.dataset.done) + doneDelta;
+  const total = Number(progress.dataset.total) + totalDelta;
+  progress.dataset.done = done;
+  progress.dataset.total = total;
+  progress.querySelector("strong").textContent = `${done} of ${total} done`;
+}
+
+async function send(url, method, body) {
+  const response = await fetch(url, {
+    method,
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+    body: JSON.stringify(body || {}),
+  });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(data.error ? data.error.message : "Not saved.");
+  return data;
+}
+
+function announce(item, text) {
+  let status = item.querySelector("[data-status]");
+  if (!status) {
+    status = document.createElement("p");
+    status.setAttribute("role", "status");
+    status.dataset.status = "";
+    item.querySelector("article").append(status);
+  }
+  status.textContent = text;
+}
+
+function removeItem(item, done) {
+  item.remove();
+  updateProgress(done ? 1 : 0, done ? 0 : -1);
+  if (!document.querySelector("[data-followup]")) {
+    const empty = document.querySelector("[data-empty]");
+    if (empty) empty.hidden = false;
+  }
+}
+
+function snoozeBody(form, submitter) {
+  const when = submitter ? submitter.value : "tomorrow";
+  if (when === "date") return { until: form.elements.date.value };
+  const days = when === "next_week" ? 7 : 1;
+  const day = new Date();
+  day.setDate(day.getDate() + days);
+  const pad = (n) => String(n).padStart(2, "0");
+  return { until: `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}` };
+}
+
+for (const item of document.querySelectorAll("[data-followup]")) {
+  const api = item.dataset.api;
+  const sent = item.querySelector("[data-sent]");
+
+  for (const link of item.querySelectorAll("[data-channel]")) {
+    link.addEventListener("click", () => {
+      // Opening the app is the first tap; Sent, now highlighted, is the second.
+      sent.classList.add("primary", "ready");
+      sent.focus({ preventScroll: true });
+      if (link.dataset.copyFrom && navigator.clipboard) {
+        const text = document.getElementById(link.dataset.copyFrom).value;
+        navigator.clipboard.writeText(text).then(
+          () => announce(item, "Text copied — paste it into LinkedIn."),
+          () => announce(item, "Copy the text above, then paste it into LinkedIn."),
+        );
+      }
+    });
+  }
+
+  const draft = item.querySelector("[data-draft-form]");
+  draft.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const data = await send(api, "PATCH", {
+        subject: draft.elements.subject.value,
+        body: draft.elements.body.value,
+      });
+      for (const link of item.querySelectorAll("[data-channel]")) {
+        const href = data.links[link.dataset.channel];
+        if (href) link.href = href;
+      }
+      announce(item, "Draft saved.");
+    } catch (error) {
+      announce(item, error.message);
+    }
+  });
+
+  for (const form of item.querySelectorAll("form[data-action]")) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const action = form.dataset.action;
+      const body = action === "snooze" ? snoozeBody(form, event.submitter) : {};
+      try {
+        await send(`${api}/${action}`, "POST", body);
+        removeItem(item, action === "done");
+      } catch (error) {
+        announce(item, error.message);
+      }
+    });
+  }
+}
