@@ -1,0 +1,113 @@
+"""The authorization matrix over every route in the URL map.
+
+Generated from the map itself: a new route with an argument this file does not
+know fails the test until someone says how to build that argument.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from app.extensions import db
+from app.models import ApiToken, Card, Contact, Event, FollowUp
+from tests.conftest import assert_api_error
+from tests.test_access import PUBLIC_ENDPOINTS, routes
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@pytest.fixture
+def other_objects(app, make_user):
+    """Objects of a second account, to be aimed at by the first."""
+    other = make_user("intruder-target@example.com")
+    with app.app_context():
+        event = Event(user_id=other, name="Their meetup", date=dt.date(2026, 3, 9))
+        contact = Contact(user_id=other, name="Their Person", email="tp@example.com")
+        db.session.add_all([event, contact])
+        db.session.flush()
+        followup = FollowUp(
+            user_id=other, contact_id=contact.id, kind="thank_you", key="thank_you",
+            due_at=dt.datetime(2026, 3, 10, 8, tzinfo=dt.UTC),
+        )
+        db.session.add(followup)
+        card = db.session.execute(db.select(Card).filter_by(user_id=other)).scalar_one()
+        card.slug, card.published = "their-card", True
+        db.session.commit()
+        return {
+            "contact_id": contact.id,
+            "event_id": event.id,
+            "followup_id": followup.id,
+            "slug": "their-card",
+        }
+
+
+def path_for(rule, values: dict) -> str:
+    path = rule.rule
+    for arg in rule.arguments:
+        if arg not in values:
+            pytest.fail(f"{rule.rule}: no test value for <{arg}>; add one in test_authz.py")
+        for form in (f"<{arg}>", f"<int:{arg}>", f"<string:{arg}>", f"<path:{arg}>"):
+            path = path.replace(form, str(values[arg]))
+    return path
+
+
+def private_routes_with_objects(app):
+    for rule, method in routes(app):
+        if rule.endpoint in PUBLIC_ENDPOINTS or not rule.arguments:
+            continue
+        yield rule, method
+
+
+def test_another_accounts_objects_are_404_on_every_route(app, owner, api, other_objects):
+    checked = []
+    for rule, method in private_routes_with_objects(app):
+        path = path_for(rule, other_objects)
+        if path.startswith("/api/"):
+            response = api.open(path, method=method, json={})
+            assert_api_error(response, 404)
+        else:
+            if method in WRITE_METHODS:
+                response = owner.client.open(
+                    path, method=method, data={"csrf_token": owner.csrf}
+                )
+            else:
+                response = owner.get(path)
+            assert response.status_code == 404, (method, path, response.status_code)
+        checked.append(f"{method} {rule.rule}")
+    assert len(checked) >= 10, checked
+
+
+def test_revoked_token_is_refused_on_every_api_route(app, client, user, token_for,
+                                                     other_objects):
+    token = token_for(user)
+    with app.app_context():
+        for row in db.session.execute(db.select(ApiToken).filter_by(user_id=user)).scalars():
+            row.revoked_at = dt.datetime.now(dt.UTC)
+        db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    for rule, method in routes(app):
+        if rule.endpoint in PUBLIC_ENDPOINTS or not rule.rule.startswith("/api/"):
+            continue
+        path = path_for(rule, other_objects)
+        assert_api_error(client.open(path, method=method, headers=headers, json={}), 401)
+
+
+def test_a_made_up_token_is_refused(client, user):
+    response = client.get("/api/v1/me", headers={"Authorization": "Bearer mrw_nope"})
+    assert_api_error(response, 401)
+
+
+def test_every_cookie_write_without_csrf_token_is_refused(app, owner, other_objects):
+    checked = 0
+    for rule, method in routes(app):
+        if method not in WRITE_METHODS:
+            continue
+        path = path_for(rule, other_objects)
+        response = owner.client.open(path, method=method, json={})
+        assert response.status_code == 400, (method, path, response.status_code)
+        if path.startswith("/api/"):
+            assert_api_error(response, 400, "csrf_failed")
+        checked += 1
+    assert checked >= 10
