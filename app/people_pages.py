@@ -19,6 +19,7 @@ from . import clock
 from .contact_merge import duplicate_summary
 from .contacts import (
     classify_reach,
+    clean_contact,
     contact_to_dict,
     create_contact,
     delete_contact,
@@ -110,6 +111,12 @@ def capture_data(form) -> dict:
     except ValidationError as error:
         errors.update(error.fields)
     if errors:
+        # Report the other fields' problems too, so one round trip fixes all.
+        try:
+            clean_contact(current_user, {k: v for k, v in data.items() if k != "id"},
+                          partial=False)  # fmt: skip
+        except ValidationError as error:
+            errors = {**error.fields, **errors}
         raise ValidationError("Some fields need attention.", errors)
     return data
 
@@ -237,6 +244,8 @@ def edit(contact_id: str):
         data = {key: form.get(key, "") for key in EDIT_FIELDS}
         data["tags"] = form.get("tags_text", "")
         data["preferred_channel"] = data["preferred_channel"] or None
+        if not data["met_at"]:
+            data.pop("met_at")  # an emptied time keeps the one on record
         try:
             data["introduced_by_id"] = find_by_name(
                 current_user, form.get("introduced_by", "")

@@ -1,0 +1,181 @@
+"""Capture and People pages as plain HTML forms, without JavaScript."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from app.extensions import db
+from app.models import Contact
+
+
+def people(app) -> list[Contact]:
+    with app.app_context():
+        return list(
+            db.session.execute(db.select(Contact).order_by(Contact.created_at)).scalars()
+        )
+
+
+def test_capture_page_focuses_the_name_and_offers_both_saves(owner):
+    html = owner.get("/capture").get_data(as_text=True)
+    assert re.search(r'<input id="f-name"[^>]*autofocus', html)
+    assert 'value="another"' in html and 'value="save"' in html
+    assert "<script>" not in html and "style=" not in html
+
+
+def test_capture_without_javascript_saves_name_and_phone(owner, app):
+    response = owner.form("/capture", {"name": "Jane Doe", "reach": "030 1234567",
+                                       "action": "save"})  # fmt: skip
+    assert response.status_code == 302
+    [person] = people(app)
+    assert (person.name, person.phone, person.source) == ("Jane Doe", "+49301234567",
+                                                          "capture")
+    assert response.headers["Location"].endswith(f"/people/{person.id}")
+
+
+@pytest.mark.parametrize(
+    ("reach", "field", "value"),
+    [
+        ("jane@example.com", "email", "jane@example.com"),
+        ("+44 20 7946 0958", "phone", "+442079460958"),
+        ("linkedin.com/in/janedoe", "linkedin", "https://www.linkedin.com/in/janedoe"),
+        ("https://jane.example", "website", "https://jane.example"),
+    ],
+)
+def test_reach_field_recognises_what_was_typed(owner, app, reach, field, value):
+    owner.form("/capture", {"name": "Jane", "reach": reach})
+    assert getattr(people(app)[0], field) == value
+
+
+def test_save_and_add_another_returns_to_an_empty_form(owner, app):
+    response = owner.form("/capture", {"name": "Jane", "action": "another"},
+                          follow_redirects=True)  # fmt: skip
+    html = response.get_data(as_text=True)
+    assert "Saved Jane" in html
+    assert 'id="f-name" name="name" type="text" value=""' in html
+
+
+def test_capture_form_errors_keep_what_was_typed(owner, app):
+    response = owner.form("/capture", {"name": "", "reach": "not@valid@x",
+                                       "talked_about": "Rust in prod"})  # fmt: skip
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Give a name" in html and "Rust in prod" in html
+    assert "email address" in html
+    assert people(app) == []
+
+
+def test_resubmitted_capture_form_saves_once(owner, app):
+    form = {"name": "Jane", "id": str(uuid.uuid4())}
+    owner.form("/capture", form)
+    owner.form("/capture", form)
+    assert len(people(app)) == 1
+
+
+def test_capture_with_tags_introducer_and_more_fields(owner, app):
+    owner.form("/capture", {"name": "Ivy Introducer"})
+    response = owner.form("/capture", {
+        "name": "Jane", "tag": ["python"], "tags_text": "AI, hiring",
+        "introduced_by": "ivy introducer", "company": "Acme", "reach2": "j@x.example",
+        "met_at": "2026-03-10T19:30", "promise": "Send slides",
+    })  # fmt: skip
+    assert response.status_code == 302
+    jane = people(app)[1]
+    assert jane.tags == ["python", "ai", "hiring"]
+    assert jane.introduced_by_id == people(app)[0].id
+    assert (jane.company, jane.email, jane.promise) == ("Acme", "j@x.example", "Send slides")
+    assert jane.met_at.isoformat() == "2026-03-10T18:30:00+00:00"  # Berlin time
+    html = owner.get("/capture").get_data(as_text=True)
+    assert 'value="python"' in html  # recent tags are one tap away
+
+
+def test_unknown_introducer_is_a_form_error(owner, app):
+    response = owner.form("/capture", {"name": "Jane", "introduced_by": "Nobody Known"})
+    assert response.status_code == 400
+    assert "Nobody called Nobody Known" in response.get_data(as_text=True)
+
+
+def test_people_list_searches_and_filters(owner):
+    owner.form("/capture", {"name": "Ada Lovelace", "tags_text": "math"})
+    owner.form("/capture", {"name": "Grace Hopper", "company": "Navy"})
+    listing = owner.get("/people").get_data(as_text=True)
+    assert listing.index("Grace Hopper") < listing.index("Ada Lovelace")
+    assert "data-outbox-list" in listing
+    found = owner.get("/people?q=navy").get_data(as_text=True)
+    assert "Grace Hopper" in found and "Ada Lovelace" not in found
+    tagged = owner.get("/people?tag=math&partial=1").get_data(as_text=True)
+    assert "Ada Lovelace" in tagged and "Grace Hopper" not in tagged
+    assert "<html" not in tagged
+
+
+def test_person_page_shows_reach_links_and_introductions(owner, app):
+    owner.form("/capture", {"name": "Ivy"})
+    owner.form("/capture", {"name": "Jane", "reach": "jane@example.com",
+                            "introduced_by": "Ivy", "promise": "Send <b>slides</b>"})
+    ivy, jane = people(app)
+    html = owner.get(f"/people/{jane.id}").get_data(as_text=True)
+    assert 'href="mailto:jane@example.com"' in html
+    assert "Introduced by" in html and "Ivy" in html
+    assert "&lt;b&gt;slides&lt;/b&gt;" in html
+    assert "Jane" in owner.get(f"/people/{ivy.id}").get_data(as_text=True)
+
+
+def test_person_page_flags_already_met_and_merges(owner, app):
+    owner.form("/capture", {"name": "Jane", "reach": "jane@example.com",
+                            "talked_about": "Rust"})  # fmt: skip
+    owner.form("/capture", {"name": "Jane Doe", "reach": "jane@example.com",
+                            "talked_about": "Go"})  # fmt: skip
+    first, second = people(app)
+    html = owner.get(f"/people/{second.id}").get_data(as_text=True)
+    assert "Already met?" in html
+    response = owner.form(f"/people/{second.id}/merge", {"other_id": first.id})
+    assert response.status_code == 302
+    [merged] = people(app)
+    assert merged.id == second.id and merged.talked_about == "Go\n\nRust"
+
+
+def test_edit_page_saves_and_shows_errors(owner, app):
+    owner.form("/capture", {"name": "Jane"})
+    [jane] = people(app)
+    page = owner.get(f"/people/{jane.id}/edit")
+    assert page.status_code == 200
+    bad = owner.form(f"/people/{jane.id}/edit", {"name": "Jane", "email": "nope"})
+    assert bad.status_code == 400 and "email address" in bad.get_data(as_text=True)
+    good = owner.form(f"/people/{jane.id}/edit", {"name": "Jane Roe", "tags_text": "a, b",
+                                                   "keep_in_touch_days": "30"})  # fmt: skip
+    assert good.status_code == 302
+    [jane] = people(app)
+    assert (jane.name, jane.tags, jane.keep_in_touch_days) == ("Jane Roe", ["a", "b"], 30)
+
+
+def test_delete_asks_first_then_deletes(owner, app):
+    owner.form("/capture", {"name": "Jane"})
+    [jane] = people(app)
+    assert "Delete Jane?" in owner.get(f"/people/{jane.id}/delete").get_data(as_text=True)
+    assert len(people(app)) == 1
+    assert owner.form(f"/people/{jane.id}/delete", {}).status_code == 302
+    assert people(app) == []
+
+
+def test_another_accounts_person_pages_are_404(owner, login, make_user, app):
+    login(make_user()).form("/capture", {"name": "Theirs"})
+    [theirs] = people(app)
+    for url in ("", "/edit", "/delete"):
+        assert owner.get(f"/people/{theirs.id}{url}").status_code == 404
+    for url in ("/edit", "/delete", "/merge"):
+        assert owner.form(f"/people/{theirs.id}{url}", {"name": "x"}).status_code == 404
+    assert "Theirs" not in owner.get("/people").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["/capture", "/people", "/people/x", "/events"])
+def test_pages_need_login(client, user, url):
+    response = client.get(url)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_nav_has_capture_people_and_events(owner):
+    html = owner.get("/people").get_data(as_text=True)
+    for label in ("Capture", "People", "Events"):
+        assert f">{label}</a>" in html
