@@ -1,0 +1,124 @@
+"""Helpers for Morrow's browser tests: live server, test-only faults, page steps."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+OWNER_EMAIL = "owner@example.com"
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Faults:
+    """A test-only switch on the test's own app: make the contacts API misbehave."""
+
+    fail_with: int | None = None
+    reject_names: set[str] = field(default_factory=set)
+    answers: list[tuple[str, int]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def statuses(self, contact_id: str | None = None) -> list[int]:
+        with self.lock:
+            return [s for i, s in self.answers if contact_id in (None, i)]
+
+
+def install_faults(app, faults: Faults) -> None:
+    from flask import request
+
+    from app.errors import error_response
+
+    def is_capture() -> bool:
+        return request.method == "POST" and request.path == "/api/v1/contacts"
+
+    @app.before_request
+    def misbehave():
+        if not is_capture():
+            return None
+        if faults.fail_with:
+            return error_response(faults.fail_with, "The server is having a bad day.")
+        name = (request.get_json(silent=True) or {}).get("name")
+        if name in faults.reject_names:
+            return error_response(422, f"{name} cannot be saved: the email bounces.")
+        return None
+
+    @app.after_request
+    def record(response):
+        if is_capture():
+            contact_id = str((request.get_json(silent=True) or {}).get("id"))
+            with faults.lock:
+                faults.answers.append((contact_id, response.status_code))
+        return response
+
+
+class LiveServer:
+    def __init__(self, app) -> None:
+        from werkzeug.serving import make_server
+
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+    def people(self) -> list[tuple[str, str]]:
+        """(id, name) of every person stored on the server."""
+        from app.extensions import db
+        from app.models import Contact
+
+        with self.app.app_context():
+            rows = db.session.execute(db.select(Contact.id, Contact.name)).all()
+            db.session.remove()
+        return [(str(i), n) for i, n in rows]
+
+
+def new_context(browser, phone, live_server, **options):
+    return browser.new_context(**{**phone, "base_url": live_server.url, **options})
+
+
+def log_in(page) -> None:
+    page.goto("/login")
+    page.fill("input[name=email]", OWNER_EMAIL)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(lambda url: not url.endswith("/login"))
+
+
+def wait_for_control(page) -> None:
+    """Wait until the service worker controls the page and has cached the screens."""
+    page.wait_for_function(
+        "() => navigator.serviceWorker.controller !== null", timeout=15000
+    )
+    page.wait_for_function(
+        """async () => {
+          const keys = await caches.keys();
+          const pages = keys.find((k) => k.startsWith('morrow-pages-'));
+          if (!pages) return false;
+          const cache = await caches.open(pages);
+          return Boolean(await cache.match('/card') && await cache.match('/'));
+        }""",
+        timeout=15000,
+    )
+
+
+def run_axe(page) -> list[dict]:
+    if not AXE.exists():
+        pytest.skip("node_modules/axe-core is missing: run `npm ci` (or `make node`)")
+    page.evaluate(AXE.read_text())
+    return page.evaluate(
+        "axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a','wcag2aa','wcag21a','wcag21aa']}}).then(r => r.violations.map("
+        "v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))})))"
+    )
