@@ -191,7 +191,8 @@ def _q(text: str) -> str:
 def mailto_link(address: str, subject: str, body: str) -> str:
     """Return a mailto: URL with subject and body encoded per RFC 6068."""
     crlf = body.replace("\r\n", "\n").replace("\n", "\r\n")
-    return f"mailto:{quote(address, safe='@')}?subject={_q(subject)}&body={_q(crlf)}"
+    to = quote(address, safe="@+")
+    return f"mailto:{to}?subject={_q(subject)}&body={_q(crlf)}"
 
 
 def sms_link(phone: str, body: str) -> str:
