@@ -10,6 +10,7 @@ import datetime as dt
 import secrets
 
 import vobject
+from dateutil import tz
 from flask import (
     Blueprint,
     Response,
@@ -46,6 +47,11 @@ def _plug_in(state) -> None:
     )
 
 
+def _utc(moment: dt.datetime) -> dt.datetime:
+    # vobject writes a trailing Z only for dateutil's UTC object.
+    return moment.astimezone(tz.UTC)
+
+
 def _one_line(text: str) -> str:
     # Folding and escaping are vobject's job; this keeps titles on one line.
     return " ".join((text or "").split())
@@ -68,9 +74,9 @@ def build_calendar(user: User, now: dt.datetime) -> str:
         label = KIND_LABELS.get(followup.kind, followup.kind)
         event = calendar.add("vevent")
         event.add("uid").value = f"followup-{followup.id}@morrow"
-        event.add("dtstamp").value = now
-        event.add("dtstart").value = followup.due_at
-        event.add("dtend").value = followup.due_at + EVENT_LENGTH
+        event.add("dtstamp").value = _utc(now)
+        event.add("dtstart").value = _utc(followup.due_at)
+        event.add("dtend").value = _utc(followup.due_at + EVENT_LENGTH)
         event.add("summary").value = _one_line(f"{label}: {followup.contact.name}")
         details = []
         if followup.about is not None:
