@@ -252,12 +252,18 @@ def _stored(user: User, contact_id: str) -> Contact | None:
 
 
 def create_contact(
-    user: User, data: dict, now: dt.datetime, *, default_event_id: int | None = None
+    user: User,
+    data: dict,
+    now: dt.datetime,
+    *,
+    default_event_id: int | None = None,
+    commit: bool = True,
 ) -> tuple[Contact, bool]:
     """Save a capture, or return the stored one for a repeated id: (person, created).
 
     The primary key is the client's UUID, so two racing copies of one capture
     meet at the database's unique constraint, not at a check that both pass.
+    With commit=False (bulk import) the caller commits, once per batch.
     """
     contact_id = _clean_id(data["id"]) if data.get("id") else str(uuid.uuid4())
     existing = _stored(user, contact_id)
@@ -274,6 +280,11 @@ def create_contact(
         **values,
     )  # fmt: skip
     db.session.add(contact)
+    if not commit:
+        db.session.flush()
+        _set_tags(contact, tags)
+        schedule_followups(contact, now=now)
+        return contact, True
     try:
         db.session.flush()
         _set_tags(contact, tags)
@@ -290,9 +301,9 @@ def create_contact(
 
 
 def update_contact(
-    user: User, contact: Contact, data: dict, now: dt.datetime
+    user: User, contact: Contact, data: dict, now: dt.datetime, *, commit: bool = True
 ) -> Contact:
-    """Change the given fields of a person."""
+    """Change the given fields of a person (commit=False: the caller commits)."""
     values = clean_contact(user, data, partial=True)
     if "name" in values and "first_name" not in data and "last_name" not in data:
         values["first_name"], values["last_name"] = split_name(values["name"])
@@ -305,9 +316,11 @@ def update_contact(
     for field, value in values.items():
         setattr(contact, field, value)
     contact.updated_at = now
-    db.session.commit()
+    if commit:
+        db.session.commit()
     schedule_followups(contact, now=now)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return contact
 
 

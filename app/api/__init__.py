@@ -82,3 +82,4 @@ __all__ = ["bp", "json_body", "DomainError"]
 from . import account  # noqa: E402,F401  (routes register on bp)
 from . import contacts, events  # noqa: E402,F401
 from . import followups  # noqa: E402,F401
+from . import io  # noqa: E402,F401

@@ -1,0 +1,292 @@
+"""Bulk import of people from vCard and CSV files into one owner's account.
+
+The rule, card by card: a card that matches one of the owner's people (same
+email, E.164 phone, LinkedIn profile or vCard UID; for a card with none of
+those, the same name and company) fills that person's empty fields ("merged"),
+or changes nothing ("skipped"); any other card becomes a new person with
+source "import" ("imported"). A card that cannot be read is reported by its
+1-based position and the rest still import, so importing a file twice creates
+nobody new. People go through contacts.create_contact / update_contact, so the
+capture rules, tags and follow-up scheduling are the same; the session is
+committed once per batch instead of once per card.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .contacts import TEXT_LIMITS, clean_contact, create_contact, update_contact
+from .errors import Unprocessable, UnsupportedMedia, ValidationError
+from .extensions import db
+from .models import Contact, User
+from .vcards import ParsedCard
+
+BATCH = 500
+MAX_WARNINGS = 200
+# Fields a card may bring; everything else a parser returns is ignored.
+CARD_FIELDS = (
+    "name", "first_name", "last_name", "email", "phone", "company", "title",
+    "website", "linkedin", "notes", "talked_about", "promise", "tags",
+    "keep_in_touch_days", "preferred_channel",
+)  # fmt: skip
+FILLABLE = (
+    "first_name", "last_name", "email", "phone", "company", "title", "website",
+    "linkedin", "notes", "talked_about", "promise", "keep_in_touch_days",
+    "preferred_channel",
+)  # fmt: skip
+URL_LIMIT = 500
+VCARD_TYPES = {"text/vcard", "text/x-vcard", "text/directory"}
+CSV_TYPES = {"text/csv", "application/csv", "text/comma-separated-values"}
+
+
+@dataclass
+class ImportResult:
+    """What an import did, in the API's answer shape."""
+
+    imported: int = 0
+    merged: int = 0
+    skipped: int = 0
+    errors: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "imported": self.imported,
+            "merged": self.merged,
+            "skipped": self.skipped,
+            "errors": self.errors,
+            "warnings": self.warnings[:MAX_WARNINGS],
+        }
+
+
+def detect_kind(data: bytes, filename: str = "", mimetype: str = "") -> str:
+    """Tell whether a file is a vCard, a MECARD or a CSV file; raise 415 or 422."""
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = data[:8192].decode("utf-16", "ignore").lower().lstrip("\ufeff").encode()
+    name = (filename or "").lower()
+    mimetype = (mimetype or "").lower()
+    if b"begin:vcard" in head or b"begin:vcard" in data[:200_000].lower():
+        return "vcard"
+    if head.startswith(b"mecard:"):
+        return "mecard"
+    claims_vcard = name.endswith((".vcf", ".vcard")) or mimetype in VCARD_TYPES
+    if claims_vcard:
+        raise Unprocessable("This file holds no vCard: no BEGIN:VCARD line was found.")
+    claims_csv = name.endswith((".csv", ".tsv")) or mimetype in CSV_TYPES
+    if b"\x00" in data[:4096] or not _looks_like_text(data[:4096]):
+        raise UnsupportedMedia(
+            "Import takes vCard (.vcf) or CSV (.csv) files; this file is neither."
+        )
+    if claims_csv or b"," in head or b";" in head or b"\t" in head:
+        return "csv"
+    raise UnsupportedMedia(
+        "Import takes vCard (.vcf) or CSV (.csv) files; this file is neither."
+    )
+
+
+def _looks_like_text(sample: bytes) -> bool:
+    if not sample:
+        return False
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            sample.decode(encoding)
+        except UnicodeDecodeError as exc:
+            # A multi-byte character cut by the sample's end is still text.
+            if encoding == "utf-8" and exc.start >= len(sample) - 3:
+                return True
+            continue
+        return True
+    return False
+
+
+def parse_file(data: bytes, kind: str, region: str | None) -> list[ParsedCard]:
+    """Read a file of the given kind into cards (parsers live in vcards/csvio)."""
+    if kind == "vcard":
+        from .vcards import parse_vcard_file
+
+        return parse_vcard_file(data, region)
+    if kind == "mecard":
+        from .vcards import parse_qr_text
+
+        text = data.decode("utf-8-sig", "replace")
+        try:
+            fields = parse_qr_text(text, region or "US")
+        except Unprocessable as exc:
+            return [ParsedCard(1, error=f"Card 1: {exc.message}")]
+        warnings = fields.pop("warnings", [])
+        fields.pop("kind", None)
+        return [ParsedCard(1, fields=fields, warnings=list(warnings))]
+    from .csvio import parse_csv_file
+
+    return parse_csv_file(data, region)
+
+
+class _Index:
+    """The owner's people by every key an imported card may match on."""
+
+    def __init__(self, user: User) -> None:
+        self.keys: dict[tuple[str, str], Contact] = {}
+        rows = db.session.execute(
+            db.select(Contact).where(Contact.user_id == user.id)
+        ).scalars()
+        for contact in rows:
+            self.add(contact)
+
+    @staticmethod
+    def keys_of(values: dict, contact_id: str | None = None) -> list[tuple[str, str]]:
+        keys = []
+        for name in ("email", "phone", "linkedin"):
+            if values.get(name):
+                keys.append((name, str(values[name]).lower()))
+        for uid in (values.get("vcard_uid"), contact_id):
+            if uid:
+                keys.append(("uid", str(uid).lower()))
+        return keys
+
+    @staticmethod
+    def name_key(values: dict) -> tuple[str, str]:
+        name = " ".join(str(values.get("name") or "").lower().split())
+        company = " ".join(str(values.get("company") or "").lower().split())
+        return ("name", f"{name}\x00{company}")
+
+    def add(self, contact: Contact) -> None:
+        values = {
+            "email": contact.email,
+            "phone": contact.phone,
+            "linkedin": contact.linkedin,
+            "vcard_uid": contact.vcard_uid,
+            "name": contact.name,
+            "company": contact.company,
+        }
+        for key in self.keys_of(values, contact.id):
+            self.keys.setdefault(key, contact)
+        self.keys.setdefault(self.name_key(values), contact)
+
+    def find(self, values: dict, uid: str | None) -> Contact | None:
+        keys = self.keys_of({**values, "vcard_uid": uid})
+        for key in keys:
+            if key in self.keys:
+                return self.keys[key]
+        if not keys:  # nothing that identifies a person: fall back to the name
+            return self.keys.get(self.name_key(values))
+        return None
+
+
+def _card_data(fields: dict[str, Any]) -> dict[str, Any]:
+    """Keep the fields a person has, cut to the lengths capture accepts."""
+    data: dict[str, Any] = {}
+    for key in CARD_FIELDS:
+        value = fields.get(key)
+        if value in (None, "", []):
+            continue
+        if isinstance(value, str):
+            limit = TEXT_LIMITS.get(key, URL_LIMIT if key != "email" else 254)
+            value = value[:limit]
+        data[key] = value
+    return data
+
+
+def _clean_forgiving(user: User, data: dict, warnings: list[str], label: str) -> dict:
+    """Validate a card; a field that fails is left out and noted, not fatal.
+
+    A left-out value is kept in the notes so nothing the file held is lost.
+    """
+    for _attempt in range(len(data) + 1):
+        try:
+            return clean_contact(user, data, partial=False)
+        except ValidationError as exc:
+            bad = [f for f in exc.fields if f in data and f != "name"]
+            if not bad:
+                raise
+            for name in bad:
+                value = data.pop(name)
+                warnings.append(f"{label}: {name} {value!r} left out ({exc.fields[name]})")
+                if isinstance(value, str) and name not in ("notes",):
+                    note = f"{name}: {value}"
+                    data["notes"] = "\n".join(p for p in (data.get("notes"), note) if p)
+    raise ValidationError("The card could not be read.")
+
+
+def _missing(contact: Contact, values: dict, data: dict) -> dict:
+    """Return the card's data for fields the person does not have yet."""
+    changes: dict[str, Any] = {}
+    for name in FILLABLE:
+        if name in data and values.get(name) not in (None, "") and getattr(
+            contact, name
+        ) in (None, ""):
+            changes[name] = data[name]
+    new_tags = [t for t in values.get("tags") or [] if t not in (contact.tags or [])]
+    if new_tags:
+        changes["tags"] = list(contact.tags or []) + new_tags
+    return changes
+
+
+def import_cards(
+    user: User, cards: list[ParsedCard], now: dt.datetime
+) -> ImportResult:
+    """Import parsed cards for the owner; commits once per batch of cards."""
+    result = ImportResult()
+    index = _Index(user)
+    pending = 0
+    for card in cards:
+        label = f"Card {card.index}"
+        if card.error or not card.fields:
+            result.errors.append(
+                {"card": card.index, "message": card.error or f"{label}: empty."}
+            )
+            continue
+        result.warnings.extend(card.warnings)
+        data = _card_data(card.fields)
+        uid = str(card.fields.get("vcard_uid") or "")[:255] or None
+        try:
+            with db.session.no_autoflush:
+                values = _clean_forgiving(user, data, result.warnings, label)
+            existing = index.find(values, uid)
+            if existing is None:
+                contact, _created = create_contact(
+                    user, {**data, "source": "import", "met_at": now}, now, commit=False
+                )
+                contact.vcard_uid = uid
+                index.add(contact)
+                result.imported += 1
+            else:
+                changes = _missing(existing, values, data)
+                if uid and not existing.vcard_uid and existing.id != uid:
+                    existing.vcard_uid = uid
+                if changes:
+                    update_contact(user, existing, changes, now, commit=False)
+                    index.add(existing)
+                    result.merged += 1
+                else:
+                    result.skipped += 1
+        except ValidationError as exc:
+            detail = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+            result.errors.append(
+                {"card": card.index, "message": f"{label}: {detail or exc.message}"}
+            )
+            continue
+        pending += 1
+        if pending >= BATCH:
+            db.session.commit()
+            pending = 0
+    db.session.commit()
+    return result
+
+
+def import_file(
+    user: User,
+    data: bytes,
+    now: dt.datetime,
+    *,
+    filename: str = "",
+    mimetype: str = "",
+) -> ImportResult:
+    """Detect, parse and import one uploaded file."""
+    kind = detect_kind(data, filename, mimetype)
+    cards = parse_file(data, kind, user.default_region or "US")
+    if not cards:
+        raise Unprocessable("The file holds no contacts.")
+    return import_cards(user, cards, now)

@@ -1,0 +1,638 @@
+"""The OpenAPI 3.1 description of /api/v1, kept by hand next to the routes.
+
+tests/test_openapi.py fails when a route of the URL map is missing here, and
+tests/test_schemathesis.py checks the answers against these schemas.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+ERROR_CODES = {
+    400: "The request is not valid (see error.fields).",
+    401: "Not logged in: send a bearer token or the session cookie.",
+    404: "No such object among the owner's (another account's objects are 404 too).",
+    405: "The method is not allowed on this path.",
+    409: "The request conflicts with the stored state.",
+    413: "The body is larger than the limit.",
+    415: "The body's media type is not accepted.",
+    422: "The content could not be used.",
+    429: "Too many requests.",
+}
+
+
+def _s(kind: str | list, **extra) -> dict:
+    return {"type": kind, **extra}
+
+
+STR = _s("string")
+NSTR = _s(["string", "null"])
+TIME = _s("string", format="date-time")
+NTIME = _s(["string", "null"], format="date-time")
+CHANNEL = {"enum": ["email", "sms", "whatsapp", "linkedin", None]}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": _s(
+        "object",
+        required=["error"],
+        properties={
+            "error": _s(
+                "object",
+                required=["code", "message"],
+                properties={
+                    "code": STR,
+                    "message": STR,
+                    "fields": _s("object", additionalProperties=STR),
+                },
+            )
+        },
+    ),
+    "Me": _s(
+        "object",
+        required=["email", "timezone", "followup_hour", "default_region", "weekly_goal"],
+        properties={
+            "email": STR,
+            "timezone": STR,
+            "followup_hour": _s("integer", minimum=0, maximum=23),
+            "default_region": STR,
+            "weekly_goal": _s("integer", minimum=0, maximum=100),
+            "calendar_feed_url": NSTR,
+        },
+    ),
+    "MeUpdate": _s(
+        "object",
+        properties={
+            "timezone": _s("string", description="IANA name, e.g. Europe/Berlin"),
+            "followup_hour": _s("integer", minimum=0, maximum=23),
+            "default_region": _s("string", description="ISO 3166 two letters"),
+            "weekly_goal": _s("integer", minimum=0, maximum=100),
+        },
+    ),
+    "Card": _s(
+        "object",
+        required=["first_name", "last_name", "slug", "public_fields", "public_url"],
+        properties={
+            **{
+                k: STR
+                for k in (
+                    "first_name", "last_name", "headline", "company", "email",
+                    "phone", "website", "linkedin", "pitch",
+                )
+            },  # fmt: skip
+            "links": _s("array", items=STR),
+            "slug": NSTR,
+            "public_fields": _s("array", items=STR),
+            "public_url": NSTR,
+            "published": _s("boolean"),
+            "view_count": _s("integer"),
+            "exchange_count": _s("integer"),
+        },
+    ),
+    "CardUpdate": _s(
+        "object",
+        properties={
+            **{
+                k: STR
+                for k in (
+                    "first_name", "last_name", "headline", "company", "email",
+                    "phone", "website", "linkedin", "pitch", "slug",
+                )
+            },  # fmt: skip
+            "links": _s("array", items=STR, maxItems=10),
+            "public_fields": _s("array", items=STR),
+        },
+    ),
+    "Event": _s(
+        "object",
+        required=["id", "name", "date", "place", "notes", "active"],
+        properties={
+            "id": _s("integer"),
+            "name": STR,
+            "date": _s("string", format="date"),
+            "place": STR,
+            "notes": STR,
+            "active": _s("boolean"),
+        },
+    ),
+    "EventInput": _s(
+        "object",
+        properties={
+            "name": _s("string", maxLength=140),
+            "date": _s("string", format="date"),
+            "place": _s("string", maxLength=200),
+            "notes": _s("string", maxLength=5000),
+            "active": _s("boolean"),
+        },
+    ),
+    "EventScore": _s(
+        "object",
+        required=["event_id", "people", "followed_up_within_48h", "promises_overdue"],
+        properties={
+            "event_id": _s("integer"),
+            "people": _s("integer"),
+            "followed_up_within_48h": _s("integer"),
+            "promises_overdue": _s("integer"),
+            "overdue_promises": _s(
+                "array",
+                items=_s(
+                    "object",
+                    properties={
+                        "followup_id": _s("integer"),
+                        "contact_id": STR,
+                        "contact_name": STR,
+                        "promise": STR,
+                        "due_at": TIME,
+                    },
+                ),
+            ),
+        },
+    ),
+    "Contact": _s(
+        "object",
+        required=["id", "name", "source", "tags", "met_at", "created_at"],
+        properties={
+            "id": _s("string", format="uuid"),
+            **{
+                k: STR
+                for k in (
+                    "name", "first_name", "last_name", "email", "company", "title",
+                    "website", "linkedin", "talked_about", "promise", "notes",
+                )
+            },  # fmt: skip
+            "phone": _s("string", description="E.164, or empty"),
+            "tags": _s("array", items=STR),
+            "event_id": _s(["integer", "null"]),
+            "met_at": TIME,
+            "introduced_by_id": NSTR,
+            "source": {"enum": ["capture", "scan", "exchange", "import"]},
+            "preferred_channel": CHANNEL,
+            "keep_in_touch_days": _s(["integer", "null"]),
+            "last_interaction_at": NTIME,
+            "unread": _s("boolean"),
+            "created_at": TIME,
+            "updated_at": TIME,
+            "possible_duplicates": _s(
+                "array",
+                items=_s(
+                    "object",
+                    properties={
+                        "id": STR,
+                        "name": STR,
+                        "company": STR,
+                        "matched_on": _s("array", items=STR),
+                    },
+                ),
+            ),
+        },
+    ),
+    "ContactInput": _s(
+        "object",
+        properties={
+            "id": _s("string", format="uuid", description="client-chosen, idempotent"),
+            "name": _s("string", maxLength=200),
+            "first_name": _s("string", maxLength=100),
+            "last_name": _s("string", maxLength=100),
+            "email": STR,
+            "phone": STR,
+            "company": _s("string", maxLength=140),
+            "title": _s("string", maxLength=140),
+            "website": STR,
+            "linkedin": STR,
+            "talked_about": _s("string", maxLength=5000),
+            "promise": _s("string", maxLength=5000),
+            "notes": _s("string", maxLength=20000),
+            "tags": _s("array", items=_s("string", maxLength=40), maxItems=20),
+            "event_id": _s(["integer", "null"]),
+            "met_at": _s("string", format="date-time"),
+            "introduced_by_id": NSTR,
+            "source": {"enum": ["capture", "scan", "exchange", "import"]},
+            "preferred_channel": CHANNEL,
+            "keep_in_touch_days": _s(["integer", "null"], minimum=1, maximum=3650),
+        },
+    ),
+    "ParseResult": _s(
+        "object",
+        required=["fields", "kind", "warnings"],
+        properties={
+            "fields": _s("object"),
+            "kind": NSTR,
+            "warnings": _s("array", items=STR),
+        },
+    ),
+    "FollowUp": _s(
+        "object",
+        required=["id", "contact_id", "kind", "due_at", "status", "draft", "links"],
+        properties={
+            "id": _s("integer"),
+            "contact_id": STR,
+            "contact_name": STR,
+            "about_contact_id": NSTR,
+            "kind": {"enum": ["thank_you", "promise", "intro_thanks", "keep_in_touch"]},
+            "due_at": TIME,
+            "status": {"enum": ["pending", "done", "skipped", "snoozed"]},
+            "channel": CHANNEL,
+            "draft": _s(
+                "object",
+                required=["subject", "body"],
+                properties={"subject": STR, "body": STR},
+            ),
+            "links": _s(
+                "object",
+                properties={k: STR for k in ("email", "sms", "whatsapp", "linkedin")},
+            ),
+            "snoozed_until": NTIME,
+            "done_at": NTIME,
+        },
+    ),
+    "FollowUpEdit": _s(
+        "object",
+        properties={
+            "subject": NSTR,
+            "body": NSTR,
+            "channel": CHANNEL,
+        },
+    ),
+    "ImportResult": _s(
+        "object",
+        required=["imported", "merged", "skipped", "errors"],
+        properties={
+            "imported": _s("integer", minimum=0),
+            "merged": _s("integer", minimum=0),
+            "skipped": _s("integer", minimum=0),
+            "errors": _s(
+                "array",
+                items=_s(
+                    "object",
+                    required=["card", "message"],
+                    properties={"card": _s("integer", minimum=1), "message": STR},
+                ),
+            ),
+            "warnings": _s("array", items=STR),
+        },
+    ),
+    "AccountExport": _s(
+        "object",
+        required=["format", "version"],
+        properties={
+            "format": {"const": "morrow-account"},
+            "version": {"const": 1},
+            "exported_at": TIME,
+            "account": _s("object"),
+            "card": _s(["object", "null"]),
+            **{
+                k: _s("array", items=_s("object"))
+                for k in (
+                    "events", "people", "followups", "templates", "interactions"
+                )
+            },
+        },
+    ),
+    "AccountLoaded": _s(
+        "object",
+        required=["loaded"],
+        properties={
+            "loaded": _s(
+                "object",
+                additionalProperties=_s("integer"),
+            )
+        },
+    ),
+}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _list_of(name: str) -> dict:
+    return _s(
+        "object",
+        required=["items", "next"],
+        properties={"items": _s("array", items=_ref(name)), "next": NSTR},
+    )
+
+
+def _json(schema: dict, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _file(media: str, description: str) -> dict:
+    return {
+        "description": description,
+        "headers": {
+            "Content-Disposition": {
+                "description": "attachment with an ASCII file name",
+                "schema": STR,
+            }
+        },
+        "content": {media: {"schema": _s("string")}},
+    }
+
+
+def _errors(*codes: int) -> dict:
+    return {
+        str(code): {"$ref": f"#/components/responses/E{code}"}
+        for code in sorted({400, 401, 429, *codes})
+    }
+
+
+def _op(summary: str, ok: dict, *codes: int, status: int = 200, **extra) -> dict:
+    return {"summary": summary, "responses": {str(status): ok, **_errors(*codes)}, **extra}
+
+
+def _body(name_or_schema, *, required: bool = True) -> dict:
+    schema = _ref(name_or_schema) if isinstance(name_or_schema, str) else name_or_schema
+    return {
+        "required": required,
+        "content": {"application/json": {"schema": schema}},
+    }
+
+
+def _path_param(name: str, schema: dict, description: str) -> dict:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def _query(name: str, schema: dict, description: str) -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": schema,
+            "description": description}  # fmt: skip
+
+
+CONTACT_ID = _path_param("contact_id", _s("string"), "The person's UUID.")
+EVENT_ID = _path_param("event_id", _s("string"), "The event's id (an integer).")
+EVENT_INT = _path_param("event_id", _s("integer"), "The event's id.")
+FOLLOWUP_ID = _path_param("followup_id", _s("integer"), "The follow-up's id.")
+CURSOR = _query("cursor", STR, "The `next` value of the previous page.")
+LIMIT = _query("limit", _s("integer", minimum=1, maximum=200), "Page size (50).")
+UPLOAD = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": _s(
+                "object",
+                required=["file"],
+                properties={"file": _s("string", contentMediaType="application/octet-stream")},
+            )
+        },
+        "text/vcard": {"schema": _s("string")},
+        "text/csv": {"schema": _s("string")},
+    },
+}
+ID_WRONG = "Malformed ids are simply not found (404)."
+
+PATHS: dict[str, Any] = {
+    "/openapi.json": {
+        "get": {
+            "summary": "This document",
+            "security": [],
+            "responses": {"200": _json(_s("object"), "The OpenAPI 3.1 description")},
+        }
+    },
+    "/me": {
+        "get": _op("Show the account's settings", _json(_ref("Me"))),
+        "patch": _op(
+            "Change the account's settings (email and calendar_feed_url are ignored)",
+            _json(_ref("Me")),
+            413, 415,
+            requestBody=_body("MeUpdate"),
+        ),  # fmt: skip
+    },
+    "/card": {
+        "get": _op("Show the owner's card", _json(_ref("Card"))),
+        "put": _op(
+            "Save the owner's card", _json(_ref("Card")), 413, 415,
+            requestBody=_body("CardUpdate"),
+        ),  # fmt: skip
+    },
+    "/events": {
+        "get": _op(
+            "List events, newest date first",
+            _json(_list_of("Event")),
+            parameters=[CURSOR, LIMIT],
+        ),
+        "post": _op(
+            "Create an event (name and date required)",
+            _json(_ref("Event"), "Created"),
+            413, 415,
+            status=201,
+            requestBody=_body("EventInput"),
+        ),  # fmt: skip
+    },
+    "/events/{event_id}": {
+        "parameters": [EVENT_ID],
+        "get": _op("Show one event", _json(_ref("Event")), 404, description=ID_WRONG),
+        "patch": _op(
+            "Change some of an event's fields", _json(_ref("Event")), 404, 413, 415,
+            requestBody=_body("EventInput"),
+        ),  # fmt: skip
+        "delete": _op(
+            "Delete an event; its people stay",
+            {"description": "Deleted"},
+            404,
+            status=204,
+        ),
+    },
+    "/events/{event_id}/score": {
+        "parameters": [EVENT_INT],
+        "get": _op("Follow-up score of an event", _json(_ref("EventScore")), 404),
+    },
+    "/contacts": {
+        "get": _op(
+            "Search people, newest first",
+            _json(_list_of("Contact")),
+            404,
+            parameters=[
+                _query("q", _s("string", maxLength=200), "Words to find"),
+                _query("event_id", STR, "Only people met at this event"),
+                _query("tag", STR, "Only people with this tag"),
+                CURSOR,
+                LIMIT,
+            ],
+        ),
+        "post": {
+            **_op(
+                "Capture a person; idempotent on the client's id",
+                _json(_ref("Contact"), "Created"),
+                409, 413, 415,
+                status=201,
+                requestBody=_body("ContactInput"),
+            ),  # fmt: skip
+        },
+    },
+    "/contacts/parse": {
+        "post": _op(
+            "Turn decoded QR text (vCard, MECARD, URL) into fields; nothing saved",
+            _json(_ref("ParseResult")),
+            413, 415, 422,
+            requestBody=_body(
+                _s("object", required=["text"], properties={"text": _s("string", maxLength=4096)})
+            ),
+        ),  # fmt: skip
+    },
+    "/contacts/import": {
+        "post": _op(
+            "Import people from a vCard (2.1/3.0/4.0) or CSV file",
+            _json(_ref("ImportResult")),
+            413, 415, 422,
+            requestBody=UPLOAD,
+            description=(
+                "A card matching a person by email, E.164 phone, LinkedIn profile "
+                "or vCard UID fills their empty fields (merged) or changes nothing "
+                "(skipped); others are created with source import and get no "
+                "thank-you follow-up. Bad cards are listed in errors by 1-based "
+                "position; the rest still import."
+            ),
+        ),  # fmt: skip
+    },
+    "/contacts/export.vcf": {
+        "get": _op("Every person as one vCard 3.0 file", _file("text/vcard", "vCard")),
+    },
+    "/contacts/export.csv": {
+        "get": _op(
+            "Every person as CSV (UTF-8 with BOM, formulas neutralised)",
+            _file("text/csv", "CSV"),
+        ),
+    },
+    "/contacts/{contact_id}": {
+        "parameters": [CONTACT_ID],
+        "get": _op("Show one person", _json(_ref("Contact")), 404),
+        "patch": _op(
+            "Change some of a person's fields", _json(_ref("Contact")), 404, 413, 415,
+            requestBody=_body("ContactInput"),
+        ),  # fmt: skip
+        "delete": _op(
+            "Delete a person with their follow-ups",
+            {"description": "Deleted"},
+            404,
+            status=204,
+        ),
+    },
+    "/contacts/{contact_id}/merge": {
+        "parameters": [CONTACT_ID],
+        "post": _op(
+            "Merge the person other_id into this one",
+            _json(_ref("Contact")),
+            404, 413, 415,
+            requestBody=_body(
+                _s("object", required=["other_id"], properties={"other_id": STR})
+            ),
+        ),  # fmt: skip
+    },
+    "/contacts/{contact_id}/vcard": {
+        "parameters": [CONTACT_ID],
+        "get": _op("One person as a .vcf file", _file("text/vcard", "vCard"), 404),
+    },
+    "/followups": {
+        "get": _op(
+            "The queue, oldest due first",
+            _json(_list_of("FollowUp")),
+            404,
+            parameters=[
+                _query(
+                    "status",
+                    {"enum": ["pending", "done", "skipped", "snoozed", "all"]},
+                    "pending by default",
+                ),
+                _query("due", {"enum": ["now", "all"]}, "now by default"),
+                _query("event_id", _s("integer"), "Only this event's people"),
+                CURSOR,
+                LIMIT,
+            ],
+        ),
+    },
+    "/followups/{followup_id}": {
+        "parameters": [FOLLOWUP_ID],
+        "get": _op("Show one follow-up", _json(_ref("FollowUp")), 404),
+        "patch": _op(
+            "Edit the draft's subject, body or channel (empty: back to the template)",
+            _json(_ref("FollowUp")),
+            404, 409, 413, 415,
+            requestBody=_body("FollowUpEdit"),
+        ),  # fmt: skip
+    },
+    "/followups/{followup_id}/done": {
+        "parameters": [FOLLOWUP_ID],
+        "post": _op("Mark sent", _json(_ref("FollowUp")), 404, 409),
+    },
+    "/followups/{followup_id}/skip": {
+        "parameters": [FOLLOWUP_ID],
+        "post": _op("Skip", _json(_ref("FollowUp")), 404, 409),
+    },
+    "/followups/{followup_id}/snooze": {
+        "parameters": [FOLLOWUP_ID],
+        "post": _op(
+            "Snooze until an ISO date (at the follow-up hour) or datetime",
+            _json(_ref("FollowUp")),
+            404, 409, 413, 415,
+            requestBody=_body(
+                _s("object", required=["until"], properties={"until": STR})
+            ),
+        ),  # fmt: skip
+    },
+    "/export.json": {
+        "get": _op(
+            "The whole account as JSON: settings, card, events, people, "
+            "follow-ups, templates, interactions",
+            {
+                "description": "Account export (attachment)",
+                "content": {"application/json": {"schema": _ref("AccountExport")}},
+            },
+        ),
+    },
+    "/import.json": {
+        "post": _op(
+            "Load an account export into this account, which must have no people",
+            _json(_ref("AccountLoaded")),
+            409, 413, 415,
+            requestBody={
+                "required": True,
+                "content": {
+                    "application/json": {"schema": _ref("AccountExport")},
+                    "multipart/form-data": {
+                        "schema": _s("object", required=["file"], properties={"file": STR})
+                    },
+                },
+            },
+        ),  # fmt: skip
+    },
+}
+
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Morrow API",
+        "version": "1",
+        "description": (
+            "The JSON API of a Morrow instance. Scripts authenticate with a "
+            "personal token (Settings → API tokens): `Authorization: Bearer "
+            "<token>`. The web app uses its session cookie and sends the CSRF "
+            "token in X-CSRFToken on writes. Lists answer {items, next}; pass "
+            "next back as ?cursor=. Every error has the body "
+            '{"error": {"code", "message", "fields"?}}.'
+        ),
+    },
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"bearerAuth": []}, {"cookieAuth": []}],
+    "paths": PATHS,
+    "components": {
+        "schemas": SCHEMAS,
+        "securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer"},
+            "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session"},
+        },
+        "responses": {
+            f"E{code}": _json(_ref("Error"), text) for code, text in ERROR_CODES.items()
+        },
+    },
+}
+
+
+def document() -> dict[str, Any]:
+    """Return a fresh copy of the OpenAPI document."""
+    return copy.deepcopy(DOCUMENT)
