@@ -117,6 +117,8 @@ def defaults(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
         "MAX_IMPORT_BYTES": 5 * 1024 * 1024,
         "MAX_JSON_BYTES": 64 * 1024,
+        # Forms and JSON bodies of every other write (a capture is ~2 KB).
+        "MAX_FORM_BYTES": 256 * 1024,
         "PROXY_FIX": 0,
         "DEFAULT_TIMEZONE": "UTC",
         "SESSION_COOKIE_HTTPONLY": True,

@@ -102,7 +102,9 @@ def register_error_handlers(app: Flask) -> None:
         if status == 429:
             message = "Too many requests. Wait a minute and try again."
         elif status == 413:
-            message = "The request is too large."
+            message = error.description if "limit" in (error.description or "") else (
+                "The request is too large."
+            )
         else:
             message = error.description or FRIENDLY.get(status, "Error")
         code = None

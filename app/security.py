@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .extensions import csrf
 
@@ -25,11 +27,41 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Routes that take file uploads; every other write is held to MAX_FORM_BYTES.
+UPLOAD_ENDPOINTS = frozenset(
+    {"api.import_contacts", "api.import_account", "io.import_page", "io.settings"}
+)
 # Blueprints whose forms anonymous visitors submit: these always need the token.
 PUBLIC_FORMS = frozenset({"auth", "public"})
 
 
+class HttpsAwareSessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return super().get_cookie_secure(app) or (
+            has_request_context() and request.is_secure
+        )
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = HttpsAwareSessionInterface()
+    @app.before_request
+    def limit_request_body():
+        # Refuse oversized bodies before any view reads them. Uploads (imports)
+        # may be as large as MAX_CONTENT_LENGTH; everything else is small.
+        length = request.content_length
+        if length is None or request.method not in UNSAFE_METHODS:
+            return None
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        if request.endpoint not in app.config.get("UPLOAD_ENDPOINTS", UPLOAD_ENDPOINTS):
+            limit = min(limit, app.config["MAX_FORM_BYTES"])
+        if length > limit:
+            raise RequestEntityTooLarge(
+                f"The request body is {length} bytes; the limit here is {limit}."
+            )
+        return None
+
     @app.before_request
     def protect_cookie_writes():
         # Bearer-token clients carry no cookie, so they cannot be tricked into a
@@ -63,3 +95,19 @@ def init_app(app: Flask) -> None:
             # Private answers must not sit in shared caches.
             headers.setdefault("Cache-Control", "no-store")
         return response
+
+    def secure_cookies_over_https(response):
+        # Served over HTTPS (directly or through a trusted proxy): keep the
+        # remember-me cookie off plain HTTP, whatever REMEMBER_COOKIE_SECURE says.
+        if request.is_secure:
+            cookies = response.headers.getlist("Set-Cookie")
+            if cookies:
+                response.headers.setlist(
+                    "Set-Cookie",
+                    [c if "; Secure" in c else c + "; Secure" for c in cookies],
+                )
+        return response
+
+    # after_request hooks run last-registered-first; at the front of the list this
+    # one runs after Flask-Login has set the remember-me cookie.
+    app.after_request_funcs.setdefault(None, []).insert(0, secure_cookies_over_https)
