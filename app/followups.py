@@ -286,6 +286,23 @@ def progress(user: User, now: dt.datetime) -> dict:
     return {"done": done, "total": done + due, "due": due}
 
 
+def upcoming(user: User, now: dt.datetime, limit: int = 10) -> list[FollowUp]:
+    """Return the next pending follow-ups not due yet, snoozed ones included."""
+    return list(
+        db.session.execute(
+            select(FollowUp)
+            .where(
+                FollowUp.user_id == user.id,
+                FollowUp.status == "pending",
+                FollowUp.due_at > now,
+            )
+            .order_by(FollowUp.due_at, FollowUp.id)
+            .limit(limit)
+            .options(selectinload(FollowUp.contact))
+        ).scalars()
+    )
+
+
 def next_due(user: User, now: dt.datetime) -> dt.datetime | None:
     """Return when the next follow-up becomes due."""
     return db.session.execute(

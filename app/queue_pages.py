@@ -35,6 +35,7 @@ from .followups import (
     skip,
     snooze,
     template_cache,
+    upcoming,
     week_interactions,
 )
 from .models import Contact, Template
@@ -103,8 +104,7 @@ def queue():
     now = clock.now()
     user = current_user
     items, _ = list_followups(user, now, limit=100)
-    upcoming, _ = list_followups(user, now, status="pending", due="all", limit=200)
-    upcoming = [f for f in upcoming if f.due_at > now][:10]
+    later = upcoming(user, now)
     cache = template_cache(user)
     cards = []
     for followup in items:
@@ -122,7 +122,7 @@ def queue():
     return render_template(
         "queue.html",
         items=cards,
-        upcoming=upcoming,
+        upcoming=later,
         progress=progress(user, now),
         next_due=upcoming_when.astimezone(zone) if upcoming_when else None,
         zone=zone,

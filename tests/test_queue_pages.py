@@ -1,0 +1,274 @@
+"""The Queue screen, Home figures, the person panel and message templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from app.extensions import db
+from app.models import Contact, Event, FollowUp, Interaction, Template
+from app.scheduling import schedule_followups
+
+MET = dt.datetime(2026, 11, 20, 19, 0, tzinfo=dt.UTC)
+DUE = dt.datetime(2026, 11, 21, 8, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def meet(app, clock):
+    def make(user_id: int, **fields) -> str:
+        values = {"name": "Ana Lima", "email": "ana@example.com", "met_at": MET}
+        values.update(fields)
+        with app.app_context():
+            contact = Contact(user_id=user_id, **values)
+            db.session.add(contact)
+            db.session.flush()
+            db.session.refresh(contact)
+            schedule_followups(contact, now=MET)
+            db.session.commit()
+            return contact.id
+
+    clock.set(MET)
+    return make
+
+
+def ids(app, contact_id: str) -> dict[str, int]:
+    with app.app_context():
+        rows = db.session.execute(
+            db.select(FollowUp.key, FollowUp.id).filter_by(contact_id=contact_id))
+        return dict(rows.all())
+
+
+def status(app, followup_id: int) -> tuple[str, dt.datetime | None]:
+    with app.app_context():
+        f = db.session.get(FollowUp, followup_id)
+        return f.status, f.snoozed_until
+
+
+def test_queue_needs_login(client, user):
+    response = client.get("/queue")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_queue_shows_due_items_oldest_first_with_drafts_and_actions(
+    app, owner, user, meet, clock
+):
+    meet(user, name="Late Bo", email="bo@example.com", phone="+4915112345678",
+         met_at=MET + dt.timedelta(hours=1))
+    meet(user, name="Ana Lima", promise="the slides", met_at=MET - dt.timedelta(days=1))
+    clock.set(DUE + dt.timedelta(hours=1))
+    html = owner.get("/queue").get_data(as_text=True)
+    names = re.findall(r'<h2 id="fh-\d+">([^<]+)</h2>', html)
+    assert names == ["Ana Lima", "Ana Lima", "Late Bo"]
+    assert "Thank-you" in html and "Promise" in html
+    assert "<textarea" in html and "Hi Ana," in html
+    assert 'href="mailto:ana@example.com?subject=' in html
+    assert 'href="https://wa.me/4915112345678?text=' in html
+    assert 'href="sms:+4915112345678?body=' in html
+    for action in ("done", "skip", "snooze", "edit"):
+        assert f'/{action}"' in html
+    assert "0 of 3 done" in html
+    assert 'type="module" src="/static/js/queue.js"' in html
+    assert "<script>" not in html and "style=" not in html and "onclick" not in html
+
+
+def test_sent_form_marks_done_and_progress_counts_it(app, owner, user, meet, clock):
+    contact = meet(user, promise="the slides")
+    clock.set(DUE)
+    fid = ids(app, contact)["thank_you"]
+    response = owner.form(f"/queue/{fid}/done", {})
+    assert response.status_code == 302
+    assert status(app, fid)[0] == "done"
+    assert "1 of 2 done" in owner.get("/queue").get_data(as_text=True)
+    assert owner.form(f"/queue/{fid}/done", {}).status_code == 409
+
+
+def test_skip_form_skips(app, owner, user, meet, clock):
+    fid = ids(app, meet(user))["thank_you"]
+    clock.set(DUE)
+    assert owner.form(f"/queue/{fid}/skip", {}).status_code == 302
+    assert status(app, fid)[0] == "skipped"
+
+
+@pytest.mark.parametrize(
+    ("form", "until"),
+    [
+        ({"when": "tomorrow"}, dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)),
+        ({"when": "next_week"}, dt.datetime(2026, 11, 28, 8, 0, tzinfo=dt.UTC)),
+        ({"when": "date", "date": "2026-12-24"},
+         dt.datetime(2026, 12, 24, 8, 0, tzinfo=dt.UTC)),
+    ],
+)
+def test_snooze_form_choices(app, owner, user, meet, clock, form, until):
+    fid = ids(app, meet(user))["thank_you"]
+    clock.set(DUE)
+    assert owner.form(f"/queue/{fid}/snooze", form).status_code == 302
+    assert status(app, fid) == ("pending", until)
+    html = owner.get("/queue").get_data(as_text=True)
+    assert 'id="fh-' not in html
+    assert "(snoozed)" in html
+
+
+@pytest.mark.parametrize("date", ["", "2026-11-01", "not a date"])
+def test_snooze_form_with_a_bad_date_says_so_and_keeps_the_item(
+    app, owner, user, meet, clock, date
+):
+    fid = ids(app, meet(user))["thank_you"]
+    clock.set(DUE)
+    response = owner.form(f"/queue/{fid}/snooze", {"when": "date", "date": date},
+                          follow_redirects=True)
+    assert "Not snoozed" in response.get_data(as_text=True)
+    assert status(app, fid) == ("pending", None)
+
+
+def test_edit_form_saves_the_draft(app, owner, user, meet, clock):
+    fid = ids(app, meet(user))["thank_you"]
+    clock.set(DUE)
+    owner.form(f"/queue/{fid}/edit", {"subject": "Hey", "body": "Custom words"})
+    html = owner.get("/queue").get_data(as_text=True)
+    assert "Custom words</textarea>" in html
+    assert "body=Custom%20words" in html
+
+
+def test_empty_queue_says_when_the_next_item_is_due(app, owner, user, meet, clock):
+    meet(user)
+    html = owner.get("/queue").get_data(as_text=True)
+    assert "All clear" in html
+    assert "Sat 21 Nov, 09:00" in html  # local time in Berlin
+    assert "Upcoming" in html and "Ana Lima" in html
+
+
+def test_empty_queue_with_nothing_waiting(owner):
+    html = owner.get("/queue").get_data(as_text=True)
+    assert "Nothing is due and nothing is waiting" in html
+
+
+def test_another_accounts_followup_is_404_on_every_page_route(
+    app, owner, make_user, meet, clock
+):
+    stranger = make_user("stranger@example.com")
+    contact = meet(stranger, keep_in_touch_days=30)
+    fid = ids(app, contact)["thank_you"]
+    clock.set(DUE)
+    for url, data in [
+        (f"/queue/{fid}/done", {}),
+        (f"/queue/{fid}/skip", {}),
+        (f"/queue/{fid}/snooze", {"when": "tomorrow"}),
+        (f"/queue/{fid}/edit", {"body": "x"}),
+        (f"/people/{contact}/talked", {"note": "x"}),
+        (f"/people/{contact}/cadence", {"cadence": "none"}),
+    ]:
+        assert owner.form(url, data).status_code == 404, url
+    assert status(app, fid) == ("pending", None)
+    assert "Ana Lima" not in owner.get("/queue").get_data(as_text=True)
+
+
+def test_home_shows_the_queue_count_and_weekly_goal(app, owner, user, meet, clock):
+    contact = meet(user)
+    clock.set(DUE)
+    html = owner.get("/").get_data(as_text=True)
+    assert "<strong>1</strong> follow-up due" in html
+    assert "<strong>0</strong> of 1 interactions this week" in html
+    owner.form(f"/queue/{ids(app, contact)['thank_you']}/done", {})
+    html = owner.get("/").get_data(as_text=True)
+    assert "<strong>1</strong> of 1 interactions this week" in html
+    # Next Monday (Berlin) starts a new week.
+    clock.set(dt.datetime(2026, 11, 22, 23, 30, tzinfo=dt.UTC))
+    assert "<strong>0</strong> of 1" in owner.get("/").get_data(as_text=True)
+
+
+def test_we_talked_logs_an_interaction_and_resets_keep_in_touch(
+    app, owner, user, meet, clock
+):
+    contact = meet(user, keep_in_touch_days=30)
+    clock.set(dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC))
+    response = owner.form(f"/people/{contact}/talked", {"note": "coffee"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.execute(db.select(Interaction.note)).scalars().all() == [
+            "coffee"]
+        kit = db.session.execute(
+            db.select(FollowUp).filter_by(contact_id=contact, kind="keep_in_touch")
+        ).scalar_one()
+        assert kit.due_at == dt.datetime(2026, 12, 31, 8, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("form", "days"),
+    [({"cadence": "90"}, 90), ({"cadence": "custom", "custom_days": "14"}, 14),
+     ({"cadence": "none"}, None)],
+)
+def test_cadence_picker_sets_keep_in_touch(app, owner, user, meet, form, days):
+    contact = meet(user, keep_in_touch_days=30)
+    assert owner.form(f"/people/{contact}/cadence", form).status_code == 302
+    with app.app_context():
+        assert db.session.get(Contact, contact).keep_in_touch_days == days
+        kits = db.session.execute(
+            db.select(FollowUp).filter_by(contact_id=contact, kind="keep_in_touch")
+        ).scalars().all()
+        assert len(kits) == (1 if days else 0)
+
+
+def test_cadence_picker_rejects_bad_custom_days(app, owner, user, meet):
+    contact = meet(user)
+    response = owner.form(f"/people/{contact}/cadence",
+                          {"cadence": "custom", "custom_days": "0"})
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.get(Contact, contact).keep_in_touch_days is None
+
+
+def test_person_page_shows_followups_and_the_forms(app, owner, user, meet):
+    contact = meet(user)
+    response = owner.get(f"/people/{contact}")
+    if response.status_code == 404:
+        pytest.skip("the person page is not installed")
+    html = response.get_data(as_text=True)
+    assert "Follow-ups" in html and "We talked" in html and "Keep in touch" in html
+    assert f'action="/people/{contact}/cadence"' in html
+
+
+def test_event_page_shows_the_score(app, owner, user, meet, clock):
+    with app.app_context():
+        event = Event(user_id=user, name="PyCon", date=dt.date(2026, 11, 20))
+        db.session.add(event)
+        db.session.commit()
+        event_id = event.id
+    meet(user, event_id=event_id, promise="a link")
+    clock.set(dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC))
+    response = owner.get(f"/events/{event_id}")
+    if response.status_code == 404:
+        pytest.skip("the event page is not installed")
+    html = response.get_data(as_text=True)
+    assert "0 of 1</strong> followed up within 48 h" in html
+    assert "1 promise overdue" in html and "a link" in html
+
+
+def test_templates_page_edits_resets_and_explains(app, owner, user):
+    html = owner.get("/settings/templates").get_data(as_text=True)
+    assert "{talked_about}" in html and "optional" in html
+    assert "Message templates" in owner.get("/settings").get_data(as_text=True)
+    response = owner.form("/settings/templates", {
+        "kind": "thank_you", "action": "save", "subject": "Hi",
+        "body": "Hello {first_name}[, re {talked_about}]"})
+    assert response.status_code == 302
+    with app.app_context():
+        row = db.session.execute(db.select(Template)).scalar_one()
+        assert (row.kind, row.body) == ("thank_you", "Hello {first_name}[, re {talked_about}]")
+    owner.form("/settings/templates", {"kind": "thank_you", "action": "reset"})
+    with app.app_context():
+        assert db.session.execute(db.select(Template)).first() is None
+
+
+def test_templates_page_reports_an_unknown_placeholder(app, owner, user):
+    response = owner.form("/settings/templates", {
+        "kind": "promise", "action": "save", "subject": "Hi", "body": "{nme}"})
+    assert response.status_code == 400
+    assert "Unknown placeholder {nme}" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(db.select(Template)).first() is None
+
+
+def test_templates_page_rejects_an_unknown_kind(owner):
+    assert owner.form("/settings/templates", {"kind": "x", "body": "y"}).status_code == 404
