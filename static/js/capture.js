@@ -1,0 +1,179 @@
+// Capture: tells what the "reach" field holds, suggests introducers, saves
+// through the offline outbox, and opens the scanner only when asked.
+import { csrfToken } from "./app.js";
+
+const form = document.querySelector("[data-capture]");
+const status = document.querySelector("[data-capture-status]");
+const $ = (name) => form.elements.namedItem(name);
+const LABELS = { email: "📧 email", phone: "📞 phone", linkedin: "LinkedIn", website: "🔗 link" };
+
+export function classifyReach(text) {
+  const value = (text || "").trim();
+  if (!value) return "";
+  if (value.includes("@") && !value.includes("/")) return "email";
+  if (/^(tel:)?\+?[\d\s().\-/]{5,}$/i.test(value)) return "phone";
+  if (/linkedin\.com\//i.test(value)) return "linkedin";
+  return /^(https?:\/\/)?[\w-]+(\.[\w-]+)+/i.test(value) ? "website" : "";
+}
+
+function showKind(input) {
+  const badge = form.querySelector(`[data-reach-kind="${input.id}"]`);
+  if (badge) badge.textContent = LABELS[classifyReach(input.value)] || "";
+  if (input.name === "reach") {
+    const kind = classifyReach(input.value);
+    input.inputMode = kind === "phone" ? "tel" : kind === "website" || kind === "linkedin" ? "url" : "email";
+  }
+}
+
+// "Introduced by": an ARIA combobox over the owner's people.
+const combo = form.querySelector("[data-introducer]");
+const listbox = document.getElementById("introducer-list");
+let options = [];
+let active = -1;
+let timer = null;
+
+function closeList() {
+  listbox.hidden = true;
+  combo.setAttribute("aria-expanded", "false");
+  combo.removeAttribute("aria-activedescendant");
+  active = -1;
+}
+
+function choose(person) {
+  combo.value = person.name;
+  $("introduced_by_id").value = person.id;
+  closeList();
+}
+
+function highlight(index) {
+  active = index;
+  [...listbox.children].forEach((li, i) => li.setAttribute("aria-selected", String(i === index)));
+  if (index >= 0) combo.setAttribute("aria-activedescendant", `intro-${index}`);
+}
+
+async function suggest() {
+  const q = combo.value.trim();
+  if (!q) return closeList();
+  try {
+    const response = await fetch(`/api/v1/contacts?limit=8&q=${encodeURIComponent(q)}`,
+      { headers: { Accept: "application/json" } });
+    if (!response.ok) return closeList();
+    options = (await response.json()).items;
+  } catch {
+    return closeList(); // offline: the typed name goes into the notes instead
+  }
+  listbox.replaceChildren(...options.map((person, i) => {
+    const li = document.createElement("li");
+    li.id = `intro-${i}`;
+    li.setAttribute("role", "option");
+    li.setAttribute("aria-selected", "false");
+    li.textContent = person.company ? `${person.name} · ${person.company}` : person.name;
+    li.addEventListener("mousedown", (event) => { event.preventDefault(); choose(person); });
+    return li;
+  }));
+  listbox.hidden = !options.length;
+  combo.setAttribute("aria-expanded", String(Boolean(options.length)));
+  active = -1;
+}
+
+combo.addEventListener("input", () => {
+  $("introduced_by_id").value = "";
+  clearTimeout(timer);
+  timer = setTimeout(suggest, 200);
+});
+combo.addEventListener("keydown", (event) => {
+  if (listbox.hidden) return;
+  if (event.key === "ArrowDown") highlight(Math.min(active + 1, options.length - 1));
+  else if (event.key === "ArrowUp") highlight(Math.max(active - 1, 0));
+  else if (event.key === "Enter" && active >= 0) choose(options[active]);
+  else if (event.key === "Escape") closeList();
+  else return;
+  event.preventDefault();
+});
+combo.addEventListener("blur", () => setTimeout(closeList, 100));
+
+for (const name of ["reach", "reach2"]) {
+  const input = $(name);
+  if (input) input.addEventListener("input", () => showKind(input));
+}
+
+function payloadFromForm() {
+  const data = { id: $("id").value || crypto.randomUUID(), source: $("source").value || "capture" };
+  for (const key of ["name", "company", "title", "talked_about", "promise"]) data[key] = $(key).value.trim();
+  for (const key of ["reach2", "reach"]) {
+    const value = $(key).value.trim();
+    const kind = classifyReach(value);
+    if (kind) data[kind] = value;
+    else if (value) data.notes = [data.notes, value].filter(Boolean).join("\n");
+  }
+  const checked = [...form.querySelectorAll('input[name="tag"]:checked')].map((i) => i.value);
+  data.tags = [...checked, ...$("tags_text").value.split(",")].map((t) => t.trim()).filter(Boolean);
+  const met = $("met_at");
+  data.met_at = met.value !== met.defaultValue ? met.value : new Date().toISOString();
+  data.event_id = $("event_id").value ? Number($("event_id").value) : null;
+  if ($("introduced_by_id").value) data.introduced_by_id = $("introduced_by_id").value;
+  else if (combo.value.trim()) {
+    data.notes = [data.notes, `Introduced by ${combo.value.trim()}`].filter(Boolean).join("\n");
+  }
+  return data;
+}
+
+async function send(payload) {
+  let outbox = null;
+  try {
+    outbox = await import("./outbox.js");
+  } catch {
+    outbox = null;
+  }
+  if (outbox && outbox.saveCapture) return outbox.saveCapture(payload);
+  const response = await fetch("/api/v1/contacts", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+    body: JSON.stringify(payload),
+  });
+  if (response.ok) return { queued: false };
+  const body = await response.json().catch(() => ({}));
+  return { queued: false, failed: true, error: body.error ? body.error.message : "Not saved." };
+}
+
+form.addEventListener("submit", async (event) => {
+  const another = event.submitter && event.submitter.value === "another";
+  if (!$("name").value.trim()) return; // let the server explain, no JS needed
+  event.preventDefault();
+  const payload = payloadFromForm();
+  let result;
+  try {
+    result = await send(payload);
+  } catch {
+    form.submit(); // the page form still works when scripts fail
+    return;
+  }
+  if (result.failed) {
+    status.textContent = `Not saved: ${result.error || "please check the fields."}`;
+    return;
+  }
+  status.textContent = result.queued ? `Saved ${payload.name} — will sync when online` : `Saved ${payload.name} ✓`;
+  if (!another) {
+    window.location.href = result.queued ? "/" : `/people/${payload.id}`;
+    return;
+  }
+  const keep = { event_id: $("event_id").value };
+  form.reset();
+  $("event_id").value = keep.event_id;
+  $("id").value = crypto.randomUUID();
+  $("source").value = "capture";
+  $("introduced_by_id").value = "";
+  $("met_at").value = $("met_at").defaultValue;
+  for (const name of ["reach", "reach2"]) showKind($(name));
+  $("name").focus();
+});
+
+// "Scan their code": the scanner module and its decoder load only on demand.
+const scanButton = form.querySelector("[data-scan]");
+if (scanButton && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+  scanButton.hidden = false;
+  scanButton.addEventListener("click", async () => {
+    const { scanInto } = await import("./scan.js");
+    scanInto(form, { status, onDone: () => { for (const n of ["reach", "reach2"]) showKind($(n)); } });
+  });
+}
