@@ -4,8 +4,8 @@ const VERSION = "__VERSION__";
 const SHELL = ["__SHELL__"];
 const STATIC_CACHE = `morrow-static-${VERSION}`;
 const PAGES_CACHE = `morrow-pages-${VERSION}`;
-// Opened once, they must work with no signal: Home, Card, Capture, the QR codes.
-const PAGES = ["/", "/card", "/capture", "/card/qr.svg?mode=url", "/card/qr.svg?mode=vcard"];
+// Opened once, they must work with no signal: Home, Card, Capture, People, the QR codes.
+const PAGES = ["/", "/card", "/capture", "/people", "/card/qr.svg?mode=url", "/card/qr.svg?mode=vcard"];
 let pagesFetchedAt = 0;
 
 self.addEventListener("install", (event) => {

@@ -58,12 +58,30 @@ def install_faults(app, faults: Faults) -> None:
         return response
 
 
+def buffered(app):
+    """Read each answer fully before sending it.
+
+    When the browser drops a connection mid-file (going offline, closing a tab),
+    the development server can leave a static file open; buffering closes it here.
+    """
+
+    def middleware(environ, start_response):
+        iterable = app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+
+    return middleware
+
+
 class LiveServer:
     def __init__(self, app) -> None:
         from werkzeug.serving import make_server
 
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server("127.0.0.1", 0, buffered(app), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -122,3 +140,28 @@ def run_axe(page) -> list[dict]:
         "['wcag2a','wcag2aa','wcag21a','wcag21aa']}}).then(r => r.violations.map("
         "v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))})))"
     )
+
+
+def save_capture(page, payload: dict) -> dict:
+    """Hand a capture to the page's outbox, the way the capture screen does."""
+    return page.evaluate(
+        "async (payload) => (await import('/static/js/outbox.js')).saveCapture(payload)",
+        payload,
+    )
+
+
+def outbox(page, call: str):
+    """Call one of outbox.js's exports in the page and return its answer."""
+    return page.evaluate(
+        f"async () => {{ const m = await import('/static/js/outbox.js'); return m.{call}; }}"
+    )
+
+
+def wait_until(predicate, timeout: float = 30.0, message: str = "condition") -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {message}")
+        time.sleep(0.2)

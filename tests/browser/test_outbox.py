@@ -1,0 +1,115 @@
+"""The capture outbox: a capture the screen shows as saved is never lost or doubled."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+
+from browserlib import outbox, save_capture, wait_until
+
+
+def captures(count: int, prefix: str = "Person") -> list[dict]:
+    return [
+        {"id": str(uuid.uuid4()), "name": f"{prefix} {n:02}", "email": f"p{n}@example.com"}
+        for n in range(count)
+    ]
+
+
+def assert_each_once(live_server, sent: list[dict]) -> None:
+    people = live_server.people()
+    assert Counter(i for i, _ in people) == Counter(c["id"] for c in sent)
+
+
+def test_twenty_offline_captures_survive_a_reload_and_arrive_exactly_once(
+    page, context, live_server
+):
+    context.set_offline(True)
+    page.goto("/capture")
+    sent = captures(20)
+    for capture in sent:
+        assert save_capture(page, capture)["queued"] is True
+    assert page.locator("[data-sync-status]").inner_text() == "Offline · 20 waiting to sync"
+
+    page.reload()
+    assert outbox(page, "pendingCount()") == 20
+    page.goto("/")
+    assert page.locator("[data-outbox-count]").inner_text() == "20 waiting to sync"
+    page.goto("/people")
+    unsynced = page.locator("[data-outbox-list] li", has_text="not yet synced")
+    unsynced.nth(19).wait_for()
+    assert unsynced.count() == 20
+    assert live_server.people() == []
+
+    context.set_offline(False)
+    wait_until(lambda: len(live_server.people()) == 20, message="20 people on the server")
+    assert_each_once(live_server, sent)
+    wait_until(lambda: outbox(page, "pendingCount()") == 0, message="an empty outbox")
+    page.locator("[data-sync-status]").wait_for(state="hidden")
+
+
+def test_a_server_failing_for_a_while_loses_nothing_and_doubles_nothing(
+    page, live_server, faults
+):
+    faults.fail_with = 500
+    page.goto("/capture")
+    sent = captures(5)
+    for capture in sent:
+        assert save_capture(page, capture)["queued"] is True
+    first = sent[0]["id"]
+    # It backs off and tries again, starting with the oldest capture.
+    wait_until(lambda: faults.statuses(first).count(500) >= 2, message="a retry")
+    assert live_server.people() == []
+    assert outbox(page, "pendingCount()") == 5
+
+    faults.fail_with = None
+    wait_until(lambda: len(live_server.people()) == 5, timeout=20, message="recovery")
+    assert_each_once(live_server, sent)
+    wait_until(lambda: outbox(page, "pendingCount()") == 0, message="an empty outbox")
+
+
+def test_a_refused_capture_is_shown_with_the_server_message_and_not_retried(
+    page, live_server, faults
+):
+    faults.reject_names = {"Bounce Person"}
+    page.goto("/people")
+    rejected = {"id": str(uuid.uuid4()), "name": "Bounce Person", "email": "b@example.com"}
+    result = save_capture(page, rejected)
+    assert result["failed"] is True
+    assert result["error"] == "Bounce Person cannot be saved: the email bounces."
+
+    item = page.locator("[data-outbox-list] li.failed")
+    assert "the email bounces" in item.locator("[role=alert]").inner_text()
+    assert "1 not saved" in page.locator("[data-sync-status]").inner_text()
+    for _ in range(3):
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+        outbox(page, "flush()")
+    time.sleep(1.5)  # longer than the first back-off step
+    assert faults.statuses(rejected["id"]) == [422]
+
+    # The owner corrects it and sends it again.
+    item.get_by_label("Name").fill("Grace Hopper")
+    item.get_by_role("button", name="Send again").click()
+    wait_until(lambda: live_server.people() == [(rejected["id"], "Grace Hopper")])
+    page.locator("[data-outbox-list] li").first.wait_for(state="detached")
+
+
+def test_two_tabs_flushing_at_once_send_each_capture_once(
+    page, context, live_server, faults
+):
+    context.set_offline(True)
+    page.goto("/capture")
+    sent = captures(20)
+    for capture in sent:
+        save_capture(page, capture)
+    other = context.new_page()
+    other.goto("/capture")
+    assert outbox(other, "pendingCount()") == 20
+
+    context.set_offline(False)  # both tabs hear "online" and flush
+    for tab in (page, other):
+        tab.evaluate("() => { import('/static/js/outbox.js').then(m => m.flush()); }")
+    wait_until(lambda: len(live_server.people()) == 20, message="20 people")
+    assert_each_once(live_server, sent)
+    # Not one capture was sent twice: no replay answered 200.
+    assert sorted(faults.statuses()) == [201] * 20
