@@ -13,7 +13,8 @@ def qr_response(text: str, kind: str, *, private: bool) -> Response:
 
     etag = qr_etag(text, kind)
     cache = "private, no-cache" if private else "public, max-age=300"
-    if etag in request.if_none_match:
+    # Weak comparison (RFC 9110): gzip hands the client W/"…", which it sends back.
+    if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
     else:
         body = qr_svg(text) if kind == "svg" else qr_png(text)
