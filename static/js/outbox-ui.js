@@ -38,9 +38,8 @@ async function render() {
   }
   if (count) {
     count.hidden = !text;
-    const link = el("a", { href: "/people", class: "outbox-link" });
-    link.textContent = text;
-    count.replaceChildren(link);
+    const link = el("a", { href: "/people", class: "outbox-link", text });
+    count.replaceChildren(...(text ? [link] : []));
   }
   if (list) renderList(pending, failed);
 }

@@ -58,12 +58,8 @@ def faults() -> Faults:
     return Faults()
 
 
-@pytest.fixture
-def live_server(tmp_path, faults):
-    """Morrow on a free loopback port, with an owner whose card is filled in."""
+def make_app(database: Path):
     from app import create_app
-    from app.auth import create_user
-    from app.cards import update_card
     from app.extensions import db, limiter
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -71,15 +67,37 @@ def live_server(tmp_path, faults):
         {
             "TESTING": True,
             "SECRET_KEY": "browser-test-secret-key-0123456789",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.sqlite3'}",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
             "RATELIMIT_STORAGE_URI": "memory://",
             "PUBLIC_URL": None,
         }
     )
     limiter.reset()
-    install_faults(app, faults)
     with app.app_context():
         db.create_all()
+    return app
+
+
+def serve(app):
+    from app.extensions import db
+
+    server = LiveServer(app)
+    yield server
+    server.stop()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(tmp_path, faults):
+    """Morrow on a free loopback port, with an owner whose card is filled in."""
+    from app.auth import create_user
+    from app.cards import update_card
+    from app.extensions import db
+
+    app = make_app(tmp_path / "browser.sqlite3")
+    install_faults(app, faults)
+    with app.app_context():
         user = create_user(OWNER_EMAIL, PASSWORD, "Europe/Berlin")
         with app.test_request_context("/", base_url="http://127.0.0.1"):
             update_card(
@@ -96,11 +114,13 @@ def live_server(tmp_path, faults):
             )
         app.config["TEST_SLUG"] = user.card.slug
         db.session.remove()
-    server = LiveServer(app)
-    yield server
-    server.stop()
-    with app.app_context():
-        db.engine.dispose()
+    yield from serve(app)
+
+
+@pytest.fixture
+def empty_server(tmp_path):
+    """Morrow before its first account: every page leads to setup."""
+    yield from serve(make_app(tmp_path / "empty.sqlite3"))
 
 
 @pytest.fixture
