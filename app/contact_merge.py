@@ -13,9 +13,19 @@ from .scheduling import schedule_followups
 
 # Filled from the other person only when the kept one has nothing.
 _FILL = (
-    "first_name", "last_name", "email", "phone", "company", "title", "website",
-    "linkedin", "event_id", "preferred_channel", "keep_in_touch_days", "vcard_uid",
-)  # fmt: skip
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "company",
+    "title",
+    "website",
+    "linkedin",
+    "event_id",
+    "preferred_channel",
+    "keep_in_touch_days",
+    "vcard_uid",
+)
 _CONCAT = ("talked_about", "promise", "notes")
 _REACH = ("email", "phone", "website", "linkedin")
 
@@ -47,10 +57,15 @@ def duplicate_summary(contact: Contact, other: Contact) -> dict:
         field
         for field in ("email", "phone", "linkedin")
         if getattr(contact, field)
-        and (getattr(contact, field) or "").lower() == (getattr(other, field) or "").lower()
+        and (getattr(contact, field) or "").lower()
+        == (getattr(other, field) or "").lower()
     ]
-    return {"id": other.id, "name": other.name, "company": other.company,
-            "matched_on": matched}  # fmt: skip
+    return {
+        "id": other.id,
+        "name": other.name,
+        "company": other.company,
+        "matched_on": matched,
+    }
 
 
 def _joined(first: str, second: str) -> str:
@@ -80,15 +95,24 @@ def merge_contacts(
         and getattr(other, field).lower() != getattr(keep, field).lower()
     ]
     for field in _FILL:
-        if getattr(keep, field) in (None, "") and getattr(other, field) not in (None, ""):
+        if getattr(keep, field) in (None, "") and getattr(other, field) not in (
+            None,
+            "",
+        ):
             setattr(keep, field, getattr(other, field))
     for field in _CONCAT:
-        setattr(keep, field, _joined(getattr(keep, field) or "", getattr(other, field) or ""))
+        setattr(
+            keep,
+            field,
+            _joined(getattr(keep, field) or "", getattr(other, field) or ""),
+        )
     if extra:
         keep.notes = _joined(keep.notes, "Also reached at " + ", ".join(extra))
     if keep.introduced_by_id in (None, other.id):
         introducer = other.introduced_by_id
-        keep.introduced_by_id = None if introducer in (keep.id, other.id) else introducer
+        keep.introduced_by_id = (
+            None if introducer in (keep.id, other.id) else introducer
+        )
     keep.met_at = min(keep.met_at, other.met_at)
     if other.last_interaction_at and (
         keep.last_interaction_at is None
@@ -96,22 +120,28 @@ def merge_contacts(
     ):
         keep.last_interaction_at = other.last_interaction_at
     keep.unread = bool(keep.unread or other.unread)
-    tags = list(keep.tags or []) + [t for t in other.tags or [] if t not in (keep.tags or [])]
+    tags = list(keep.tags or []) + [
+        t for t in other.tags or [] if t not in (keep.tags or [])
+    ]
     keep.tags = tags
     keep.updated_at = now
     _move_followups(keep, other)
     db.session.execute(
-        update(Interaction).where(Interaction.contact_id == other.id).values(
-            contact_id=keep.id
-        )
+        update(Interaction)
+        .where(Interaction.contact_id == other.id)
+        .values(contact_id=keep.id)
     )
     db.session.execute(
         update(Contact)
         .where(Contact.introduced_by_id == other.id, Contact.id != keep.id)
         .values(introduced_by_id=keep.id)
     )
-    db.session.execute(delete(ContactTag).where(ContactTag.contact_id.in_([keep.id, other.id])))
-    db.session.add_all(ContactTag(contact_id=keep.id, tag=t, user_id=user.id) for t in tags)
+    db.session.execute(
+        delete(ContactTag).where(ContactTag.contact_id.in_([keep.id, other.id]))
+    )
+    db.session.add_all(
+        ContactTag(contact_id=keep.id, tag=t, user_id=user.id) for t in tags
+    )
     db.session.flush()
     db.session.delete(other)
     db.session.commit()
@@ -133,7 +163,7 @@ def _move_followups(keep: Contact, other: Contact) -> None:
         followup.contact_id = keep.id
     db.session.flush()
     db.session.execute(
-        update(FollowUp).where(FollowUp.about_contact_id == other.id).values(
-            about_contact_id=keep.id
-        )
+        update(FollowUp)
+        .where(FollowUp.about_contact_id == other.id)
+        .values(about_contact_id=keep.id)
     )

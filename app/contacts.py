@@ -43,12 +43,26 @@ CHANNELS = ("email", "sms", "whatsapp", "linkedin")
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
 WRITABLE = set(TEXT_LIMITS) | {
-    "email", "phone", "website", "linkedin", "tags", "event_id", "met_at",
-    "introduced_by_id", "source", "preferred_channel", "keep_in_touch_days",
+    "email",
+    "phone",
+    "website",
+    "linkedin",
+    "tags",
+    "event_id",
+    "met_at",
+    "introduced_by_id",
+    "source",
+    "preferred_channel",
+    "keep_in_touch_days",
     "unread",
-}  # fmt: skip
-READ_ONLY = {"id", "last_interaction_at", "created_at", "updated_at",
-             "possible_duplicates"}  # fmt: skip
+}
+READ_ONLY = {
+    "id",
+    "last_interaction_at",
+    "created_at",
+    "updated_at",
+    "possible_duplicates",
+}
 
 
 def split_name(name: str) -> tuple[str, str]:
@@ -78,7 +92,9 @@ def clean_tags(value, field: str = "tags") -> list[str]:
     if isinstance(value, str):
         value = value.split(",")
     if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
-        raise ValidationError("tags must be a list of text.", {field: "A list of text."})
+        raise ValidationError(
+            "tags must be a list of text.", {field: "A list of text."}
+        )
     tags: list[str] = []
     for raw in value:
         tag = " ".join(raw.lower().split()).strip("#").strip()
@@ -128,9 +144,12 @@ def classify_reach(text: str, region: str) -> tuple[str, str]:
 def _owned_contact_id(user: User, value, field: str) -> str | None:
     if value in (None, ""):
         return None
-    found = isinstance(value, str) and db.session.execute(
-        db.select(Contact.id).filter_by(id=value, user_id=user.id)
-    ).scalar_one_or_none()
+    found = (
+        isinstance(value, str)
+        and db.session.execute(
+            db.select(Contact.id).filter_by(id=value, user_id=user.id)
+        ).scalar_one_or_none()
+    )
     if not found:
         raise ValidationError(
             "That person is not among your people.", {field: "Not one of your people."}
@@ -158,9 +177,13 @@ def clean_contact(user: User, data: dict, *, partial: bool) -> dict:
     for field, limit in TEXT_LIMITS.items():
         if field in data or (field == "name" and not partial):
             values[field] = errors.check(
-                field, clean_text, data.get(field), field, limit,
+                field,
+                clean_text,
+                data.get(field),
+                field,
+                limit,
                 multiline=field in MULTILINE,
-            )  # fmt: skip
+            )
     if "name" in values and values["name"] == "":
         errors.add("name", "Give a name, even just a first name.")
     region = user.default_region or "US"
@@ -276,9 +299,13 @@ def create_contact(
     if "event_id" not in values:
         values["event_id"] = default_event_id
     contact = Contact(
-        id=contact_id, user_id=user.id, tags=tags, created_at=now, updated_at=now,
+        id=contact_id,
+        user_id=user.id,
+        tags=tags,
+        created_at=now,
+        updated_at=now,
         **values,
-    )  # fmt: skip
+    )
     db.session.add(contact)
     if not commit:
         db.session.flush()
@@ -389,9 +416,14 @@ def search_contacts(
     for word in q.lower().split()[:8]:
         pattern = _like(word)
         columns = (
-            Contact.name, Contact.company, Contact.title, Contact.email,
-            Contact.talked_about, Contact.promise, Contact.notes,
-        )  # fmt: skip
+            Contact.name,
+            Contact.company,
+            Contact.title,
+            Contact.email,
+            Contact.talked_about,
+            Contact.promise,
+            Contact.notes,
+        )
         tagged = exists().where(
             ContactTag.contact_id == Contact.id, ContactTag.tag.like(pattern, "\\")
         )

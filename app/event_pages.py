@@ -70,9 +70,11 @@ def activate(event_id: int):
     else:
         set_active(current_user, event)
         flash(f"New captures go to {event.name}.")
-    return redirect(request.form.get("next") == "detail"
-                    and url_for("events.detail", event_id=event.id)
-                    or url_for("events.list"))  # fmt: skip
+    return redirect(
+        request.form.get("next") == "detail"
+        and url_for("events.detail", event_id=event.id)
+        or url_for("events.list")
+    )
 
 
 @bp.route("/events/<int:event_id>", methods=["GET", "POST"])

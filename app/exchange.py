@@ -37,13 +37,19 @@ def submit_exchange(card: Card, form: dict, now: dt.datetime) -> Contact | None:
         field, value = result or ("", "")
     elif reach == "":
         errors.add("reach", "Leave an email, a phone number or a profile link.")
-    note = errors.check("note", clean_text, form.get("note"), "note", NOTE_LIMIT,
-                        multiline=True)  # fmt: skip
+    note = errors.check(
+        "note", clean_text, form.get("note"), "note", NOTE_LIMIT, multiline=True
+    )
     if not form.get("consent"):
         errors.add("consent", "Tick the box so we may keep your details.")
     errors.raise_if_any()
-    data = {"name": name, field: value, "notes": note or "", "source": "exchange",
-            "unread": True}  # fmt: skip
+    data = {
+        "name": name,
+        field: value,
+        "notes": note or "",
+        "source": "exchange",
+        "unread": True,
+    }
     event = default_event(owner, now)
     contact, _created = create_contact(
         owner, data, now, default_event_id=event.id if event else None

@@ -90,7 +90,9 @@ def capture_data(form) -> dict:
     errors: dict[str, str] = {}
     for key in ("reach", "reach2"):
         try:
-            field, value = classify_reach(form.get(key, ""), current_user.default_region)
+            field, value = classify_reach(
+                form.get(key, ""), current_user.default_region
+            )
         except ValidationError as error:
             errors[key] = error.fields.get("reach", error.message)
             continue
@@ -113,8 +115,11 @@ def capture_data(form) -> dict:
     if errors:
         # Report the other fields' problems too, so one round trip fixes all.
         try:
-            clean_contact(current_user, {k: v for k, v in data.items() if k != "id"},
-                          partial=False)  # fmt: skip
+            clean_contact(
+                current_user,
+                {k: v for k, v in data.items() if k != "id"},
+                partial=False,
+            )
         except ValidationError as error:
             errors = {**error.fields, **errors}
         raise ValidationError("Some fields need attention.", errors)
@@ -187,21 +192,37 @@ def list():  # noqa: A001 - the endpoint reads people.list
         except ValueError:
             after = None
     rows, following = search_contacts(
-        current_user, q, event_id=event.id if event else None, tag=tag or None,
-        unread=bool(request.args.get("unread")), after=after, limit=50,
-    )  # fmt: skip
+        current_user,
+        q,
+        event_id=event.id if event else None,
+        tag=tag or None,
+        unread=bool(request.args.get("unread")),
+        after=after,
+        limit=50,
+    )
     more_url = None
     if following:
         more_url = url_for(
-            "people.list", q=q or None, tag=tag or None,
-            event_id=event.id if event else None, after="|".join(following),
-        )  # fmt: skip
+            "people.list",
+            q=q or None,
+            tag=tag or None,
+            event_id=event.id if event else None,
+            after="|".join(following),
+        )
     events, _ = list_events(current_user, limit=50)
-    template = "people/_list.html" if request.args.get("partial") else "people/list.html"
+    template = (
+        "people/_list.html" if request.args.get("partial") else "people/list.html"
+    )
     return render_template(
-        template, people=rows, q=q, tag=tag, event=event, events=events,
-        tags=recent_tags(current_user, 30), more_url=more_url,
-    )  # fmt: skip
+        template,
+        people=rows,
+        q=q,
+        tag=tag,
+        event=event,
+        events=events,
+        tags=recent_tags(current_user, 30),
+        more_url=more_url,
+    )
 
 
 @bp.get("/people/<contact_id>")
@@ -228,10 +249,23 @@ def detail(contact_id: str):
 
 
 EDIT_FIELDS = (
-    "name", "first_name", "last_name", "email", "phone", "company", "title",
-    "website", "linkedin", "talked_about", "promise", "notes", "event_id",
-    "met_at", "preferred_channel", "keep_in_touch_days",
-)  # fmt: skip
+    "name",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "company",
+    "title",
+    "website",
+    "linkedin",
+    "talked_about",
+    "promise",
+    "notes",
+    "event_id",
+    "met_at",
+    "preferred_channel",
+    "keep_in_touch_days",
+)
 
 
 @bp.route("/people/<contact_id>/edit", methods=["GET", "POST"])
@@ -246,10 +280,14 @@ def edit(contact_id: str):
         data["preferred_channel"] = data["preferred_channel"] or None
         if not data["met_at"]:
             data.pop("met_at")  # an emptied time keeps the one on record
+        typed = " ".join(form.get("introduced_by", "").split())
+        current = contact.introduced_by
         try:
-            data["introduced_by_id"] = find_by_name(
-                current_user, form.get("introduced_by", "")
-            )
+            # An unchanged name keeps its person even when two share that name.
+            if current is not None and typed == current.name:
+                data["introduced_by_id"] = current.id
+            else:
+                data["introduced_by_id"] = find_by_name(current_user, typed)
             update_contact(current_user, contact, data, clock.now())
         except ValidationError as error:
             db.session.rollback()
@@ -262,11 +300,17 @@ def edit(contact_id: str):
         shown = contact_to_dict(contact, current_user)
         shown["tags_text"] = ", ".join(contact.tags or [])
         shown["met_at"] = local_input(contact.met_at)
-        shown["introduced_by"] = contact.introduced_by.name if contact.introduced_by else ""
+        shown["introduced_by"] = (
+            contact.introduced_by.name if contact.introduced_by else ""
+        )
     events, _ = list_events(current_user, limit=100)
     return (
         render_template(
-            "people/edit.html", contact=contact, form=shown, errors=errors, events=events
+            "people/edit.html",
+            contact=contact,
+            form=shown,
+            errors=errors,
+            events=events,
         ),
         400 if errors else 200,
     )
@@ -279,9 +323,12 @@ def merge(contact_id: str):
     other_id = request.form.get("other_id", "")
     try:
         if not other_id:
-            other_id = find_by_name(
-                current_user, request.form.get("other_name", ""), "other_name"
-            ) or ""
+            other_id = (
+                find_by_name(
+                    current_user, request.form.get("other_name", ""), "other_name"
+                )
+                or ""
+            )
         if not other_id:
             raise ValidationError("Say whom to merge.", {"other_name": "Give a name."})
         other = get_contact(current_user, other_id)

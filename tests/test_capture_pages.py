@@ -14,7 +14,9 @@ from app.models import Contact
 def people(app) -> list[Contact]:
     with app.app_context():
         return list(
-            db.session.execute(db.select(Contact).order_by(Contact.created_at)).scalars()
+            db.session.execute(
+                db.select(Contact).order_by(Contact.created_at, Contact.name)
+            ).scalars()
         )
 
 
@@ -26,12 +28,16 @@ def test_capture_page_focuses_the_name_and_offers_both_saves(owner):
 
 
 def test_capture_without_javascript_saves_name_and_phone(owner, app):
-    response = owner.form("/capture", {"name": "Jane Doe", "reach": "030 1234567",
-                                       "action": "save"})  # fmt: skip
+    response = owner.form(
+        "/capture", {"name": "Jane Doe", "reach": "030 1234567", "action": "save"}
+    )
     assert response.status_code == 302
     [person] = people(app)
-    assert (person.name, person.phone, person.source) == ("Jane Doe", "+49301234567",
-                                                          "capture")
+    assert (person.name, person.phone, person.source) == (
+        "Jane Doe",
+        "+49301234567",
+        "capture",
+    )
     assert response.headers["Location"].endswith(f"/people/{person.id}")
 
 
@@ -50,16 +56,18 @@ def test_reach_field_recognises_what_was_typed(owner, app, reach, field, value):
 
 
 def test_save_and_add_another_returns_to_an_empty_form(owner, app):
-    response = owner.form("/capture", {"name": "Jane", "action": "another"},
-                          follow_redirects=True)  # fmt: skip
+    response = owner.form(
+        "/capture", {"name": "Jane", "action": "another"}, follow_redirects=True
+    )
     html = response.get_data(as_text=True)
     assert "Saved Jane" in html
     assert 'id="f-name" name="name" type="text" value=""' in html
 
 
 def test_capture_form_errors_keep_what_was_typed(owner, app):
-    response = owner.form("/capture", {"name": "", "reach": "not@valid@x",
-                                       "talked_about": "Rust in prod"})  # fmt: skip
+    response = owner.form(
+        "/capture", {"name": "", "reach": "not@valid@x", "talked_about": "Rust in prod"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Give a name" in html and "Rust in prod" in html
@@ -76,16 +84,28 @@ def test_resubmitted_capture_form_saves_once(owner, app):
 
 def test_capture_with_tags_introducer_and_more_fields(owner, app):
     owner.form("/capture", {"name": "Ivy Introducer"})
-    response = owner.form("/capture", {
-        "name": "Jane", "tag": ["python"], "tags_text": "AI, hiring",
-        "introduced_by": "ivy introducer", "company": "Acme", "reach2": "j@x.example",
-        "met_at": "2026-03-10T19:30", "promise": "Send slides",
-    })  # fmt: skip
+    response = owner.form(
+        "/capture",
+        {
+            "name": "Jane",
+            "tag": ["python"],
+            "tags_text": "AI, hiring",
+            "introduced_by": "ivy introducer",
+            "company": "Acme",
+            "reach2": "j@x.example",
+            "met_at": "2026-03-10T19:30",
+            "promise": "Send slides",
+        },
+    )
     assert response.status_code == 302
     jane = people(app)[1]
     assert jane.tags == ["python", "ai", "hiring"]
     assert jane.introduced_by_id == people(app)[0].id
-    assert (jane.company, jane.email, jane.promise) == ("Acme", "j@x.example", "Send slides")
+    assert (jane.company, jane.email, jane.promise) == (
+        "Acme",
+        "j@x.example",
+        "Send slides",
+    )
     assert jane.met_at.isoformat() == "2026-03-10T18:30:00+00:00"  # Berlin time
     html = owner.get("/capture").get_data(as_text=True)
     assert 'value="python"' in html  # recent tags are one tap away
@@ -97,8 +117,9 @@ def test_unknown_introducer_is_a_form_error(owner, app):
     assert "Nobody called Nobody Known" in response.get_data(as_text=True)
 
 
-def test_people_list_searches_and_filters(owner):
+def test_people_list_searches_and_filters(owner, clock):
     owner.form("/capture", {"name": "Ada Lovelace", "tags_text": "math"})
+    clock.advance(minutes=1)
     owner.form("/capture", {"name": "Grace Hopper", "company": "Navy"})
     listing = owner.get("/people").get_data(as_text=True)
     assert listing.index("Grace Hopper") < listing.index("Ada Lovelace")
@@ -112,8 +133,15 @@ def test_people_list_searches_and_filters(owner):
 
 def test_person_page_shows_reach_links_and_introductions(owner, app):
     owner.form("/capture", {"name": "Ivy"})
-    owner.form("/capture", {"name": "Jane", "reach": "jane@example.com",
-                            "introduced_by": "Ivy", "promise": "Send <b>slides</b>"})
+    owner.form(
+        "/capture",
+        {
+            "name": "Jane",
+            "reach": "jane@example.com",
+            "introduced_by": "Ivy",
+            "promise": "Send <b>slides</b>",
+        },
+    )
     ivy, jane = people(app)
     html = owner.get(f"/people/{jane.id}").get_data(as_text=True)
     assert 'href="mailto:jane@example.com"' in html
@@ -123,10 +151,14 @@ def test_person_page_shows_reach_links_and_introductions(owner, app):
 
 
 def test_person_page_flags_already_met_and_merges(owner, app):
-    owner.form("/capture", {"name": "Jane", "reach": "jane@example.com",
-                            "talked_about": "Rust"})  # fmt: skip
-    owner.form("/capture", {"name": "Jane Doe", "reach": "jane@example.com",
-                            "talked_about": "Go"})  # fmt: skip
+    owner.form(
+        "/capture",
+        {"name": "Jane", "reach": "jane@example.com", "talked_about": "Rust"},
+    )
+    owner.form(
+        "/capture",
+        {"name": "Jane Doe", "reach": "jane@example.com", "talked_about": "Go"},
+    )
     first, second = people(app)
     html = owner.get(f"/people/{second.id}").get_data(as_text=True)
     assert "Already met?" in html
@@ -143,17 +175,25 @@ def test_edit_page_saves_and_shows_errors(owner, app):
     assert page.status_code == 200
     bad = owner.form(f"/people/{jane.id}/edit", {"name": "Jane", "email": "nope"})
     assert bad.status_code == 400 and "email address" in bad.get_data(as_text=True)
-    good = owner.form(f"/people/{jane.id}/edit", {"name": "Jane Roe", "tags_text": "a, b",
-                                                   "keep_in_touch_days": "30"})  # fmt: skip
+    good = owner.form(
+        f"/people/{jane.id}/edit",
+        {"name": "Jane Roe", "tags_text": "a, b", "keep_in_touch_days": "30"},
+    )
     assert good.status_code == 302
     [jane] = people(app)
-    assert (jane.name, jane.tags, jane.keep_in_touch_days) == ("Jane Roe", ["a", "b"], 30)
+    assert (jane.name, jane.tags, jane.keep_in_touch_days) == (
+        "Jane Roe",
+        ["a", "b"],
+        30,
+    )
 
 
 def test_delete_asks_first_then_deletes(owner, app):
     owner.form("/capture", {"name": "Jane"})
     [jane] = people(app)
-    assert "Delete Jane?" in owner.get(f"/people/{jane.id}/delete").get_data(as_text=True)
+    assert "Delete Jane?" in owner.get(f"/people/{jane.id}/delete").get_data(
+        as_text=True
+    )
     assert len(people(app)) == 1
     assert owner.form(f"/people/{jane.id}/delete", {}).status_code == 302
     assert people(app) == []
@@ -179,3 +219,17 @@ def test_nav_has_capture_people_and_events(owner):
     html = owner.get("/people").get_data(as_text=True)
     for label in ("Capture", "People", "Events"):
         assert f">{label}</a>" in html
+
+
+def test_editing_keeps_an_introducer_who_shares_a_name(owner, app, clock):
+    older = owner.post("/api/v1/contacts", json={"name": "Ivy"}).get_json()
+    clock.advance(minutes=1)
+    owner.post("/api/v1/contacts", json={"name": "Ivy"})
+    jane = owner.post(
+        "/api/v1/contacts", json={"name": "Jane", "introduced_by_id": older["id"]}
+    ).get_json()
+    form = owner.get(f"/people/{jane['id']}/edit").get_data(as_text=True)
+    assert 'name="introduced_by" type="text" value="Ivy"' in form
+    owner.form(f"/people/{jane['id']}/edit", {"name": "Jane", "introduced_by": "Ivy"})
+    with app.app_context():
+        assert db.session.get(Contact, jane["id"]).introduced_by_id == older["id"]

@@ -24,7 +24,9 @@ def capture(api, **fields):
 
 def count_rows(app, model=Contact) -> int:
     with app.app_context():
-        return db.session.execute(db.select(db.func.count()).select_from(model)).scalar()
+        return db.session.execute(
+            db.select(db.func.count()).select_from(model)
+        ).scalar()
 
 
 def test_first_capture_returns_201_with_location(api):
@@ -87,7 +89,9 @@ def test_integrity_error_on_insert_returns_the_stored_row(app, user, monkeypatch
         monkeypatch.setattr(
             contacts, "_stored", lambda u, i: next(calls, None) or real(u, i)
         )
-        stored, created = create_contact(owner, {"id": contact_id, "name": "Second"}, now)
+        stored, created = create_contact(
+            owner, {"id": contact_id, "name": "Second"}, now
+        )
         assert not created
         assert stored.name == "First"
 
@@ -134,8 +138,9 @@ def test_another_accounts_event_and_introducer_are_field_errors(
     ).get_json()
     person = client.post(URL, json={"name": "Theirs"}, headers=other).get_json()
     assert_api_error(capture(api, event_id=event["id"]), 400, field="event_id")
-    assert_api_error(capture(api, introduced_by_id=person["id"]), 400,
-                     field="introduced_by_id")  # fmt: skip
+    assert_api_error(
+        capture(api, introduced_by_id=person["id"]), 400, field="introduced_by_id"
+    )
 
 
 def test_another_accounts_person_is_404_everywhere(api, make_user, token_for, client):
@@ -152,8 +157,13 @@ def test_another_accounts_person_is_404_everywhere(api, make_user, token_for, cl
 
 
 def test_anonymous_requests_get_401(client):
-    for method, url in [("get", URL), ("post", URL), ("get", f"{URL}/x"),
-                        ("post", f"{URL}/parse"), ("post", f"{URL}/x/merge")]:  # fmt: skip
+    for method, url in [
+        ("get", URL),
+        ("post", URL),
+        ("get", f"{URL}/x"),
+        ("post", f"{URL}/parse"),
+        ("post", f"{URL}/x/merge"),
+    ]:
         assert_api_error(getattr(client, method)(url, json={}), 401)
 
 
@@ -188,7 +198,9 @@ def test_search_matches_names_company_notes_and_tags(api):
     capture(api, name="Nobody", notes="likes 100% juice")
 
     def names(q: str) -> list[str]:
-        return [p["name"] for p in api.get(URL, query_string={"q": q}).get_json()["items"]]
+        return [
+            p["name"] for p in api.get(URL, query_string={"q": q}).get_json()["items"]
+        ]
 
     assert names("lovelace") == ["Ada Lovelace"]
     assert names("analytical") == ["Ada Lovelace"]
@@ -256,21 +268,53 @@ def test_capture_matching_someone_is_flagged_already_met(api, first, second, mat
 
 def test_merge_keeps_every_note_promise_tag_introduction_and_followup(api, app):
     introducer = capture(api, name="Ivy Introducer").get_json()
-    keep = capture(api, name="Jane", email="jane@example.com", talked_about="Rust",
-                   promise="Send the paper", tags=["rust"]).get_json()  # fmt: skip
-    other = capture(api, name="Jane Doe", email="jane@work.example", phone="030 1234567",
-                    talked_about="Hiring", promise="Intro to Bob", notes="Met twice",
-                    tags=["hiring", "rust"], introduced_by_id=introducer["id"],
-                    company="Acme").get_json()  # fmt: skip
+    keep = capture(
+        api,
+        name="Jane",
+        email="jane@example.com",
+        talked_about="Rust",
+        promise="Send the paper",
+        tags=["rust"],
+    ).get_json()
+    other = capture(
+        api,
+        name="Jane Doe",
+        email="jane@work.example",
+        phone="030 1234567",
+        talked_about="Hiring",
+        promise="Intro to Bob",
+        notes="Met twice",
+        tags=["hiring", "rust"],
+        introduced_by_id=introducer["id"],
+        company="Acme",
+    ).get_json()
     friend = capture(api, name="Friend", introduced_by_id=other["id"]).get_json()
     now = dt.datetime(2026, 3, 10, 12, tzinfo=dt.UTC)
     with app.app_context():
-        for contact_id, key in [(keep["id"], "test:a"), (other["id"], "test:a"),
-                                (other["id"], "test:b")]:  # fmt: skip
-            db.session.add(FollowUp(user_id=1, contact_id=contact_id, kind="thank_you",
-                                    key=key, due_at=now))  # fmt: skip
-        db.session.add(FollowUp(user_id=1, contact_id=introducer["id"], kind="intro_thanks",
-                                key="test:intro", due_at=now, about_contact_id=other["id"]))
+        for contact_id, key in [
+            (keep["id"], "test:a"),
+            (other["id"], "test:a"),
+            (other["id"], "test:b"),
+        ]:
+            db.session.add(
+                FollowUp(
+                    user_id=1,
+                    contact_id=contact_id,
+                    kind="thank_you",
+                    key=key,
+                    due_at=now,
+                )
+            )
+        db.session.add(
+            FollowUp(
+                user_id=1,
+                contact_id=introducer["id"],
+                kind="intro_thanks",
+                key="test:intro",
+                due_at=now,
+                about_contact_id=other["id"],
+            )
+        )
         db.session.add(Interaction(user_id=1, contact_id=other["id"], kind="talked"))
         db.session.commit()
         before = set(db.session.execute(db.select(FollowUp.id)).scalars())
@@ -287,7 +331,9 @@ def test_merge_keeps_every_note_promise_tag_introduction_and_followup(api, app):
     assert merged["introduced_by_id"] == introducer["id"]
     assert_api_error(api.get(f"{URL}/{other['id']}"), 404)
     assert api.get(f"{URL}/{friend['id']}").get_json()["introduced_by_id"] == keep["id"]
-    assert [p["name"] for p in api.get(f"{URL}?tag=hiring").get_json()["items"]] == ["Jane"]
+    assert [p["name"] for p in api.get(f"{URL}?tag=hiring").get_json()["items"]] == [
+        "Jane"
+    ]
     with app.app_context():
         followups = db.session.execute(db.select(FollowUp)).scalars().all()
         assert before <= {f.id for f in followups}
@@ -304,14 +350,17 @@ def test_merge_keeps_every_note_promise_tag_introduction_and_followup(api, app):
 @pytest.mark.parametrize("body", [{}, {"other_id": 5}])
 def test_merge_needs_another_person(api, body):
     person = capture(api).get_json()
-    assert_api_error(api.post(f"{URL}/{person['id']}/merge", json=body), 400,
-                     field="other_id")  # fmt: skip
+    assert_api_error(
+        api.post(f"{URL}/{person['id']}/merge", json=body), 400, field="other_id"
+    )
     same = {"other_id": person["id"]}
     assert_api_error(api.post(f"{URL}/{person['id']}/merge", json=same), 400)
 
 
 def test_capture_defaults_to_the_active_event(api):
-    api.post("/api/v1/events", json={"name": "Old", "date": "2026-01-01", "active": True})
+    api.post(
+        "/api/v1/events", json={"name": "Old", "date": "2026-01-01", "active": True}
+    )
     person = capture(api).get_json()
     events = api.get("/api/v1/events").get_json()["items"]
     assert person["event_id"] == events[0]["id"]

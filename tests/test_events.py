@@ -24,8 +24,14 @@ def make_event(api, **fields):
 
 def test_event_crud_through_the_api(api):
     event = make_event(api, place="Berlin", notes="Hall B")
-    assert event == {"id": event["id"], "name": "PyCon", "date": "2026-03-10",
-                     "place": "Berlin", "notes": "Hall B", "active": False}  # fmt: skip
+    assert event == {
+        "id": event["id"],
+        "name": "PyCon",
+        "date": "2026-03-10",
+        "place": "Berlin",
+        "notes": "Hall B",
+        "active": False,
+    }
     changed = api.patch(f"{URL}/{event['id']}", json={"name": "PyCon DE"}).get_json()
     assert changed["name"] == "PyCon DE" and changed["place"] == "Berlin"
     assert api.get(f"{URL}/{event['id']}").get_json()["name"] == "PyCon DE"
@@ -80,8 +86,14 @@ def test_another_accounts_event_is_404(api, client, make_user, token_for):
 @pytest.mark.parametrize(
     ("utc", "expected"),
     [
-        (dt.datetime(2026, 3, 10, 22, 30, tzinfo=dt.UTC), dt.date(2026, 3, 10)),  # 23:30
-        (dt.datetime(2026, 3, 10, 23, 30, tzinfo=dt.UTC), dt.date(2026, 3, 10)),  # 00:30
+        (
+            dt.datetime(2026, 3, 10, 22, 30, tzinfo=dt.UTC),
+            dt.date(2026, 3, 10),
+        ),  # 23:30
+        (
+            dt.datetime(2026, 3, 10, 23, 30, tzinfo=dt.UTC),
+            dt.date(2026, 3, 10),
+        ),  # 00:30
         (dt.datetime(2026, 3, 11, 2, 59, tzinfo=dt.UTC), dt.date(2026, 3, 10)),  # 03:59
         (dt.datetime(2026, 3, 11, 3, 0, tzinfo=dt.UTC), dt.date(2026, 3, 11)),  # 04:00
     ],

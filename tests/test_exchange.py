@@ -11,8 +11,14 @@ from tests.conftest import csrf_from
 
 @pytest.fixture
 def card_slug(owner) -> str:
-    response = owner.put("/api/v1/card", json={"first_name": "Olive", "last_name": "Owner",
-                                                "email": "olive@example.com"})  # fmt: skip
+    response = owner.put(
+        "/api/v1/card",
+        json={
+            "first_name": "Olive",
+            "last_name": "Owner",
+            "email": "olive@example.com",
+        },
+    )
     assert response.status_code == 200, response.get_json()
     return response.get_json()["slug"]
 
@@ -25,8 +31,14 @@ def visitor(app, card_slug):
     token = csrf_from(page.get_data(as_text=True))
 
     def send(**fields):
-        data = {"csrf_token": token, "name": "Vera Visitor", "reach": "vera@example.com",
-                "note": "Loved your talk", "consent": "1", **fields}  # fmt: skip
+        data = {
+            "csrf_token": token,
+            "name": "Vera Visitor",
+            "reach": "vera@example.com",
+            "note": "Loved your talk",
+            "consent": "1",
+            **fields,
+        }
         return client.post(f"/c/{card_slug}/exchange", data=data)
 
     return send
@@ -48,8 +60,11 @@ def test_exchange_lands_as_unread_exchange_with_a_count(app, visitor, owner):
     assert response.status_code == 200
     assert "Thank you" in response.get_data(as_text=True)
     [person] = people(app)
-    assert (person.name, person.email, person.source) == ("Vera Visitor",
-                                                           "vera@example.com", "exchange")
+    assert (person.name, person.email, person.source) == (
+        "Vera Visitor",
+        "vera@example.com",
+        "exchange",
+    )
     assert person.unread is True and person.notes == "Loved your talk"
     with app.app_context():
         assert db.session.execute(db.select(Card.exchange_count)).scalar() == 1
@@ -75,7 +90,9 @@ def test_exchange_takes_a_phone_number(app, visitor):
         ({"name": "x" * 201}, "at most 200"),
     ],
 )
-def test_exchange_errors_show_on_the_form_and_save_nothing(app, visitor, fields, message):
+def test_exchange_errors_show_on_the_form_and_save_nothing(
+    app, visitor, fields, message
+):
     response = visitor(**fields)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
@@ -84,7 +101,9 @@ def test_exchange_errors_show_on_the_form_and_save_nothing(app, visitor, fields,
 
 def test_filled_honeypot_pretends_success_and_saves_nothing(app, visitor):
     response = visitor(homepage="http://spam.example")
-    assert response.status_code == 200 and "Thank you" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "Thank you" in response.get_data(
+        as_text=True
+    )
     assert people(app) == []
     with app.app_context():
         assert db.session.execute(db.select(Card.exchange_count)).scalar() == 0
@@ -115,8 +134,9 @@ def test_exchange_without_csrf_token_is_refused(app, card_slug):
 
 
 def test_exchange_joins_the_owners_active_event(app, visitor, api, user):
-    api.post("/api/v1/events", json={"name": "Meetup", "date": "2026-03-01",
-                                     "active": True})  # fmt: skip
+    api.post(
+        "/api/v1/events", json={"name": "Meetup", "date": "2026-03-01", "active": True}
+    )
     visitor()
     with app.app_context():
         person = db.session.execute(db.select(Contact)).scalar_one()

@@ -14,18 +14,28 @@ URL = "/api/v1/contacts/parse"
 @pytest.mark.parametrize(
     ("text", "kind", "expected"),
     [
-        ("MECARD:N:Doe,Jane;TEL:+49 30 1234567;EMAIL:jane@example.com;;", "mecard",
-         {"name": "Jane Doe", "phone": "+49301234567", "email": "jane@example.com"}),
-        ("https://www.linkedin.com/in/jane-doe-1a2b3c/", "linkedin",
-         {"linkedin": "https://www.linkedin.com/in/jane-doe-1a2b3c"}),
+        (
+            "MECARD:N:Doe,Jane;TEL:+49 30 1234567;EMAIL:jane@example.com;;",
+            "mecard",
+            {"name": "Jane Doe", "phone": "+49301234567", "email": "jane@example.com"},
+        ),
+        (
+            "https://www.linkedin.com/in/jane-doe-1a2b3c/",
+            "linkedin",
+            {"linkedin": "https://www.linkedin.com/in/jane-doe-1a2b3c"},
+        ),
         ("https://example.com/about", "url", {"website": "https://example.com/about"}),
         ("jane@example.com", "email", {"email": "jane@example.com"}),
         ("mailto:jane@example.com", "email", {"email": "jane@example.com"}),
         ("030 1234567", "phone", {"phone": "+49301234567"}),
-        ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Jane Doe\r\nN:Doe;Jane;;;\r\n"
-         "TEL:+4930 1234567\r\nEND:VCARD\r\n", "vcard", {"name": "Jane Doe"}),
+        (
+            "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Jane Doe\r\nN:Doe;Jane;;;\r\n"
+            "TEL:+4930 1234567\r\nEND:VCARD\r\n",
+            "vcard",
+            {"name": "Jane Doe"},
+        ),
     ],
-)  # fmt: skip
+)
 def test_parse_reads_common_codes(api, text, kind, expected):
     response = api.post(URL, json={"text": text})
     assert response.status_code == 200, response.get_json()

@@ -28,7 +28,9 @@ def _answer(contact, status: int, headers: dict | None = None):
     body = contact_to_dict(contact, current_user)
     duplicates = find_duplicates(current_user, contact)
     if duplicates:
-        body["possible_duplicates"] = [duplicate_summary(contact, d) for d in duplicates]
+        body["possible_duplicates"] = [
+            duplicate_summary(contact, d) for d in duplicates
+        ]
     return body, status, headers or {}
 
 
@@ -121,7 +123,9 @@ def parse_contact_text():
     if not isinstance(text, str) or not text.strip():
         raise ValidationError("Send the decoded text as text.", {"text": "Required."})
     if len(text) > MAX_QR_TEXT:
-        raise TooLarge(f"text must be at most {MAX_QR_TEXT} characters.", {"text": "Too long."})
+        raise TooLarge(
+            f"text must be at most {MAX_QR_TEXT} characters.", {"text": "Too long."}
+        )
     result = parse_qr_text(text, current_user.default_region or "US")
     kind = result.pop("kind", None)
     warnings = result.pop("warnings", [])
