@@ -44,6 +44,7 @@ class Server:
         self.log_path = tmp_path / "gunicorn.log"
         self.workers = workers
         self.threads = threads
+        self.wsgi = "wsgi:app"
         self.env = {
             **os.environ,
             "SECRET_KEY": "load-test-secret-key-0123456789",
@@ -74,7 +75,7 @@ class Server:
             [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(self.workers), "--threads", str(self.threads),
              "--worker-class", "gthread", "--graceful-timeout", "2",
-             "--access-logfile", "-", "wsgi:app"],
+             "--access-logfile", "-", self.wsgi],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
@@ -101,6 +102,13 @@ class Server:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+    def worker_pids(self) -> list[int]:
+        """Return the process ids of the master's workers."""
+        assert self.process is not None
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+        return [int(child) for child in children.split()]
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

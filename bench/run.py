@@ -1,0 +1,388 @@
+"""Morrow's benchmarks against its budgets (DESIGN §9): one table, also as JSON.
+
+Run with `make bench` (or `python -m bench.run [--quick] [--pg]`). Every
+server listens on 127.0.0.1 only and every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.pages import first_load  # noqa: E402
+from bench.seed import seed  # noqa: E402
+from tests.load.server import Server, free_port  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "latest.json"
+EMAIL = "load@example.com"
+PASSWORD = "load test password"
+# The gunicorn settings of `make run`, for Morrow and the floor alike.
+WORKERS, THREADS = 2, 4
+CLIENTS = 8
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
+KB = 1024
+
+
+class FloorServer(Server):
+    """The floor app under the same gunicorn settings as Morrow."""
+
+    def __init__(self, tmp_path: Path, database_url: str | None = None) -> None:
+        self.tmp_path = tmp_path
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = tmp_path / "floor.log"
+        self.workers, self.threads = WORKERS, THREADS
+        self.wsgi = "bench.floor_app:app"
+        self.token = ""
+        self.process = None
+        url = database_url or f"sqlite:///{tmp_path / 'floor.sqlite3'}"
+        self.env = {**os.environ, "FLOOR_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
+        subprocess.run(
+            [sys.executable, "-c", "from bench.floor_app import create_tables as c; c()"],
+            cwd=ROOT, env=self.env, check=True, timeout=60,
+        )  # fmt: skip
+
+
+def capture_payload(client: int, n: int) -> bytes:
+    """A capture as the phone sends it: client UUID and the usual fields."""
+    return json.dumps({
+        "id": str(uuid.uuid4()),
+        "name": f"Person {client}-{n} Müller",
+        "email": f"p{client}.{n}.{uuid.uuid4().hex[:6]}@example.com",
+        "phone": f"+4930{client:02d}{n:06d}",
+        "talked_about": "Moving from teaching into UX research; loves maps.",
+        "promise": "Send the article about card sorting" if n % 3 == 0 else "",
+        "tags": ["meetup", "ux"],
+        "met_at": "2026-11-25T19:30:00+01:00",
+    }).encode()  # fmt: skip
+
+
+def burst(server: Server, path: str, per_client: int) -> tuple[list[float], float, int]:
+    """CLIENTS keep-alive clients POST per_client captures each: (latencies, wall, errors)."""
+    headers = {"Content-Type": "application/json"}
+    if server.token:
+        headers["Authorization"] = f"Bearer {server.token}"
+    # Bodies are made before the clock starts, so the client spends less CPU in it.
+    bodies = [[capture_payload(c, n) for n in range(per_client)] for c in range(CLIENTS)]
+
+    def client(c: int) -> tuple[list[float], int]:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        latencies, errors = [], 0
+        for body in bodies[c]:
+            began = time.perf_counter()
+            conn.request("POST", path, body, headers)
+            response = conn.getresponse()
+            response.read()
+            latencies.append(time.perf_counter() - began)
+            errors += response.status != 201
+        conn.close()
+        return latencies, errors
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        done = list(pool.map(client, range(CLIENTS)))
+    wall = time.perf_counter() - began
+    return [x for lat, _ in done for x in lat], wall, sum(e for _, e in done)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def rss_mb(pids: list[int]) -> float:
+    """Return the largest resident set among the processes, in MB."""
+    sizes = []
+    for pid in pids:
+        status = Path(f"/proc/{pid}/status").read_text()
+        sizes.append(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / KB)
+    return max(sizes)
+
+
+def bench_capture(tmp: Path, rounds: int, per_client: int, pg: bool) -> dict:
+    """Floor and Morrow in alternate rounds, so machine noise hits both."""
+    label = "pg" if pg else "sqlite"
+    (tmp / f"morrow-{label}").mkdir()
+    (tmp / f"floor-{label}").mkdir()
+    morrow = Server(tmp / f"morrow-{label}", PG_URL if pg else None, WORKERS, THREADS)
+    # After Morrow's reset of the schema, which would drop the floor's table.
+    floor = FloorServer(tmp / f"floor-{label}", PG_URL if pg else None)
+    targets = {"floor": (floor, "/captures"), "morrow": (morrow, "/api/v1/contacts")}
+    stats = {name: {"lat": [], "wall": 0.0, "errors": 0} for name in targets}
+    try:
+        floor.start()
+        morrow.start()
+        for server, path in targets.values():
+            burst(server, path, max(5, per_client // 5))  # warm-up, not counted
+        for _ in range(rounds):
+            for name, (server, path) in targets.items():
+                lat, wall, errors = burst(server, path, per_client)
+                stats[name]["lat"] += lat
+                stats[name]["wall"] += wall
+                stats[name]["errors"] += errors
+        result = {
+            name: {
+                "requests": len(s["lat"]),
+                "rps": len(s["lat"]) / s["wall"],
+                "p50_ms": percentile(s["lat"], 0.50) * 1000,
+                "p99_ms": percentile(s["lat"], 0.99) * 1000,
+                "errors": s["errors"],
+            }
+            for name, s in stats.items()
+        }
+        result["morrow"]["rss_mb"] = rss_mb(morrow.worker_pids())
+        result["floor"]["rss_mb"] = rss_mb(floor.worker_pids())
+        return result
+    finally:
+        floor.stop()
+        morrow.stop()
+
+
+def login(server: Server) -> requests.Session:
+    """Return a session logged in through the real login form."""
+    session = requests.Session()
+    page = session.get(server.url + "/login", timeout=30).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    form = {"email": EMAIL, "password": PASSWORD, "remember": "1"}
+    if token:
+        form["csrf_token"] = token.group(1)
+    answer = session.post(server.url + "/login", data=form, timeout=30)
+    assert answer.ok and "/login" not in answer.url, "login failed"
+    return session
+
+
+GROWTH = {
+    "queue API": ("/api/v1/followups", "token"),
+    "people list": ("/api/v1/contacts", "token"),
+    "search, common name": ("/api/v1/contacts?q=m%C3%BCller", "token"),
+    "search, one person": ("/api/v1/contacts?q=yusuf.zimmermann", "token"),
+    "tag filter": ("/api/v1/contacts?tag=mentor", "token"),
+    "queue page": ("/queue", "session"),
+}
+
+
+def timed_get(server: Server, session: requests.Session, path: str, kind: str) -> float:
+    headers = server.headers() if kind == "token" else {}
+    began = time.perf_counter()
+    response = session.get(server.url + path, headers=headers, timeout=60)
+    elapsed = time.perf_counter() - began
+    assert response.status_code == 200, (path, response.status_code)
+    return elapsed
+
+
+def bench_growth(small: Server, large: Server, repeats: int) -> dict:
+    """Median time of each read with few and with many people, interleaved."""
+    sessions = {id(small): login(small), id(large): login(large)}
+    times: dict[str, dict[str, list[float]]] = {
+        name: {"small": [], "large": []} for name in GROWTH
+    }
+    for n in range(repeats + 2):
+        for name, (path, kind) in GROWTH.items():
+            for size, server in (("small", small), ("large", large)):
+                elapsed = timed_get(server, sessions[id(server)], path, kind)
+                if n >= 2:  # the first two warm the caches
+                    times[name][size].append(elapsed)
+    return {
+        name: {size: statistics.median(v) * 1000 for size, v in t.items()}
+        for name, t in times.items()
+    }
+
+
+CARD = {
+    "first_name": "Robin", "last_name": "Okafor-Lindqvist",
+    "headline": "UX researcher, former teacher", "company": "Meridian Labs",
+    "email": "robin.okafor@example.com", "phone": "+49 30 12345678",
+    "website": "https://robin.example.com",
+    "linkedin": "https://www.linkedin.com/in/robin-okafor",
+    "links": ["https://github.com/robin-example"],
+    "pitch": "I help teams learn what their users need. Ask me about card sorting.",
+    "public_fields": ["headline", "company", "email", "phone", "website",
+                      "linkedin", "links", "pitch"],
+}  # fmt: skip
+
+
+def put_card(server: Server, **changes: str) -> dict:
+    answer = requests.put(server.url + "/api/v1/card", json={**CARD, **changes},
+                          headers=server.headers(), timeout=30)  # fmt: skip
+    assert answer.ok, answer.text
+    return answer.json()
+
+
+def bench_bytes(server: Server) -> dict:
+    """First-load bytes of the public card, Capture and Queue, and the QR sizes."""
+    card = put_card(server)
+    session = login(server)
+    pages = {
+        "public card": first_load(requests.Session(), server.url + f"/c/{card['slug']}"),
+        "capture page": first_load(session, server.url + "/capture"),
+        "queue page": first_load(session, server.url + "/queue"),
+    }
+    for mode in ("url", "vcard"):
+        answer = session.get(server.url + f"/card/qr.svg?mode={mode}", stream=True,
+                             headers={"Accept-Encoding": "gzip"}, timeout=30)
+        raw = answer.raw.read(decode_content=False)
+        pages[f"QR SVG, {mode}"] = {"bytes": len(raw), "files": {}, "foreign": []}
+    return pages
+
+
+def bench_qr(server: Server, samples: int) -> dict:
+    """A QR drawn for the first time, against a repeat answered 304."""
+    session = login(server)
+    url = server.url + "/card/qr.svg?mode=vcard"
+    cold, repeat = [], []
+    for n in range(samples):
+        # A new headline is a payload no worker has drawn before.
+        put_card(server, headline=f"UX researcher, talk {n} {uuid.uuid4().hex[:8]}")
+        began = time.perf_counter()
+        first = session.get(url, timeout=30)
+        cold.append(time.perf_counter() - began)
+        assert first.status_code == 200
+        etag = first.headers["ETag"]
+        for _ in range(4):
+            began = time.perf_counter()
+            again = session.get(url, headers={"If-None-Match": etag}, timeout=30)
+            repeat.append(time.perf_counter() - began)
+            assert again.status_code == 304, again.status_code
+    return {"cold_ms": statistics.median(cold) * 1000,
+            "repeat_ms": statistics.median(repeat) * 1000}  # fmt: skip
+
+
+def row(what: str, figure: float, unit: str, baseline: float | None = None,
+        budget: str = "", ok: bool | None = None) -> dict:  # fmt: skip
+    ratio = figure / baseline if baseline else None
+    return {"what": what, "figure": figure, "unit": unit, "baseline": baseline,
+            "ratio": ratio, "budget": budget,
+            "result": "" if ok is None else ("PASS" if ok else "MISS")}  # fmt: skip
+
+
+def build_rows(results: dict) -> list[dict]:
+    rows = []
+    for label, cap in results["capture"].items():
+        morrow, floor = cap["morrow"], cap["floor"]
+        ratio = morrow["rps"] / floor["rps"]
+        rows.append(row(f"capture POST/s ({label}) vs floor", morrow["rps"], "req/s",
+                        floor["rps"], "≥ 0.70 × floor", ratio >= 0.7))  # fmt: skip
+        rows.append(row(f"capture p50 ({label})", morrow["p50_ms"], "ms", floor["p50_ms"]))
+        rows.append(row(f"capture p99 ({label})", morrow["p99_ms"], "ms", floor["p99_ms"]))
+        if label == "sqlite":
+            rows.append(row("worker RSS after load", morrow["rss_mb"], "MB",
+                            floor["rss_mb"], "≤ 80 MB", morrow["rss_mb"] <= 80))  # fmt: skip
+    small, large = results["people"]
+    for name, t in results["growth"].items():
+        rows.append(row(f"{name}, {large:,} vs {small:,} people", t["large"], "ms",
+                        t["small"], "≤ 1.5 × 1k", t["large"] / t["small"] <= 1.5))  # fmt: skip
+    for name, page in results["bytes"].items():
+        if name.startswith("QR"):
+            rows.append(row(name, page["bytes"] / KB, "KB"))
+            continue
+        ok = page["bytes"] <= 30 * KB and not page["foreign"]
+        rows.append(row(f"{name} first load, gzip", page["bytes"] / KB, "KB",
+                        budget="≤ 30 KB, same origin", ok=ok))  # fmt: skip
+    qr = results["qr"]
+    rows.append(row("QR repeat (304) vs first draw", qr["repeat_ms"], "ms", qr["cold_ms"]))
+    return rows
+
+
+def render(rows: list[dict]) -> str:
+    head = ("what", "figure", "baseline", "ratio", "budget", "result")
+    lines = []
+    for r in rows:
+        base = f"{r['baseline']:,.1f} {r['unit']}" if r["baseline"] is not None else "—"
+        ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else "—"
+        lines.append((r["what"], f"{r['figure']:,.1f} {r['unit']}", base, ratio,
+                      r["budget"] or "—", r["result"] or "—"))  # fmt: skip
+    widths = [max(len(x[i]) for x in [head, *lines]) for i in range(len(head))]
+    out = ["| " + " | ".join(h.ljust(w) for h, w in zip(head, widths)) + " |",
+           "|" + "|".join("-" * (w + 2) for w in widths) + "|"]  # fmt: skip
+    out += ["| " + " | ".join(c.ljust(w) for c, w in zip(x, widths)) + " |" for x in lines]
+    return "\n".join(out)
+
+
+def machine() -> dict:
+    memory = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
+    return {"cpus": os.cpu_count(), "memory_gib": round(int(memory) / KB / KB, 1),
+            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+            "platform": platform.platform()}  # fmt: skip
+
+
+def ensure_pg_database() -> None:
+    import psycopg
+
+    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres",
+                         autocommit=True) as conn:  # fmt: skip
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname='bench'").fetchone():
+            conn.execute("CREATE DATABASE bench")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every benchmark, print the table, write bench/results/latest.json."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a smaller run")
+    parser.add_argument("--pg", action="store_true", help="also capture on PostgreSQL")
+    args = parser.parse_args(argv)
+    rounds, per_client = (2, 25) if args.quick else (6, 60)
+    small, large = 1_000, 10_000 if args.quick else 100_000
+    repeats = 5 if args.quick else 15
+    tmp = Path(tempfile.mkdtemp(prefix="morrow-bench-"))
+    started = time.monotonic()
+    results: dict = {"machine": machine(), "quick": args.quick, "capture": {}}
+    try:
+        print("capture: floor and Morrow, interleaved …", flush=True)
+        results["capture"]["sqlite"] = bench_capture(tmp, rounds, per_client, False)
+        if args.pg:
+            ensure_pg_database()
+            results["capture"]["pg"] = bench_capture(tmp, rounds, per_client, True)
+        servers = []
+        for count in (small, large):
+            (tmp / f"grow-{count}").mkdir()
+            server = Server(tmp / f"grow-{count}", None, WORKERS, THREADS)
+            seconds = seed(server.env["DATABASE_URL"], EMAIL, count)
+            print(f"seeded {count:,} people in {seconds:.1f} s", flush=True)
+            results[f"seed_{count}_s"] = seconds
+            servers.append(server)
+        results["people"] = [small, large]
+        try:
+            for server in servers:
+                server.start()
+            print("growth …", flush=True)
+            results["growth"] = bench_growth(*servers, repeats)
+            print("bytes and QR …", flush=True)
+            results["bytes"] = bench_bytes(servers[0])
+            results["qr"] = bench_qr(servers[0], 3 if args.quick else 6)
+        finally:
+            for server in servers:
+                server.stop()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    results["seconds"] = time.monotonic() - started
+    rows = build_rows(results)
+    results["rows"] = rows
+    print()
+    print(render(rows))
+    print(f"\n{results['machine']} · {results['seconds']:.0f} s")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    return 0 if all(r["result"] != "MISS" for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
