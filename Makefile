@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 0.0.0.0
 PORT ?= 5000
 
-.PHONY: run test test-fast bench venv dev-venv node lint clean
+.PHONY: run test test-fast bench venv dev-venv node lint clean lighthouse
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test: dev-venv node
 ## make test-fast: everything but the browser and load tests
 test-fast: dev-venv
 	$(BIN)/python -m pytest -m "not browser and not slow" $(PYTEST_ARGS)
+
+## make lighthouse: Lighthouse mobile scores of the public card, Capture and Queue
+lighthouse: dev-venv node
+	$(BIN)/python bench/lighthouse.py
 
 ## make bench: the performance budget against a bare Flask floor (BENCH_ARGS=--quick)
 bench: dev-venv
