@@ -36,6 +36,13 @@ MIN_PASSWORD = 8
 # --- services -----------------------------------------------------------------
 
 
+def hash_password(password: str) -> str:
+    """Hash with scrypt (tests may choose a cheaper method through the config)."""
+    return generate_password_hash(
+        password, method=current_app.config["PASSWORD_HASH_METHOD"]
+    )
+
+
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -59,7 +66,7 @@ def create_user(email: str, password: str, timezone: str = "UTC") -> User:
         )
     user = User(
         email=email,
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
         timezone=timezone,
         default_region=region_for_timezone(timezone),
     )
@@ -77,7 +84,7 @@ def set_password(user: User, password: str) -> None:
             f"Use at least {MIN_PASSWORD} characters.",
             {"password": f"Use at least {MIN_PASSWORD} characters."},
         )
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
     user.session_version += 1
 
 

@@ -120,6 +120,7 @@ def defaults(instance_path: str) -> dict:
         # Forms and JSON bodies of every other write (a capture is ~2 KB).
         "MAX_FORM_BYTES": 256 * 1024,
         "PROXY_FIX": 0,
+        "PASSWORD_HASH_METHOD": "scrypt",
         "DEFAULT_TIMEZONE": "UTC",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -264,3 +264,15 @@ def test_settings_page_saves_and_shows_errors(owner):
     )
     assert good.status_code == 302
     assert owner.get("/api/v1/me").get_json()["followup_hour"] == 8
+
+
+def test_passwords_are_hashed_with_scrypt_by_default(tmp_path):
+    from app import create_app
+    from app.auth import hash_password
+
+    app = create_app({"SECRET_KEY": "x" * 32,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'h.db'}"})
+    with app.app_context():
+        hashed = hash_password("correct horse battery")
+    assert hashed.startswith("scrypt:")
+    assert "correct horse" not in hashed
