@@ -5,7 +5,7 @@ import { csrfToken } from "./app.js";
 
 const JSQR_URL = (document.querySelector("[data-scan]") || {}).dataset?.jsqr || "/static/vendor/jsqr/jsQR.js";
 
-function loadJsQR() {
+export function loadJsQR() {
   if (window.jsQR) return Promise.resolve(window.jsQR);
   return new Promise((resolve, reject) => {
     const script = document.createElement("script");

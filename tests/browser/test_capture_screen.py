@@ -1,0 +1,121 @@
+"""The Capture and People screens with their scripts, on a phone."""
+
+from __future__ import annotations
+
+from browserlib import wait_until
+
+
+def test_capture_recognises_reach_and_saves_with_two_taps(page, live_server):
+    page.goto("/capture")
+    assert page.evaluate("document.activeElement.name") == "name"
+    page.keyboard.type("Grace Hopper")
+    page.tap("#f-reach")  # tap 1
+    page.keyboard.type("030 1234567")
+    assert "phone" in page.text_content("[data-reach-kind]")
+    page.tap("button[value=save]")  # tap 2
+    page.wait_for_url("**/people/*")
+    assert "Grace Hopper" in page.text_content("h1")
+    assert [name for _, name in live_server.people()] == ["Grace Hopper"]
+
+
+def test_email_and_linkedin_are_labelled_as_typed(page):
+    page.goto("/capture")
+    page.fill("#f-reach", "grace@example.com")
+    assert "email" in page.text_content("[data-reach-kind]")
+    page.fill("#f-reach", "https://www.linkedin.com/in/grace")
+    assert "LinkedIn" in page.text_content("[data-reach-kind]")
+
+
+def test_save_and_add_another_clears_the_form_and_keeps_both(page, live_server):
+    page.goto("/capture")
+    page.fill("#f-name", "Ada")
+    page.tap("button[value=another]")
+    page.wait_for_function(
+        "() => document.querySelector('[data-capture-status]')"
+        ".textContent.includes('Saved')"
+    )
+    assert page.input_value("#f-name") == ""
+    page.fill("#f-name", "Alan")
+    page.tap("button[value=another]")
+    wait_until(lambda: len(live_server.people()) == 2, message="two people saved")
+    assert sorted(n for _, n in live_server.people()) == ["Ada", "Alan"]
+
+
+def test_introducer_is_picked_from_a_listbox(page, live_server):
+    page.goto("/capture")
+    page.fill("#f-name", "Ivy Introducer")
+    page.tap("button[value=another]")
+    wait_until(lambda: len(live_server.people()) == 1, message="introducer saved")
+    page.fill("#f-name", "Jane")
+    page.fill("#f-introduced_by", "ivy")
+    page.wait_for_selector("#introducer-list [role=option]")
+    assert page.get_attribute("#f-introduced_by", "aria-expanded") == "true"
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert page.input_value("#f-introduced_by") == "Ivy Introducer"
+    page.tap("button[value=save]")
+    page.wait_for_url("**/people/*")
+    assert "Introduced by" in page.text_content("main")
+
+
+def test_people_search_filters_as_you_type(page):
+    page.goto("/capture")
+    for name in ("Ada Lovelace", "Grace Hopper"):
+        page.fill("#f-name", name)
+        page.tap("button[value=another]")
+        page.wait_for_function(
+            "(name) => document.querySelector('[data-capture-status]')"
+            ".textContent.includes(name)",
+            arg=name,
+        )
+    page.goto("/people")
+    page.fill("#f-q", "hopp")
+    page.wait_for_function(
+        "() => !document.querySelector('[data-people-results]')"
+        ".textContent.includes('Ada')"
+    )
+    assert "Grace Hopper" in page.text_content("[data-people-results]")
+
+
+def test_scanner_parses_offline_and_loads_its_decoder_only_on_demand(page):
+    page.goto("/capture")
+    assert page.evaluate("() => typeof window.jsQR") == "undefined"
+    fields = page.evaluate(
+        """async () => {
+          const scan = await import('/static/js/scan.js');
+          return [
+            scan.parseLocally('MECARD:N:Doe,Jane;TEL:+4930123456;EMAIL:j@x.example;;'),
+            scan.parseLocally('BEGIN:VCARD\\r\\nVERSION:3.0\\r\\nFN:Ada L\\r\\n'
+                              + 'ORG:Engines;R&D\\r\\nEND:VCARD'),
+            scan.parseLocally('https://www.linkedin.com/in/ada'),
+            scan.parseLocally('+49 30 1234567'),
+          ];
+        }"""
+    )
+    assert fields[0] == {
+        "name": "Jane Doe",
+        "phone": "+4930123456",
+        "email": "j@x.example",
+    }
+    assert fields[1] == {"name": "Ada L", "company": "Engines"}
+    assert fields[2] == {"linkedin": "https://www.linkedin.com/in/ada"}
+    assert fields[3] == {"phone": "+49 30 1234567"}
+    decoded = page.evaluate(
+        """async () => {
+          const scan = await import('/static/js/scan.js');
+          const jsQR = await scan.loadJsQR();
+          const image = new Image();
+          image.src = '/card/qr.png?mode=vcard';
+          await image.decode();
+          const canvas = document.createElement('canvas');
+          canvas.width = image.width; canvas.height = image.height;
+          const context = canvas.getContext('2d');
+          context.fillStyle = '#fff';
+          context.fillRect(0, 0, canvas.width, canvas.height);
+          context.drawImage(image, 0, 0);
+          const data = context.getImageData(0, 0, canvas.width, canvas.height);
+          const code = jsQR(data.data, data.width, data.height);
+          return code ? code.data : null;
+        }"""
+    )
+    assert decoded and decoded.startswith("BEGIN:VCARD")
