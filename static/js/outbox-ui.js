@@ -23,7 +23,7 @@ function el(tag, attrs = {}, ...children) {
 function summary(pending, failed) {
   const parts = [];
   if (pending) parts.push(`${pending} waiting to sync`);
-  if (failed) parts.push(`${failed} not saved — needs you`);
+  if (failed) parts.push(`${failed} not saved`);
   if (outboxState().needsLogin) parts.push("log in again to sync");
   return parts.join(" · ");
 }
