@@ -91,6 +91,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(people_pages.bp)
     app.register_blueprint(event_pages.bp)
+    from . import io_pages
+
+    app.register_blueprint(io_pages.bp)
     from .pwa import bp as pwa_bp
 
     app.register_blueprint(pwa_bp)

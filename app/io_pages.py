@@ -1,0 +1,74 @@
+"""Settings → Import & export: upload a file, download everything."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user, login_required
+
+from . import clock
+from .errors import DomainError, ValidationError
+from .exporting import import_account
+from .importing import import_file
+from .ui import register_settings_section
+
+bp = Blueprint("io_pages", __name__)
+bp.record_once(
+    lambda s: register_settings_section(
+        s.app,
+        "Import & export",
+        "/settings/import-export",
+        "vCard and CSV in, everything out",
+    )
+)
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Only the owner imports and exports."""
+
+
+def _upload() -> tuple[bytes, str, str]:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationError("Choose a file first.", {"file": "Choose a file first."})
+    limit = current_app.config["MAX_IMPORT_BYTES"]
+    data = upload.stream.read(limit + 1)
+    if len(data) > limit:
+        message = f"The file is larger than {limit // (1024 * 1024) or 1} MB."
+        raise ValidationError(message, {"file": message})
+    return data, upload.filename, upload.mimetype
+
+
+@bp.route("/settings/import-export", methods=["GET", "POST"])
+def import_export():
+    """Import people from a file, load an account export, or download."""
+    result = loaded = None
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        action = request.form.get("action", "import")
+        field = "account_file" if action == "account" else "file"
+        try:
+            data, name, mimetype = _upload()
+            if action == "account":
+                try:
+                    content = json.loads(data)
+                except (ValueError, UnicodeDecodeError):
+                    raise ValidationError("That file is not a Morrow JSON export.") from None
+                loaded = import_account(current_user, content, clock.now())
+            else:
+                result = import_file(
+                    current_user, data, clock.now(), filename=name, mimetype=mimetype
+                ).to_dict()
+        except DomainError as error:
+            errors[field] = error.fields.get("file") or error.message
+            status = error.status
+    return (
+        render_template(
+            "settings/import_export.html", result=result, loaded=loaded, errors=errors
+        ),
+        status,
+    )
