@@ -660,7 +660,12 @@ def _card_fields(
 def _decode_file(data: bytes) -> bytes:
     """Return the file as bytes without a BOM; UTF-16 files become UTF-8."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16").encode("utf-8")
+        try:
+            return data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise Unprocessable(
+                "This file says it is UTF-16 but isn't readable as UTF-16."
+            ) from None
     return data.removeprefix(codecs.BOM_UTF8)
 
 
