@@ -119,7 +119,8 @@ def list_followups(
 
 def get_followup(user: User, followup_id: int) -> FollowUp:
     """Return the owner's follow-up, or raise NotFound."""
-    followup = db.session.get(FollowUp, followup_id)
+    # Ids beyond 64 bits overflow the database driver: they exist nowhere.
+    followup = db.session.get(FollowUp, followup_id) if followup_id < 2**63 else None
     if followup is None or followup.user_id != user.id:
         raise NotFound("There is no such follow-up.")
     return followup
@@ -393,7 +394,7 @@ def event_score(user: User, event: Event, now: dt.datetime) -> dict:
 
 
 def get_event(user: User, event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
+    event = db.session.get(Event, event_id) if event_id < 2**63 else None
     if event is None or event.user_id != user.id:
         raise NotFound("There is no such event.")
     return event
