@@ -90,7 +90,11 @@ def render(template: str, values: dict[str, str]) -> str:
 
     def value(name: str) -> str:
         lines = (values.get(name) or "").split("\n")
-        return "\n".join(" ".join(line.split()) for line in lines).strip()
+        text = "\n".join(" ".join(line.split()) for line in lines).strip()
+        # The template brings its own full stop; a value of bare punctuation
+        # ("." typed in a hurry) counts as missing.
+        text = text.strip(" .,;:")
+        return text if any(ch.isalnum() for ch in text) else ""
 
     def optional(match: re.Match) -> str:
         inner = match.group(1)
