@@ -188,3 +188,9 @@ def test_account_import_needs_json(api):
 def test_exports_need_a_login(client):
     for url in ("/api/v1/contacts/export.vcf", "/api/v1/contacts/export.csv", "/api/v1/export.json"):
         assert_api_error(client.get(url), 401)
+
+
+def test_the_person_page_links_to_their_vcf(owner, api, people):
+    html = owner.get(f"/people/{people[0]}").get_data(as_text=True)
+    assert f'href="/api/v1/contacts/{people[0]}/vcard"' in html
+    assert owner.get(f"/api/v1/contacts/{people[0]}/vcard").status_code == 200
