@@ -29,7 +29,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Routes that take file uploads; every other write is held to MAX_FORM_BYTES.
 UPLOAD_ENDPOINTS = frozenset(
-    {"api.import_contacts", "api.import_account", "io.import_page", "io.settings"}
+    {"api.import_contacts", "api.import_account_route", "io_pages.import_export"}
 )
 # Blueprints whose forms anonymous visitors submit: these always need the token.
 PUBLIC_FORMS = frozenset({"auth", "public"})

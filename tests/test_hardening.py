@@ -105,3 +105,19 @@ def test_newline_in_a_card_field_cannot_add_a_vcard_property(api, client):
     text = client.get("/c/nl.vcf").get_data(as_text=True)
     lines = text.split("\r\n")
     assert not any(line.startswith(("EMAIL", "TEL")) for line in lines), text
+
+
+def test_uploads_may_be_larger_than_forms(app, api, owner):
+    card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana {n}\r\nEMAIL:ana{n}@example.com\r\nEND:VCARD\r\n"
+    body = "".join(card.format(n=n) for n in range(6000)).encode()
+    assert len(body) > app.config["MAX_FORM_BYTES"]
+    response = api.post("/api/v1/contacts/import", data=body, content_type="text/vcard")
+    assert response.status_code == 200, response.data[:300]
+    assert response.get_json()["imported"] == 6000
+    import io
+
+    page = owner.form("/settings/import-export",
+                      {"file": (io.BytesIO(body), "people.vcf")},
+                      content_type="multipart/form-data")
+    assert page.status_code == 200
+    assert "6000" in page.get_data(as_text=True)
