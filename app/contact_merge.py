@@ -144,9 +144,9 @@ def merge_contacts(
     )
     db.session.flush()
     db.session.delete(other)
-    db.session.commit()
+    db.session.flush()
     schedule_followups(keep, now=now)
-    db.session.commit()
+    db.session.commit()  # one transaction: a failed merge changes nothing
     return keep
 
 

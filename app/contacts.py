@@ -312,9 +312,12 @@ def create_contact(
         _set_tags(contact, tags)
         schedule_followups(contact, now=now)
         return contact, True
+    # One transaction: the person, their tags and follow-ups land together or
+    # not at all, so a failure half-way leaves nothing half-saved.
     try:
         db.session.flush()
         _set_tags(contact, tags)
+        schedule_followups(contact, now=now)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -322,8 +325,9 @@ def create_contact(
         if existing is None:
             raise
         return existing, False
-    schedule_followups(contact, now=now)
-    db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
     return contact, True
 
 
@@ -343,8 +347,6 @@ def update_contact(
     for field, value in values.items():
         setattr(contact, field, value)
     contact.updated_at = now
-    if commit:
-        db.session.commit()
     schedule_followups(contact, now=now)
     if commit:
         db.session.commit()

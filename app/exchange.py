@@ -52,7 +52,7 @@ def submit_exchange(card: Card, form: dict, now: dt.datetime) -> Contact | None:
     }
     event = default_event(owner, now)
     contact, _created = create_contact(
-        owner, data, now, default_event_id=event.id if event else None
+        owner, data, now, default_event_id=event.id if event else None, commit=False
     )
     db.session.execute(
         update(Card)
