@@ -275,3 +275,57 @@ def count_queries(app):
             sa_event.remove(engine, "before_cursor_execute", before)
 
     return counter
+
+
+# A capture at 20:00 in Berlin; its follow-ups are due at 09:00 the next morning.
+MET = dt.datetime(2026, 11, 20, 19, 0, tzinfo=dt.UTC)
+DUE = dt.datetime(2026, 11, 21, 8, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def meet(app, clock):
+    """meet(user_id, **fields) → contact id, with follow-ups scheduled at MET."""
+    from app.models import Contact
+    from app.scheduling import schedule_followups
+
+    def make(user_id: int, **fields) -> str:
+        values = {"name": "Ana Lima", "email": "ana@example.com", "met_at": MET}
+        values.update(fields)
+        with app.app_context():
+            contact = Contact(user_id=user_id, **values)
+            db.session.add(contact)
+            db.session.flush()
+            db.session.refresh(contact)
+            schedule_followups(contact, now=MET)
+            db.session.commit()
+            return contact.id
+
+    clock.set(MET)
+    return make
+
+
+@pytest.fixture
+def other_objects(app, make_user):
+    """Objects of a second account, to be aimed at by the first."""
+    from app.models import Card, Contact, Event, FollowUp
+
+    other = make_user("intruder-target@example.com")
+    with app.app_context():
+        event = Event(user_id=other, name="Their meetup", date=dt.date(2026, 3, 9))
+        contact = Contact(user_id=other, name="Their Person", email="tp@example.com")
+        db.session.add_all([event, contact])
+        db.session.flush()
+        followup = FollowUp(
+            user_id=other, contact_id=contact.id, kind="thank_you", key="thank_you",
+            due_at=dt.datetime(2026, 3, 10, 8, tzinfo=dt.UTC),
+        )
+        db.session.add(followup)
+        card = db.session.execute(db.select(Card).filter_by(user_id=other)).scalar_one()
+        card.slug, card.published = "their-card", True
+        db.session.commit()
+        return {
+            "contact_id": contact.id,
+            "event_id": event.id,
+            "followup_id": followup.id,
+            "slug": "their-card",
+        }

@@ -11,36 +11,13 @@ import datetime as dt
 import pytest
 
 from app.extensions import db
-from app.models import ApiToken, Card, Contact, Event, FollowUp
+from app.models import ApiToken
 from tests.conftest import assert_api_error
 from tests.test_access import PUBLIC_ENDPOINTS, routes
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-@pytest.fixture
-def other_objects(app, make_user):
-    """Objects of a second account, to be aimed at by the first."""
-    other = make_user("intruder-target@example.com")
-    with app.app_context():
-        event = Event(user_id=other, name="Their meetup", date=dt.date(2026, 3, 9))
-        contact = Contact(user_id=other, name="Their Person", email="tp@example.com")
-        db.session.add_all([event, contact])
-        db.session.flush()
-        followup = FollowUp(
-            user_id=other, contact_id=contact.id, kind="thank_you", key="thank_you",
-            due_at=dt.datetime(2026, 3, 10, 8, tzinfo=dt.UTC),
-        )
-        db.session.add(followup)
-        card = db.session.execute(db.select(Card).filter_by(user_id=other)).scalar_one()
-        card.slug, card.published = "their-card", True
-        db.session.commit()
-        return {
-            "contact_id": contact.id,
-            "event_id": event.id,
-            "followup_id": followup.id,
-            "slug": "their-card",
-        }
 
 
 def path_for(rule, values: dict) -> str:

@@ -7,21 +7,8 @@ import datetime as dt
 import icalendar
 
 from app.extensions import db
-from app.models import Contact, User
-from app.scheduling import schedule_followups
-
-MET = dt.datetime(2026, 11, 20, 19, 0, tzinfo=dt.UTC)
-
-
-def add_person(app, user_id: int, **fields) -> None:
-    values = {"name": "Ana Lima", "email": "ana@example.com", "met_at": MET}
-    values.update(fields)
-    with app.app_context():
-        contact = Contact(user_id=user_id, **values)
-        db.session.add(contact)
-        db.session.flush()
-        schedule_followups(contact, now=MET)
-        db.session.commit()
+from app.models import User
+from tests.conftest import MET
 
 
 def token_of(app, user_id: int) -> str:
@@ -29,9 +16,9 @@ def token_of(app, user_id: int) -> str:
         return db.session.get(User, user_id).feed_token
 
 
-def test_feed_lists_pending_followups_with_reminders(app, client, user, clock):
+def test_feed_lists_pending_followups_with_reminders(meet, app, client, user, clock):
     clock.set(MET)
-    add_person(app, user, promise="the slides")
+    meet(user, promise="the slides")
     response = client.get(f"/feed/{token_of(app, user)}.ics")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
@@ -46,9 +33,9 @@ def test_feed_lists_pending_followups_with_reminders(app, client, user, clock):
         "Promise: Ana Lima", "Thank-you: Ana Lima"]
 
 
-def test_newlines_in_names_and_promises_cannot_add_properties(app, client, user, clock):
+def test_newlines_in_names_and_promises_cannot_add_properties(meet, app, client, user, clock):
     clock.set(MET)
-    add_person(app, user, name="Eve\r\nATTENDEE:mailto:x@evil.test\nX-EVIL:1",
+    meet(user, name="Eve\r\nATTENDEE:mailto:x@evil.test\nX-EVIL:1",
                promise="slides\r\nBEGIN:VALARM\nACTION:AUDIO\nEND:VALARM")
     response = client.get(f"/feed/{token_of(app, user)}.ics")
     calendar = icalendar.Calendar.from_ical(response.data)
@@ -62,9 +49,9 @@ def test_newlines_in_names_and_promises_cannot_add_properties(app, client, user,
     assert "\nX-EVIL" not in text and "\nATTENDEE" not in text
 
 
-def test_done_followups_leave_the_feed(app, api, client, user, clock):
+def test_done_followups_leave_the_feed(meet, app, api, client, user, clock):
     clock.set(MET)
-    add_person(app, user)
+    meet(user)
     items = api.get("/api/v1/followups?due=all").get_json()["items"]
     api.post(f"/api/v1/followups/{items[0]['id']}/done")
     calendar = icalendar.Calendar.from_ical(
@@ -77,12 +64,12 @@ def test_wrong_token_is_404(app, client, user):
     assert client.get(f"/feed/{token_of(app, user)}x.ics").status_code == 404
 
 
-def test_feed_works_without_login_and_shows_only_its_owner(
+def test_feed_works_without_login_and_shows_only_its_owner(meet,
     app, client, user, make_user, clock
 ):
     clock.set(MET)
     other = make_user("other@example.com")
-    add_person(app, other, name="Someone Else")
+    meet(other, name="Someone Else")
     calendar = icalendar.Calendar.from_ical(
         client.get(f"/feed/{token_of(app, user)}.ics").data)
     assert calendar.walk("VEVENT") == []

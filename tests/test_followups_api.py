@@ -8,31 +8,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Contact, Event, FollowUp, Interaction
-from app.scheduling import schedule_followups
-from tests.conftest import assert_api_error
-
-MET = dt.datetime(2026, 11, 20, 19, 0, tzinfo=dt.UTC)  # 20:00 in Berlin
-DUE = dt.datetime(2026, 11, 21, 8, 0, tzinfo=dt.UTC)  # 09:00 in Berlin, next day
-
-
-@pytest.fixture
-def meet(app, clock):
-    """meet(user_id, **fields) → contact id, with follow-ups scheduled at MET."""
-
-    def make(user_id: int, **fields) -> str:
-        values = {"name": "Ana Lima", "email": "ana@example.com", "met_at": MET}
-        values.update(fields)
-        with app.app_context():
-            contact = Contact(user_id=user_id, **values)
-            db.session.add(contact)
-            db.session.flush()
-            db.session.refresh(contact)
-            schedule_followups(contact, now=MET)
-            db.session.commit()
-            return contact.id
-
-    clock.set(MET)
-    return make
+from tests.conftest import DUE, MET, assert_api_error
 
 
 def followup_id(app, contact_id: str, key: str = "thank_you") -> int:

@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import PASSWORD, assert_api_error, csrf_from
 from tests.test_access import routes
-from tests.test_authz import WRITE_METHODS, other_objects, path_for  # noqa: F401
+from tests.test_authz import WRITE_METHODS, path_for
 
 
 @pytest.mark.parametrize("path", ["/", "/card", "/settings", "/api/v1/me", "/login"])

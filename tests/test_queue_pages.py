@@ -9,28 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Contact, Event, FollowUp, Interaction, Template
-from app.scheduling import schedule_followups
-
-MET = dt.datetime(2026, 11, 20, 19, 0, tzinfo=dt.UTC)
-DUE = dt.datetime(2026, 11, 21, 8, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def meet(app, clock):
-    def make(user_id: int, **fields) -> str:
-        values = {"name": "Ana Lima", "email": "ana@example.com", "met_at": MET}
-        values.update(fields)
-        with app.app_context():
-            contact = Contact(user_id=user_id, **values)
-            db.session.add(contact)
-            db.session.flush()
-            db.session.refresh(contact)
-            schedule_followups(contact, now=MET)
-            db.session.commit()
-            return contact.id
-
-    clock.set(MET)
-    return make
+from tests.conftest import DUE, MET
 
 
 def ids(app, contact_id: str) -> dict[str, int]:
