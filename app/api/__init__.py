@@ -79,7 +79,5 @@ def page_limit(default: int = 50, maximum: int = 200) -> int:
 
 __all__ = ["bp", "json_body", "DomainError"]
 
-from . import account  # noqa: E402,F401  (routes register on bp)
-from . import contacts, events  # noqa: E402,F401
-from . import followups  # noqa: E402,F401
-from . import io  # noqa: E402,F401
+# Each area's routes register themselves on bp when imported.
+from . import account, contacts, events, followups, io  # noqa: E402,F401

@@ -5,7 +5,6 @@ from __future__ import annotations
 from browserlib import CHROMIUM, log_in, wait_for_control
 
 
-
 def test_service_worker_registers_and_controls_the_page(page):
     scope = page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
     assert scope == page.url.split("/", 3)[0] + "//" + page.url.split("/")[2] + "/"
