@@ -57,3 +57,34 @@ def test_migrations_downgrade_to_nothing_and_up_again(empty_app):
         assert tables == set()
         upgrade()
         assert "contacts" in inspect(db.engine).get_table_names()
+
+
+def test_upgrading_a_database_from_the_first_release_keeps_its_data(empty_app):
+    """Data written at the oldest revision survives `flask db upgrade` to head."""
+    from alembic.script import ScriptDirectory
+
+    with empty_app.app_context():
+        config = empty_app.extensions["migrate"].migrate.get_config()
+        first = list(ScriptDirectory.from_config(config).walk_revisions())[-1].revision
+        upgrade(revision=first)
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO users (id, email, password_hash, timezone, followup_hour, "
+                "default_region, weekly_goal, session_version, feed_token, created_at) "
+                "VALUES (1, 'kept@example.com', 'x', 'Europe/Berlin', 9, 'DE', 1, 1, "
+                "'feed-token', '2026-01-01 10:00:00')"))
+            conn.execute(text(
+                "INSERT INTO contacts (id, user_id, name, first_name, last_name, email, "
+                "phone, company, title, website, linkedin, talked_about, promise, notes, "
+                "tags, met_at, source, unread, created_at, updated_at) VALUES "
+                "('00000000-0000-4000-8000-000000000001', 1, 'Kept Person', 'Kept', "
+                "'Person', 'kp@example.com', '', '', '', '', '', 'maps', '', '', '[]', "
+                "'2026-01-01 10:00:00', 'capture', false, '2026-01-01 10:00:00', "
+                "'2026-01-01 10:00:00')"))
+        upgrade()
+        with db.engine.connect() as conn:
+            row = conn.execute(text(
+                "SELECT c.name, c.talked_about, u.email FROM contacts c "
+                "JOIN users u ON u.id = c.user_id")).one()
+    assert tuple(row) == ("Kept Person", "maps", "kept@example.com")
+    assert schema_differences(empty_app) == []
