@@ -10,8 +10,18 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 # Links a browser does not fetch while loading the page.
-SKIP_RELS = {"canonical", "alternate", "preconnect", "dns-prefetch", "apple-touch-icon",
-             "prefetch", "author", "license", "help", "search"}  # fmt: skip
+SKIP_RELS = {
+    "canonical",
+    "alternate",
+    "preconnect",
+    "dns-prefetch",
+    "apple-touch-icon",
+    "prefetch",
+    "author",
+    "license",
+    "help",
+    "search",
+}
 RESOURCE_TAGS = {"script", "img", "link", "source", "iframe", "video", "audio", "embed"}
 JS_IMPORT = re.compile(
     r"""^\s*(?:import|export)\s+(?:[\w\s{},*$]*?\s+from\s+)?["']([^"']+)["']""",
@@ -75,7 +85,9 @@ def first_load(session: requests.Session, url: str) -> dict:
             parser = ResourceParser()
             parser.feed(body.decode())
             found = parser.fetched
-            foreign += [u for u in parser.referenced if _foreign(urljoin(current, u), origin)]
+            foreign += [
+                u for u in parser.referenced if _foreign(urljoin(current, u), origin)
+            ]
         elif kind in ("text/javascript", "application/javascript"):
             found = JS_IMPORT.findall(body.decode())
         elif kind == "text/css":
@@ -92,4 +104,5 @@ def first_load(session: requests.Session, url: str) -> dict:
 
 
 def _foreign(url: str, origin: tuple[str, str]) -> bool:
+    """Tell whether a URL is on another origin than the page."""
     return urlsplit(url)[:2] != origin

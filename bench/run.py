@@ -57,32 +57,43 @@ class FloorServer(Server):
         url = database_url or f"sqlite:///{tmp_path / 'floor.sqlite3'}"
         self.env = {**os.environ, "FLOOR_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
         subprocess.run(
-            [sys.executable, "-c", "from bench.floor_app import create_tables as c; c()"],
-            cwd=ROOT, env=self.env, check=True, timeout=60,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-c",
+                "from bench.floor_app import create_tables as c; c()",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            timeout=60,
+        )
 
 
 def capture_payload(client: int, n: int) -> bytes:
     """A capture as the phone sends it: client UUID and the usual fields."""
-    return json.dumps({
-        "id": str(uuid.uuid4()),
-        "name": f"Person {client}-{n} Müller",
-        "email": f"p{client}.{n}.{uuid.uuid4().hex[:6]}@example.com",
-        "phone": f"+4930{client:02d}{n:06d}",
-        "talked_about": "Moving from teaching into UX research; loves maps.",
-        "promise": "Send the article about card sorting" if n % 3 == 0 else "",
-        "tags": ["meetup", "ux"],
-        "met_at": "2026-11-25T19:30:00+01:00",
-    }).encode()  # fmt: skip
+    return json.dumps(
+        {
+            "id": str(uuid.uuid4()),
+            "name": f"Person {client}-{n} Müller",
+            "email": f"p{client}.{n}.{uuid.uuid4().hex[:6]}@example.com",
+            "phone": f"+4930{client:02d}{n:06d}",
+            "talked_about": "Moving from teaching into UX research; loves maps.",
+            "promise": "Send the article about card sorting" if n % 3 == 0 else "",
+            "tags": ["meetup", "ux"],
+            "met_at": "2026-11-25T19:30:00+01:00",
+        }
+    ).encode()
 
 
 def burst(server: Server, path: str, per_client: int) -> tuple[list[float], float, int]:
-    """CLIENTS keep-alive clients POST per_client captures each: (latencies, wall, errors)."""
+    """Post per_client captures from each client: (latencies, wall, errors)."""
     headers = {"Content-Type": "application/json"}
     if server.token:
         headers["Authorization"] = f"Bearer {server.token}"
     # Bodies are made before the clock starts, so the client spends less CPU in it.
-    bodies = [[capture_payload(c, n) for n in range(per_client)] for c in range(CLIENTS)]
+    bodies = [
+        [capture_payload(c, n) for n in range(per_client)] for c in range(CLIENTS)
+    ]
 
     def client(c: int) -> tuple[list[float], int]:
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
@@ -105,6 +116,7 @@ def burst(server: Server, path: str, per_client: int) -> tuple[list[float], floa
 
 
 def percentile(values: list[float], share: float) -> float:
+    """Return the value below which `share` of the values lie."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
@@ -170,17 +182,20 @@ def login(server: Server) -> requests.Session:
     return session
 
 
+# Searches ask for pages of 20, which both sizes fill ("müller" matches ~30 of
+# 1,000 people), so the two times compare the same amount of answer.
 GROWTH = {
     "queue API": ("/api/v1/followups", "token"),
     "people list": ("/api/v1/contacts", "token"),
-    "search, common name": ("/api/v1/contacts?q=m%C3%BCller", "token"),
-    "search, one person": ("/api/v1/contacts?q=yusuf.zimmermann", "token"),
-    "tag filter": ("/api/v1/contacts?tag=mentor", "token"),
+    "search, common name": ("/api/v1/contacts?q=m%C3%BCller&limit=20", "token"),
+    "search, one person": ("/api/v1/contacts?q=yusuf.zimmermann&limit=20", "token"),
+    "tag filter": ("/api/v1/contacts?tag=mentor&limit=20", "token"),
     "queue page": ("/queue", "session"),
 }
 
 
 def timed_get(server: Server, session: requests.Session, path: str, kind: str) -> float:
+    """Return the seconds one GET takes, with a token or the session."""
     headers = server.headers() if kind == "token" else {}
     began = time.perf_counter()
     response = session.get(server.url + path, headers=headers, timeout=60)
@@ -189,11 +204,24 @@ def timed_get(server: Server, session: requests.Session, path: str, kind: str) -
     return elapsed
 
 
+def timed_capture(server: Server, n: int) -> float:
+    """Return the seconds one capture POST takes (token only: no CSRF)."""
+    body = capture_payload(99, n)
+    headers = {**server.headers(), "Content-Type": "application/json"}
+    url = server.url + "/api/v1/contacts"
+    began = time.perf_counter()
+    response = requests.post(url, data=body, headers=headers, timeout=60)
+    elapsed = time.perf_counter() - began
+    assert response.status_code == 201, response.text
+    return elapsed
+
+
 def bench_growth(small: Server, large: Server, repeats: int) -> dict:
     """Median time of each read with few and with many people, interleaved."""
     sessions = {id(small): login(small), id(large): login(large)}
+    names = [*GROWTH, "capture POST"]
     times: dict[str, dict[str, list[float]]] = {
-        name: {"small": [], "large": []} for name in GROWTH
+        name: {"small": [], "large": []} for name in names
     }
     for n in range(repeats + 2):
         for name, (path, kind) in GROWTH.items():
@@ -201,6 +229,11 @@ def bench_growth(small: Server, large: Server, repeats: int) -> dict:
                 elapsed = timed_get(server, sessions[id(server)], path, kind)
                 if n >= 2:  # the first two warm the caches
                     times[name][size].append(elapsed)
+        # A capture into a big account: the duplicate check must not read it all.
+        for size, server in (("small", small), ("large", large)):
+            elapsed = timed_capture(server, n)
+            if n >= 2:
+                times["capture POST"][size].append(elapsed)
     return {
         name: {size: statistics.median(v) * 1000 for size, v in t.items()}
         for name, t in times.items()
@@ -208,21 +241,37 @@ def bench_growth(small: Server, large: Server, repeats: int) -> dict:
 
 
 CARD = {
-    "first_name": "Robin", "last_name": "Okafor-Lindqvist",
-    "headline": "UX researcher, former teacher", "company": "Meridian Labs",
-    "email": "robin.okafor@example.com", "phone": "+49 30 12345678",
+    "first_name": "Robin",
+    "last_name": "Okafor-Lindqvist",
+    "headline": "UX researcher, former teacher",
+    "company": "Meridian Labs",
+    "email": "robin.okafor@example.com",
+    "phone": "+49 30 12345678",
     "website": "https://robin.example.com",
     "linkedin": "https://www.linkedin.com/in/robin-okafor",
     "links": ["https://github.com/robin-example"],
     "pitch": "I help teams learn what their users need. Ask me about card sorting.",
-    "public_fields": ["headline", "company", "email", "phone", "website",
-                      "linkedin", "links", "pitch"],
-}  # fmt: skip
+    "public_fields": [
+        "headline",
+        "company",
+        "email",
+        "phone",
+        "website",
+        "linkedin",
+        "links",
+        "pitch",
+    ],
+}
 
 
 def put_card(server: Server, **changes: str) -> dict:
-    answer = requests.put(server.url + "/api/v1/card", json={**CARD, **changes},
-                          headers=server.headers(), timeout=30)  # fmt: skip
+    """Save the owner's card (publishing it), with some fields changed."""
+    answer = requests.put(
+        server.url + "/api/v1/card",
+        json={**CARD, **changes},
+        headers=server.headers(),
+        timeout=30,
+    )
     assert answer.ok, answer.text
     return answer.json()
 
@@ -232,13 +281,19 @@ def bench_bytes(server: Server) -> dict:
     card = put_card(server)
     session = login(server)
     pages = {
-        "public card": first_load(requests.Session(), server.url + f"/c/{card['slug']}"),
+        "public card": first_load(
+            requests.Session(), server.url + f"/c/{card['slug']}"
+        ),
         "capture page": first_load(session, server.url + "/capture"),
         "queue page": first_load(session, server.url + "/queue"),
     }
     for mode in ("url", "vcard"):
-        answer = session.get(server.url + f"/card/qr.svg?mode={mode}", stream=True,
-                             headers={"Accept-Encoding": "gzip"}, timeout=30)
+        answer = session.get(
+            server.url + f"/card/qr.svg?mode={mode}",
+            stream=True,
+            headers={"Accept-Encoding": "gzip"},
+            timeout=30,
+        )
         raw = answer.raw.read(decode_content=False)
         pages[f"QR SVG, {mode}"] = {"bytes": len(raw), "files": {}, "foreign": []}
     return pages
@@ -262,16 +317,31 @@ def bench_qr(server: Server, samples: int) -> dict:
             again = session.get(url, headers={"If-None-Match": etag}, timeout=30)
             repeat.append(time.perf_counter() - began)
             assert again.status_code == 304, again.status_code
-    return {"cold_ms": statistics.median(cold) * 1000,
-            "repeat_ms": statistics.median(repeat) * 1000}  # fmt: skip
+    return {
+        "cold_ms": statistics.median(cold) * 1000,
+        "repeat_ms": statistics.median(repeat) * 1000,
+    }
 
 
-def row(what: str, figure: float, unit: str, baseline: float | None = None,
-        budget: str = "", ok: bool | None = None) -> dict:  # fmt: skip
+def row(
+    what: str,
+    figure: float,
+    unit: str,
+    baseline: float | None = None,
+    budget: str = "",
+    ok: bool | None = None,
+) -> dict:
+    """Return one row of the table, with its ratio and verdict."""
     ratio = figure / baseline if baseline else None
-    return {"what": what, "figure": figure, "unit": unit, "baseline": baseline,
-            "ratio": ratio, "budget": budget,
-            "result": "" if ok is None else ("PASS" if ok else "MISS")}  # fmt: skip
+    return {
+        "what": what,
+        "figure": figure,
+        "unit": unit,
+        "baseline": baseline,
+        "ratio": ratio,
+        "budget": budget,
+        "result": "" if ok is None else ("PASS" if ok else "MISS"),
+    }
 
 
 def build_rows(results: dict) -> list[dict]:
@@ -279,57 +349,116 @@ def build_rows(results: dict) -> list[dict]:
     for label, cap in results["capture"].items():
         morrow, floor = cap["morrow"], cap["floor"]
         ratio = morrow["rps"] / floor["rps"]
-        rows.append(row(f"capture POST/s ({label}) vs floor", morrow["rps"], "req/s",
-                        floor["rps"], "≥ 0.70 × floor", ratio >= 0.7))  # fmt: skip
-        rows.append(row(f"capture p50 ({label})", morrow["p50_ms"], "ms", floor["p50_ms"]))
-        rows.append(row(f"capture p99 ({label})", morrow["p99_ms"], "ms", floor["p99_ms"]))
+        rows.append(
+            row(
+                f"capture POST/s ({label}) vs floor",
+                morrow["rps"],
+                "req/s",
+                floor["rps"],
+                "≥ 0.70 × floor",
+                ratio >= 0.7,
+            )
+        )
+        rows.append(
+            row(f"capture p50 ({label})", morrow["p50_ms"], "ms", floor["p50_ms"])
+        )
+        rows.append(
+            row(f"capture p99 ({label})", morrow["p99_ms"], "ms", floor["p99_ms"])
+        )
         if label == "sqlite":
-            rows.append(row("worker RSS after load", morrow["rss_mb"], "MB",
-                            floor["rss_mb"], "≤ 80 MB", morrow["rss_mb"] <= 80))  # fmt: skip
+            rows.append(
+                row(
+                    "worker RSS after load",
+                    morrow["rss_mb"],
+                    "MB",
+                    floor["rss_mb"],
+                    "≤ 80 MB",
+                    morrow["rss_mb"] <= 80,
+                )
+            )
     small, large = results["people"]
     for name, t in results["growth"].items():
-        rows.append(row(f"{name}, {large:,} vs {small:,} people", t["large"], "ms",
-                        t["small"], "≤ 1.5 × 1k", t["large"] / t["small"] <= 1.5))  # fmt: skip
+        rows.append(
+            row(
+                f"{name}, {large:,} vs {small:,} people",
+                t["large"],
+                "ms",
+                t["small"],
+                "≤ 1.5 × 1k",
+                t["large"] / t["small"] <= 1.5,
+            )
+        )
     for name, page in results["bytes"].items():
         if name.startswith("QR"):
             rows.append(row(name, page["bytes"] / KB, "KB"))
             continue
         ok = page["bytes"] <= 30 * KB and not page["foreign"]
-        rows.append(row(f"{name} first load, gzip", page["bytes"] / KB, "KB",
-                        budget="≤ 30 KB, same origin", ok=ok))  # fmt: skip
+        rows.append(
+            row(
+                f"{name} first load, gzip",
+                page["bytes"] / KB,
+                "KB",
+                budget="≤ 30 KB, same origin",
+                ok=ok,
+            )
+        )
     qr = results["qr"]
-    rows.append(row("QR repeat (304) vs first draw", qr["repeat_ms"], "ms", qr["cold_ms"]))
+    rows.append(
+        row("QR repeat (304) vs first draw", qr["repeat_ms"], "ms", qr["cold_ms"])
+    )
     return rows
 
 
 def render(rows: list[dict]) -> str:
+    """Return the rows as a Markdown table."""
     head = ("what", "figure", "baseline", "ratio", "budget", "result")
     lines = []
     for r in rows:
         base = f"{r['baseline']:,.1f} {r['unit']}" if r["baseline"] is not None else "—"
         ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else "—"
-        lines.append((r["what"], f"{r['figure']:,.1f} {r['unit']}", base, ratio,
-                      r["budget"] or "—", r["result"] or "—"))  # fmt: skip
+        lines.append(
+            (
+                r["what"],
+                f"{r['figure']:,.1f} {r['unit']}",
+                base,
+                ratio,
+                r["budget"] or "—",
+                r["result"] or "—",
+            )
+        )
     widths = [max(len(x[i]) for x in [head, *lines]) for i in range(len(head))]
-    out = ["| " + " | ".join(h.ljust(w) for h, w in zip(head, widths)) + " |",
-           "|" + "|".join("-" * (w + 2) for w in widths) + "|"]  # fmt: skip
-    out += ["| " + " | ".join(c.ljust(w) for c, w in zip(x, widths)) + " |" for x in lines]
+    out = [
+        "| " + " | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)) + " |",
+        "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+    ]
+    out += [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(x, widths, strict=True)) + " |"
+        for x in lines
+    ]
     return "\n".join(out)
 
 
 def machine() -> dict:
+    """Describe the machine the figures were measured on."""
     memory = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
-    return {"cpus": os.cpu_count(), "memory_gib": round(int(memory) / KB / KB, 1),
-            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-            "platform": platform.platform()}  # fmt: skip
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gib": round(int(memory) / KB / KB, 1),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "platform": platform.platform(),
+    }
 
 
 def ensure_pg_database() -> None:
+    """Create the `bench` database when it is missing."""
     import psycopg
 
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres",
-                         autocommit=True) as conn:  # fmt: skip
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname='bench'").fetchone():
+    with psycopg.connect(
+        "host=127.0.0.1 user=postgres dbname=postgres", autocommit=True
+    ) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = 'bench'")
+        if not found.fetchone():
             conn.execute("CREATE DATABASE bench")
 
 

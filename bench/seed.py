@@ -75,6 +75,7 @@ def people(user_id: int, count: int, now: dt.datetime, rng: random.Random):
 
 
 def followup(contact: dict, kind: str, due: dt.datetime, status: str) -> dict:
+    """Return a follow-up row for the person."""
     return {
         "user_id": contact["user_id"],
         "contact_id": contact["id"],
@@ -110,28 +111,42 @@ def seed(database_url: str, email: str, count: int, due: int = 50) -> float:
         followups: list[dict] = []
 
         def flush() -> None:
-            for table, rows in ((Contact, contacts), (ContactTag, tags),
-                                (FollowUp, followups)):  # fmt: skip
+            for table, rows in (
+                (Contact, contacts),
+                (ContactTag, tags),
+                (FollowUp, followups),
+            ):
                 if rows:
                     conn.execute(insert(table), rows)
                     rows.clear()
 
         for n, (contact, names) in enumerate(people(user_id, count, now, rng)):
             contacts.append(contact)
-            tags += [{"contact_id": contact["id"], "tag": t, "user_id": user_id}
-                     for t in names]  # fmt: skip
+            tags += [
+                {"contact_id": contact["id"], "tag": t, "user_id": user_id}
+                for t in names
+            ]
             if n >= count - due:
                 # The newest people: thank-yous due this morning.
-                followups.append(followup(contact, "thank_you",
-                                          now - dt.timedelta(hours=1), "pending"))
+                followups.append(
+                    followup(
+                        contact, "thank_you", now - dt.timedelta(hours=1), "pending"
+                    )
+                )
             else:
-                followups.append(followup(contact, "thank_you",
-                                          contact["met_at"] + dt.timedelta(days=1),
-                                          "done"))  # fmt: skip
+                followups.append(
+                    followup(
+                        contact,
+                        "thank_you",
+                        contact["met_at"] + dt.timedelta(days=1),
+                        "done",
+                    )
+                )
             if contact["promise"]:
                 later = now + dt.timedelta(days=rng.randint(1, 60))
-                followups.append({**followup(contact, "promise", later, "pending"),
-                                  "key": "promise"})  # fmt: skip
+                followups.append(
+                    {**followup(contact, "promise", later, "pending"), "key": "promise"}
+                )
             if len(contacts) >= BATCH:
                 flush()
         flush()
