@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from browserlib import CHROMIUM, log_in, wait_for_control
+from playwright.sync_api import expect
 
 
 def test_service_worker_registers_and_controls_the_page(page):
@@ -51,7 +52,7 @@ def test_home_card_and_capture_load_in_airplane_mode_after_one_visit(page, conte
     )
     page.goto("/capture")
     assert page.locator("input[name=name]").is_visible()
-    assert page.locator("[data-sync-status]").inner_text() == "Offline"
+    expect(page.locator("[data-sync-status]")).to_have_text("Offline")
 
 
 def test_a_screen_never_opened_says_plainly_it_cannot_work_offline(page, context):

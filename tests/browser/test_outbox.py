@@ -7,6 +7,7 @@ import uuid
 from collections import Counter
 
 from browserlib import outbox, save_capture, wait_until
+from playwright.sync_api import expect
 
 
 def captures(count: int, prefix: str = "Person") -> list[dict]:
@@ -29,12 +30,12 @@ def test_twenty_offline_captures_survive_a_reload_and_arrive_exactly_once(
     sent = captures(20)
     for capture in sent:
         assert save_capture(page, capture)["queued"] is True
-    assert page.locator("[data-sync-status]").inner_text() == "Offline · 20 waiting to sync"
+    expect(page.locator("[data-sync-status]")).to_have_text("Offline · 20 waiting to sync")
 
     page.reload()
     assert outbox(page, "pendingCount()") == 20
     page.goto("/")
-    assert page.locator("[data-outbox-count]").inner_text() == "20 waiting to sync"
+    expect(page.locator("[data-outbox-count]")).to_have_text("20 waiting to sync")
     page.goto("/people")
     unsynced = page.locator("[data-outbox-list] li", has_text="not yet synced")
     unsynced.nth(19).wait_for()
