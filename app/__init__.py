@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import sqlite3
 
+import click
 from flask import Flask, redirect, request, url_for
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from . import config as settings
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import csrf, db, limiter, login_manager
 from .models import User
 
 
@@ -53,12 +54,16 @@ def create_app(test_config: dict | None = None) -> Flask:
         )
 
     db.init_app(app)
-    migrate.init_app(
-        app,
-        db,
-        directory=os.path.abspath(os.path.join(app.root_path, "..", "migrations")),
-        render_as_batch=True,  # SQLite can only alter tables by copying them
-    )
+    if test_config is not None or click.get_current_context(silent=True):
+        # Alembic costs every server worker ~11 MB; only `flask db …` and tests use it.
+        from flask_migrate import Migrate
+
+        Migrate(
+            app,
+            db,
+            directory=os.path.abspath(os.path.join(app.root_path, "..", "migrations")),
+            render_as_batch=True,  # SQLite can only alter tables by copying them
+        )
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
