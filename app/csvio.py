@@ -9,16 +9,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from .errors import Unprocessable
-from .vcards import (
-    FIELD_KEYS,
-    ParsedCard,
-    clean_text,
+from .vcard_read import (
     guess_split,
     is_linkedin,
     normalize_phone,
     normalize_url,
     valid_email,
 )
+from .vcards import FIELD_KEYS, ParsedCard, clean_text
 
 # Header names seen in Google, Outlook, LinkedIn and our own exports, by field,
 # best column first (Outlook's "Title" is a prefix like "Mr." only when a

@@ -109,11 +109,11 @@ def _looks_like_text(sample: bytes) -> bool:
 def parse_file(data: bytes, kind: str, region: str | None) -> list[ParsedCard]:
     """Read a file of the given kind into cards (parsers live in vcards/csvio)."""
     if kind == "vcard":
-        from .vcards import parse_vcard_file
+        from .vcard_read import parse_vcard_file
 
         return parse_vcard_file(data, region)
     if kind == "mecard":
-        from .vcards import parse_qr_text
+        from .vcard_read import parse_qr_text
 
         text = data.decode("utf-8-sig", "replace")
         try:

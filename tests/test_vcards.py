@@ -14,14 +14,13 @@ from vcard.vcard_validator import VCard
 
 from app.csvio import contacts_csv, parse_csv_file, safe_cell
 from app.errors import Unprocessable
+from app.vcard_read import parse_qr_text, parse_vcard_file
 from app.vcards import (
     QR_MAX_OCTETS,
     card_vcard,
     clean_text,
     compact_qr_payload,
     contacts_vcf,
-    parse_qr_text,
-    parse_vcard_file,
     vcf_filename,
 )
 

@@ -1,0 +1,606 @@
+"""Reading vCards, MECARDs and other scanned QR text into contact fields.
+
+A line-level parser of our own, because vobject loses data on real files
+(unescaped commas, quoted-printable, charsets, folds inside a UTF-8 character;
+see ../shared/notes/vcard-and-qr.md). Pure functions: no Flask request globals.
+"""
+
+from __future__ import annotations
+
+import binascii
+import codecs
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import phonenumbers
+
+from .errors import Unprocessable
+from .vcards import CONTROL_CHARS, FIELD_KEYS, ParsedCard
+
+
+@dataclass
+class _Prop:
+    lineno: int
+    group: str
+    name: str
+    params: dict[str, list[str]]
+    raw: bytes  # the value, still encoded
+
+
+# KDE writes X-messaging/xmpp-All: extension names get a little more room.
+_NAME = re.compile(rb"^(?:([A-Za-z0-9-]+)\.)?([A-Za-z0-9-]+|X-[A-Za-z0-9/_-]+)$", re.I)
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
+_QP_HEADER = re.compile(rb"^[^:]*;(?:ENCODING=)?QUOTED-PRINTABLE[;:]", re.I)
+_B64_NAMES = {"BASE64", "B"}
+_B64_DATA = re.compile(rb"^[A-Za-z0-9+/=\s]*$")
+
+
+class _CardError(Exception):
+    pass
+
+
+def _physical_lines(data: bytes) -> list[bytes]:
+    """Split on LF (any CRs before it belong to the break); old Macs used CR."""
+    if b"\n" not in data:
+        return data.split(b"\r")
+    return re.split(rb"\r*\n", data)
+
+
+def _logical_lines(data: bytes) -> list[tuple[int, bytes]]:
+    """Unfold at the byte level, so a fold inside a UTF-8 character heals."""
+    out: list[list] = []
+    b64_open = False
+    for no, line in enumerate(_physical_lines(data), 1):
+        prev = out[-1][1] if out else b""
+        if out and prev.endswith(b"=") and _QP_HEADER.match(prev):
+            out[-1][1] = prev[:-1] + line  # quoted-printable soft line break
+        elif not line.strip():
+            b64_open = False  # blank lines end 2.1 base64 and are otherwise noise
+        elif out and line[:1] in (b" ", b"\t"):
+            out[-1][1] = prev + line[1:]
+        elif b64_open and line.strip() and b":" not in line:
+            out[-1][1] = prev + line.strip()  # 2.1 base64 runs on unindented
+        else:
+            out.append([no, line])
+            header = line.split(b":", 1)[0].upper()
+            b64_open = b"BASE64" in header or b"ENCODING=B" in header
+    return [(no, line) for no, line in out]
+
+
+def _split_quoted(text: str, sep: str) -> list[str]:
+    """Split on `sep` outside double quotes."""
+    parts, current, quoted = [], [], False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        if char == sep and not quoted:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def _parse_line(no: int, line: bytes) -> _Prop:
+    head_end = _value_start(line)
+    if head_end < 0:
+        raise _CardError(f"line {no} is not a vCard property: {_snippet(line)}")
+    header = line[:head_end].decode("utf-8", "replace")
+    pieces = _split_quoted(header, ";")
+    match = _NAME.match(pieces[0].encode())
+    if not match:
+        raise _CardError(f"line {no} has an invalid property name: {_snippet(line)}")
+    params: dict[str, list[str]] = {}
+    for piece in pieces[1:]:
+        if "=" in piece:
+            key, _, value = piece.partition("=")
+            items = [v.strip('"') for v in _split_quoted(value, ",")]
+            if not _TOKEN.match(key) or any(not i for i in items):
+                raise _CardError(f"line {no} has an invalid parameter {piece!r}")
+            params.setdefault(key.upper(), []).extend(items)
+        elif _TOKEN.match(piece):  # 2.1 bare parameter such as TEL;CELL
+            params.setdefault("TYPE", []).append(piece)
+        else:
+            raise _CardError(f"line {no} has an invalid parameter {piece!r}")
+    group = (match.group(1) or b"").decode().lower()
+    name = match.group(2).decode().upper()
+    return _Prop(no, group, name, params, line[head_end + 1 :])
+
+
+def _value_start(line: bytes) -> int:
+    """Return the index of the colon that ends the header, outside quotes."""
+    quoted = False
+    for i, byte in enumerate(line):
+        if byte == 0x22:
+            quoted = not quoted
+        elif byte == 0x3A and not quoted:
+            return i
+    return -1
+
+
+def _snippet(line: bytes) -> str:
+    text = line.decode("utf-8", "replace")
+    return repr(text[:40] + ("…" if len(text) > 40 else ""))
+
+
+def _types(prop: _Prop) -> set[str]:
+    return {t.upper() for t in prop.params.get("TYPE", [])}
+
+
+def _encoding(prop: _Prop) -> str:
+    declared = [e.upper() for e in prop.params.get("ENCODING", [])]
+    types = _types(prop)
+    if "QUOTED-PRINTABLE" in declared or "QUOTED-PRINTABLE" in types:
+        return "qp"
+    if _B64_NAMES & (set(declared) | types):
+        return "b64"
+    return ""
+
+
+def _decode(prop: _Prop, warnings: list[str]) -> str:
+    """Turn a property's raw bytes into text: transfer encoding, then charset."""
+    raw = prop.raw
+    if _encoding(prop) == "qp":
+        # Some Android exports end a soft line break with a bare CR.
+        raw = binascii.a2b_qp(raw.replace(b"=\r", b""))
+    charsets = prop.params.get("CHARSET")
+    if charsets:
+        try:
+            info = codecs.lookup(charsets[0])
+            if not info._is_text_encoding:  # CHARSET=base64 and other non-text codecs
+                raise LookupError(charsets[0])
+            codec = info.name
+        except LookupError:
+            raise _CardError(
+                f"line {prop.lineno} names an unknown character set {charsets[0]!r}"
+            ) from None
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            warnings.append(f"line {prop.lineno} is not valid {charsets[0]}")
+            return raw.decode(codec, "replace")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # Undeclared 8-bit text from older address books is nearly always cp1252.
+        return raw.decode("cp1252", "replace")
+
+
+def _unescape(value: str, version: str) -> str:
+    if version == "2.1":  # 2.1 escapes only the semicolon
+        return value.replace("\\;", ";")
+    out, i = [], 0
+    while i < len(value):
+        char = value[i]
+        if char == "\\" and i + 1 < len(value):
+            nxt = value[i + 1]
+            out.append(
+                {"n": "\n", "N": "\n"}.get(nxt, nxt if nxt in "\\,;:" else char + nxt)
+            )
+            i += 2
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+def _split_unescaped(value: str, sep: str) -> list[str]:
+    """Split on `sep` not preceded by an escaping backslash."""
+    parts, current, i = [], [], 0
+    while i < len(value):
+        if value[i] == "\\" and i + 1 < len(value):
+            current.append(value[i : i + 2])
+            i += 2
+            continue
+        if value[i] == sep:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(value[i])
+        i += 1
+    parts.append("".join(current))
+    return parts
+
+
+def _segment_cards(lines: list[tuple[int, bytes]]) -> list[tuple[list, str | None]]:
+    """Group logical lines into cards; a structural fault becomes the card's error."""
+    cards: list[tuple[list, str | None]] = []
+    current: list | None = None
+    error: str | None = None
+    depth = 0
+    orphans: list = []
+    for no, line in lines:
+        word = line.strip().upper()
+        exact = line.rstrip(b"\r").upper()
+        if word == b"BEGIN:VCARD":
+            if current is not None:
+                depth += 1
+                error = error or f"line {no}: a card inside a card is not supported"
+                continue
+            if orphans:
+                cards.append((orphans, "this card has no BEGIN:VCARD line"))
+                orphans = []
+            current, depth = [], 0
+            error = None if exact == word else f"line {no}: text after BEGIN:VCARD"
+        elif word == b"END:VCARD":
+            if current is None:
+                cards.append((orphans, "this card has no BEGIN:VCARD line"))
+                orphans = []
+            elif depth:
+                depth -= 1
+            else:
+                if exact != word:
+                    error = error or f"line {no}: text after END:VCARD"
+                cards.append((current, error))
+                current = None
+        elif current is not None:
+            current.append((no, line))
+        else:
+            orphans.append((no, line))
+    if current is not None:
+        cards.append((current, "the card ends without END:VCARD"))
+    return cards
+
+
+def _label(text: str) -> str:
+    """Strip Apple's _$!<Mobile>!$_ decoration from an X-ABLabel."""
+    return text.strip().removeprefix("_$!<").removesuffix(">!$_").lower()
+
+
+def _is_cjk(text: str) -> bool:
+    return any("\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in text)
+
+
+def _n_component(raw: str, version: str) -> str:
+    """Join a name component's comma-separated values (3.0+) with spaces."""
+    if version == "2.1":
+        return _unescape(raw, version).strip()
+    values = (_unescape(v, version).strip() for v in _split_unescaped(raw, ","))
+    return " ".join(v for v in values if v)
+
+
+def _name_from_n(parts: list[str]) -> str:
+    parts = (parts + [""] * 5)[:5]
+    family, given, middle, prefix, suffix = parts
+    if _is_cjk(family):
+        order = (family, given, middle)
+    else:
+        order = (prefix, given, middle, family, suffix)
+    return " ".join(p for p in order if p)
+
+
+def normalize_phone(raw: str, region: str | None) -> tuple[str, str | None]:
+    """Return (E.164 or the number as typed, a warning when it was kept as typed)."""
+    raw = raw.strip()
+    if not region and not raw.startswith("+"):
+        return raw, None  # nothing to read a national number against
+    try:
+        number = phonenumbers.parse(raw, (region or "").upper() or None)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is not None and phonenumbers.is_valid_number(number):
+        return phonenumbers.format_number(
+            number, phonenumbers.PhoneNumberFormat.E164
+        ), None
+    return raw, f"phone {raw!r} is kept as typed: it is not a valid number"
+
+
+def normalize_url(raw: str) -> str | None:
+    """Return an http(s) URL, adding https:// to a bare host; None otherwise."""
+    url = raw.strip().replace("\\:", ":")
+    if not url or any(ch.isspace() for ch in url):
+        return None
+    if "://" not in url:
+        if url.lower().startswith(("mailto:", "tel:")) or "." not in url.split("/")[0]:
+            return None
+        url = "https://" + url
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+def is_linkedin(url: str) -> bool:
+    host = urlsplit(url).netloc.lower().split(":")[0]
+    return host == "linkedin.com" or host.endswith(".linkedin.com")
+
+
+# Deliberately loose (Thunderbird writes user@invalid): reject only what cannot
+# be one address, such as '"Omega" <omega@example.com>' or a list.
+_EMAIL = re.compile(r"[^@\s<>\"(),;:]+@[^@\s<>\"(),;:\[\]]+")
+
+
+def valid_email(text: str) -> bool:
+    """Return whether `text` is a plausible single email address."""
+    return bool(_EMAIL.fullmatch(text))
+
+
+def _card_fields(
+    raw_lines: list, region: str | None, warnings: list[str]
+) -> dict[str, Any]:
+    props = [_parse_line(no, line) for no, line in raw_lines]
+    versions = [p for p in props if p.name == "VERSION"]
+    if not versions:
+        raise _CardError("the card has no VERSION line")
+    version = versions[0].raw.decode("ascii", "replace").strip()
+    if version not in ("2.1", "3.0", "4.0"):
+        raise _CardError(f"unsupported vCard version {version!r}")
+    labels: dict[str, str] = {}
+    texts: dict[str, list[tuple[_Prop, str]]] = {}
+    for prop in props:
+        if _encoding(prop) == "b64":
+            # Only the alphabet is checked: photos are dropped, and exporters
+            # often write them truncated.
+            if not _B64_DATA.match(prop.raw):
+                raise _CardError(f"line {prop.lineno} holds broken base64 data")
+            continue
+        text = CONTROL_CHARS.sub("", _decode(prop, warnings).replace("\t", " "))
+        if prop.name == "X-ABLABEL" and prop.group:
+            labels[prop.group] = _label(_unescape(text, version))
+        texts.setdefault(prop.name, []).append((prop, text))
+
+    def first(name: str) -> str:
+        for _prop, text in texts.get(name, []):
+            value = _unescape(text, version).strip("\n")
+            if value.strip():
+                return value
+        return ""
+
+    fields: dict[str, Any] = dict.fromkeys(FIELD_KEYS, "")
+    n_parts: list[str] = []
+    if texts.get("N"):
+        n_parts = [
+            _n_component(p, version) for p in _split_unescaped(texts["N"][0][1], ";")
+        ]
+        fields["last_name"] = n_parts[0]
+        if len(n_parts) > 1:
+            fields["first_name"] = n_parts[1]
+    org = texts.get("ORG")
+    if org:
+        fields["company"] = _unescape(
+            _split_unescaped(org[0][1], ";")[0], version
+        ).strip()
+    fields["title"] = first("TITLE").strip()
+    fields["notes"] = "\n\n".join(
+        v for _p, t in texts.get("NOTE", []) if (v := _unescape(t, version).strip())
+    )
+    uid = first("UID").strip()
+    if uid:
+        fields["vcard_uid"] = uid[:255]
+
+    emails = []
+    for prop, text in texts.get("EMAIL", []):
+        value = _unescape(text, version).strip()
+        if value.lower().startswith("mailto:"):
+            value = value[7:]
+        if not value:
+            continue
+        if "@" not in value:  # a note typed into the wrong field: skip it
+            warnings.append(f"line {prop.lineno}: {value!r} is not an email address")
+            continue
+        if not valid_email(value):
+            # An @ in a broken address means the line itself was mangled (an
+            # unfolded wrap, a stray escape): better refuse than guess.
+            raise _CardError(f"line {prop.lineno}: {value!r} is not an email address")
+        emails.append((("PREF" in _types(prop) or "PREF" in prop.params), value))
+    if emails:
+        fields["email"] = sorted(emails, key=lambda e: not e[0])[0][1]
+
+    phones = []
+    for prop, text in texts.get("TEL", []):
+        value = _unescape(text, version).strip()
+        value = re.sub(r"^tel:", "", value, flags=re.I).split(";")[0]
+        if not re.search(r"\d", value):
+            continue
+        types = _types(prop) | {labels.get(prop.group, "").upper()}
+        rank = (
+            0 if types & {"CELL", "MOBILE", "IPHONE"} else 1 if "PREF" in types else 2
+        )
+        if types & {"FAX", "PAGER"}:
+            rank = 3
+        phones.append((rank, value))
+    if phones:
+        phone, warning = normalize_phone(
+            sorted(phones, key=lambda p: p[0])[0][1], region
+        )
+        fields["phone"] = phone
+        if warning:
+            warnings.append(warning)
+
+    urls = []
+    for prop, text in texts.get("URL", []) + texts.get("X-SOCIALPROFILE", []):
+        url = normalize_url(_unescape(text, version))
+        if url:
+            social = "linkedin" in labels.get(prop.group, "") or "LINKEDIN" in _types(
+                prop
+            )
+            urls.append((social or is_linkedin(url), url))
+    fields["linkedin"] = next((u for li, u in urls if li), "")
+    fields["website"] = next((u for li, u in urls if not li), "")
+
+    fn = first("FN")
+    if not n_parts:
+        fields["first_name"], fields["last_name"] = guess_split(fn)
+    fields["name"] = (
+        fn
+        if fn.strip()
+        else _name_from_n(n_parts)
+        or fields["company"]
+        or fields["email"]
+        or fields["phone"]
+    )
+    if not fields["name"].strip():
+        raise _CardError("the card has no name, email or phone number")
+    return fields
+
+
+def _decode_file(data: bytes) -> bytes:
+    """Return the file as bytes without a BOM; UTF-16 files become UTF-8."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise Unprocessable(
+                "This file says it is UTF-16 but isn't readable as UTF-16."
+            ) from None
+    return data.removeprefix(codecs.BOM_UTF8)
+
+
+def parse_vcard_file(
+    data: bytes, default_region: str | None = None
+) -> list[ParsedCard]:
+    """Read every card of a .vcf file; a bad card becomes an error, not a stop.
+
+    Phone numbers become E.164 where `default_region` (or a leading +) allows,
+    and are kept as typed otherwise, with a warning.
+    """
+    lines = _logical_lines(_decode_file(data))
+    segments = _segment_cards(lines)
+    if not segments:
+        raise Unprocessable("This file holds no vCard: no BEGIN:VCARD line was found.")
+    results = []
+    for index, (raw_lines, error) in enumerate(segments, 1):
+        card = ParsedCard(index)
+        try:
+            if error:
+                raise _CardError(error)
+            card.fields = _card_fields(raw_lines, default_region, card.warnings)
+        except _CardError as exc:
+            card.error = f"Card {index}: {exc}."
+        results.append(card)
+    return results
+
+
+# --------------------------------------------------------------------------
+# Decoded QR text
+
+
+def _mecard_unescape(raw: str) -> str:
+    return re.sub(r"\\(.)", r"\1", raw).strip()
+
+
+def _mecard_fields(text: str, region: str) -> tuple[dict[str, Any], list[str]]:
+    """Read a MECARD: KEY:value pairs split on unescaped ';', backslash escapes."""
+    body = text.strip()[len("MECARD:") :]
+    fields: dict[str, Any] = dict.fromkeys(FIELD_KEYS, "")
+    warnings: list[str] = []
+    pairs = [p for p in _split_unescaped(body, ";") if p]
+    for pair in pairs:
+        key, sep, raw = pair.partition(":")
+        if not sep:
+            continue
+        value = _mecard_unescape(raw)
+        key = key.strip().upper()
+        if key == "N" and not fields["name"]:
+            names = [_mecard_unescape(p) for p in _split_unescaped(raw, ",")]
+            if len(names) > 1:  # the documented "Last,First" form
+                fields["last_name"], fields["first_name"] = names[:2]
+                fields["name"] = " ".join(p for p in names[1::-1] if p)
+            else:
+                fields["name"] = names[0]
+                fields["first_name"], fields["last_name"] = guess_split(names[0])
+        elif key == "TEL" and not fields["phone"] and re.search(r"\d", value):
+            fields["phone"], warning = normalize_phone(value, region)
+            warnings += [warning] if warning else []
+        elif key == "EMAIL" and not fields["email"] and valid_email(value):
+            fields["email"] = value
+        elif key == "URL" and (url := normalize_url(value)):
+            slot = "linkedin" if is_linkedin(url) else "website"
+            fields[slot] = fields[slot] or url
+        elif key == "ORG" and not fields["company"]:
+            fields["company"] = value
+        elif key == "NOTE":
+            fields["notes"] = value
+    if not any(fields[k] for k in ("name", "email", "phone")):
+        raise Unprocessable("This MECARD holds no name, email or phone number.")
+    fields["name"] = fields["name"] or fields["email"] or fields["phone"]
+    return fields, warnings
+
+
+def guess_split(name: str) -> tuple[str, str]:
+    """Split a two-word Latin name into (first, last); otherwise guess nothing."""
+    words = name.split()
+    if len(words) == 2 and not _is_cjk(name):
+        return words[0], words[1]
+    return "", ""
+
+
+_LINKEDIN_PROFILE = re.compile(r"^/(?:in|pub)/([^/?#]+)", re.I)
+
+
+def _linkedin_fields(url: str) -> tuple[dict[str, Any], list[str]]:
+    """Read a LinkedIn profile URL; guess the name from a slug like jane-doe-1a2b."""
+    fields: dict[str, Any] = dict.fromkeys(FIELD_KEYS, "")
+    parts = urlsplit(url)
+    fields["linkedin"] = f"https://www.linkedin.com{parts.path.rstrip('/')}"
+    warnings: list[str] = []
+    match = _LINKEDIN_PROFILE.match(parts.path)
+    if match:
+        words = unquote(match.group(1)).split("-")
+        while words and any(ch.isdigit() for ch in words[-1]):
+            words.pop()  # LinkedIn's de-duplicating suffix, e.g. -1a2b3c
+        if 2 <= len(words) <= 4 and all(w.isalpha() for w in words):
+            names = [w[:1].upper() + w[1:] for w in words]
+            fields["name"] = " ".join(names)
+            fields["first_name"], fields["last_name"] = names[0], " ".join(names[1:])
+            warnings.append("The name was guessed from the LinkedIn address.")
+    return fields, warnings
+
+
+def parse_qr_text(text: str, default_region: str) -> dict[str, Any]:
+    """Turn decoded QR text into contact fields, with `kind` and `warnings`.
+
+    Phone numbers become E.164 using `default_region`; one that cannot be read
+    is kept as typed, and a warning says so. Raises Unprocessable when the text
+    holds nothing a contact can be made of.
+    """
+    # Trailing spaces stay: "END:VCARD " must get the same verdict as in a file.
+    text = (text or "").replace("\x00", "").lstrip().rstrip("\r\n")
+    if not text:
+        raise Unprocessable("The code is empty.")
+    upper = text[:12].upper()
+    warnings: list[str] = []
+    if upper.startswith("BEGIN:VCARD") or "\nBEGIN:VCARD" in text[:200].upper():
+        kind = "vcard"
+        cards = parse_vcard_file(text.encode("utf-8"), default_region)
+        card = cards[0]
+        if card.error:
+            raise Unprocessable(f"This vCard cannot be read: {card.error}")
+        if len(cards) > 1:
+            warnings.append(f"{len(cards)} cards found; the first was used.")
+        fields, warnings = card.fields or {}, warnings + card.warnings
+    elif upper.startswith("MECARD:"):
+        kind = "mecard"
+        fields, warnings = _mecard_fields(text, default_region)
+    elif upper.startswith("MAILTO:") or (valid_email(text) and "/" not in text):
+        kind = "email"
+        address = unquote(text[7:] if upper.startswith("MAILTO:") else text)
+        address = address.split("?")[0]
+        if not valid_email(address):
+            raise Unprocessable(f"{address!r} is not an email address.")
+        fields = dict.fromkeys(FIELD_KEYS, "") | {"email": address}
+    elif (url := normalize_url(text)) and (
+        "://" in text or text.lower().startswith("www.") or is_linkedin(url)
+    ):
+        if is_linkedin(url):
+            kind = "linkedin"
+            fields, warnings = _linkedin_fields(url)
+        else:
+            kind = "url"
+            fields = dict.fromkeys(FIELD_KEYS, "") | {"website": url}
+    elif re.fullmatch(r"(?i:tel:)?\+?[\d\s().\-/]{6,}", text) and (
+        sum(ch.isdigit() for ch in text) >= 6
+    ):
+        kind = "phone"
+        phone, warning = normalize_phone(re.sub(r"(?i)^tel:", "", text), default_region)
+        warnings += [warning] if warning else []
+        fields = dict.fromkeys(FIELD_KEYS, "") | {"phone": phone}
+    else:
+        raise Unprocessable(
+            "This code holds no contact details Morrow can read "
+            "(expected a vCard, a MECARD, a web address, an email or a phone number)."
+        )
+    return {**fields, "kind": kind, "warnings": warnings}
