@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -159,6 +160,9 @@ class Contact(db.Model):
     __table_args__ = (
         Index("ix_contacts_user_created", "user_id", "created_at"),
         Index("ix_contacts_user_email", "user_id", "email"),
+        # Duplicates are found by email in any case; without this index every
+        # capture would read all of the owner's people.
+        Index("ix_contacts_user_email_lower", "user_id", text("lower(email)")),
         Index("ix_contacts_user_phone", "user_id", "phone"),
         Index("ix_contacts_user_linkedin", "user_id", "linkedin"),
         Index("ix_contacts_user_event", "user_id", "event_id"),
@@ -242,6 +246,8 @@ class FollowUp(db.Model):
         # One follow-up per reason: scheduling again finds it instead of adding one.
         UniqueConstraint("contact_id", "key", name="uq_followups_contact_key"),
         Index("ix_followups_user_status_due", "user_id", "status", "due_at"),
+        # "Done today" on the Queue page, without reading every follow-up ever sent.
+        Index("ix_followups_user_done", "user_id", "done_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
