@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from .errors import Conflict, NotFound, ValidationError
 from .events import event_day, get_event, owner_zone
 from .extensions import db
-from .models import Contact, ContactTag, User
+from .models import Contact, ContactTag, Event, User
 from .scheduling import schedule_followups
 from .validation import (
     FieldErrors,
@@ -235,9 +235,12 @@ def _fill_names(values: dict, data: dict) -> None:
         values["first_name"], values["last_name"] = split_name(values["name"])
 
 
-def _set_tags(contact: Contact, tags: list[str]) -> None:
+def _set_tags(contact: Contact, tags: list[str], *, fresh: bool = False) -> None:
     contact.tags = list(tags)
-    db.session.execute(delete(ContactTag).where(ContactTag.contact_id == contact.id))
+    if not fresh:  # a person just made has no tag rows to replace
+        db.session.execute(
+            delete(ContactTag).where(ContactTag.contact_id == contact.id)
+        )
     db.session.add_all(
         ContactTag(contact_id=contact.id, tag=tag, user_id=contact.user_id)
         for tag in tags
@@ -298,26 +301,30 @@ def create_contact(
     values.setdefault("met_at", now)
     if "event_id" not in values:
         values["event_id"] = default_event_id
+    # Given, not lazy-loaded: a person not yet written can't load them, and
+    # scheduling needs them before anything is written.
+    event_id, introducer_id = values["event_id"], values.get("introduced_by_id")
     contact = Contact(
         id=contact_id,
         user_id=user.id,
         tags=tags,
         created_at=now,
         updated_at=now,
+        event=db.session.get(Event, event_id) if event_id else None,
+        introduced_by=db.session.get(Contact, introducer_id) if introducer_id else None,
         **values,
     )
     db.session.add(contact)
     if not commit:
-        db.session.flush()
-        _set_tags(contact, tags)
-        schedule_followups(contact, now=now)
+        schedule_followups(contact, now=now, fresh=True)
+        _set_tags(contact, tags, fresh=True)
         return contact, True
     # One transaction: the person, their tags and follow-ups land together or
-    # not at all, so a failure half-way leaves nothing half-saved.
+    # not at all, so a failure half-way leaves nothing half-saved. All is worked
+    # out first and written in one go, so SQLite's write lock is held briefly.
     try:
-        db.session.flush()
-        _set_tags(contact, tags)
-        schedule_followups(contact, now=now)
+        schedule_followups(contact, now=now, fresh=True)
+        _set_tags(contact, tags, fresh=True)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

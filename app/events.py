@@ -182,12 +182,13 @@ def active_event(user: User) -> Event | None:
 
 def default_event(user: User, now: dt.datetime) -> Event | None:
     """Return the event a capture made now belongs to: the active one, else today's."""
-    event = active_event(user)
-    if event is not None:
-        return event
+    # One query on every capture: the active event first, else the newest today.
     return db.session.execute(
         db.select(Event)
-        .filter_by(user_id=user.id, date=event_day(user, now))
-        .order_by(Event.id.desc())
+        .where(
+            Event.user_id == user.id,
+            db.or_(Event.active.is_(True), Event.date == event_day(user, now)),
+        )
+        .order_by(Event.active.desc(), Event.id.desc())
         .limit(1)
     ).scalar_one_or_none()

@@ -79,22 +79,23 @@ def first_name(contact: Contact | None) -> str:
     return parts[0] if parts else ""
 
 
-def schedule_followups(contact: Contact, now: dt.datetime) -> None:
+def schedule_followups(
+    contact: Contact, now: dt.datetime, *, fresh: bool = False
+) -> None:
     """Create, update or cancel the follow-ups a person needs (idempotent).
 
-    Adds to the session and flushes; the caller commits.
+    Adds to the session and flushes; the caller commits. fresh=True: the
+    person is new, so there are no follow-ups of theirs to look up.
     """
     user = db.session.get(User, contact.user_id)
     zone = zone_of(user)
     hour = user.followup_hour if user.followup_hour is not None else 9
     event_date = contact.event.date if contact.event is not None else None
     day = event_day(contact.met_at or now, zone, event_date)
-    existing = {
-        f.key: f
-        for f in db.session.execute(
-            select(FollowUp).filter_by(contact_id=contact.id)
-        ).scalars()
-    }
+    existing: dict[str, FollowUp] = {}
+    if not fresh:
+        query = select(FollowUp).filter_by(contact_id=contact.id)
+        existing = {f.key: f for f in db.session.execute(query).scalars()}
     can_reach = reachable(contact)
     wanted = {
         "thank_you": can_reach and contact.source != "import",
@@ -106,7 +107,7 @@ def schedule_followups(contact: Contact, now: dt.datetime) -> None:
     for key, followup in existing.items():
         if key.startswith(INTRO_PREFIX) and not can_reach:
             _cancel(followup)
-    _schedule_intro(contact, day, zone, hour, now)
+    _schedule_intro(contact, day, zone, hour, now, fresh)
     _schedule_keep_in_touch(contact, existing, zone, hour, now, can_reach)
     db.session.flush()
 
@@ -147,12 +148,15 @@ def _cancel(followup: FollowUp) -> None:
         db.session.delete(followup)
 
 
-def _schedule_intro(contact, day, zone, hour, now) -> None:
+def _schedule_intro(contact, day, zone, hour, now, fresh=False) -> None:
     """Keep the thank-you to whoever introduced this person in step."""
     key = INTRO_PREFIX + contact.id
-    mine = db.session.execute(
-        select(FollowUp).filter_by(about_contact_id=contact.id, kind="intro_thanks")
-    ).scalars().all()
+    mine: list[FollowUp] = []
+    if not fresh:
+        query = select(FollowUp).filter_by(
+            about_contact_id=contact.id, kind="intro_thanks"
+        )
+        mine = list(db.session.execute(query).scalars())
     introducer = contact.introduced_by
     for followup in mine:
         if introducer is None or followup.contact_id != introducer.id:
