@@ -16,6 +16,7 @@ from .errors import Conflict, NotFound, ValidationError
 from .events import event_day, get_event, owner_zone
 from .extensions import db
 from .models import Contact, ContactTag, Event, User
+from . import search_index
 from .scheduling import schedule_followups
 from .validation import (
     FieldErrors,
@@ -422,7 +423,11 @@ def search_contacts(
 ) -> tuple[list[Contact], tuple[str, str] | None]:
     """Return one page of people, newest first, and where the next page starts."""
     query = db.select(Contact).where(Contact.user_id == user.id)
-    for word in q.lower().split()[:8]:
+    dialect = db.engine.dialect.name
+    for n, word in enumerate(q.lower().split()[:8]):
+        if search_index.uses_index(dialect, word):
+            query = query.where(search_index.matching(user.id, word, f"word{n}"))
+            continue
         pattern = _like(word)
         columns = (
             Contact.name,

@@ -67,6 +67,11 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave the search index (virtual table and shadow tables) to its migration."""
+    return not (type_ == "table" and name.startswith("contact_fts"))
+
+
 def render_item(type_, obj, autogen_context):
     """Write Morrow's UTC timestamp type as a plain DateTime in migrations."""
     if type_ == "type" and obj.__class__.__name__ == "UTCDateTime":
@@ -103,6 +108,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
+            include_object=include_object,
             **conf_args
         )
 

@@ -1,0 +1,88 @@
+"""A full-text index of people for substring search that stays fast as they pile up.
+
+On SQLite an FTS5 table with the trigram tokenizer holds each person's searchable
+text; triggers on `contacts` keep it in step on every write path (captures,
+edits, merges, bulk imports, account deletion). Substrings of three or more
+characters are answered from the index; anything shorter, and PostgreSQL, fall
+back to LIKE over the columns.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import DDL, column, event, table, text
+from sqlalchemy.sql import ColumnElement
+
+from .models import Contact
+
+FTS_TABLE = "contact_fts"
+MIN_INDEXED_LENGTH = 3  # the trigram tokenizer matches substrings of 3+ characters
+
+# The fields a search looks in; tags are the JSON list as stored.
+_BODY = (
+    "coalesce({row}.name, '') || char(10) || coalesce({row}.company, '') || char(10)"
+    " || coalesce({row}.title, '') || char(10) || coalesce({row}.email, '')"
+    " || char(10) || coalesce({row}.talked_about, '') || char(10)"
+    " || coalesce({row}.promise, '') || char(10) || coalesce({row}.notes, '')"
+    " || char(10) || coalesce({row}.tags, '')"
+)
+_SEARCHED_COLUMNS = "name, company, title, email, talked_about, promise, notes, tags"
+# Built from constants only; user text reaches SQL as bound parameters.
+_FORGET = (
+    f"DELETE FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH "  # nosec B608
+    "'contact_id : \"' || old.id || '\"';"
+)
+_REMEMBER = (
+    f"INSERT INTO {FTS_TABLE} (contact_id, user_id, body) "  # nosec B608
+    f"VALUES (new.id, new.user_id, {_BODY.format(row='new')});"
+)
+
+CREATE_STATEMENTS = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+    "contact_id, user_id UNINDEXED, body, tokenize = 'trigram')",
+    "CREATE TRIGGER IF NOT EXISTS contacts_search_insert AFTER INSERT ON contacts "
+    f"BEGIN {_REMEMBER} END",
+    "CREATE TRIGGER IF NOT EXISTS contacts_search_delete AFTER DELETE ON contacts "
+    f"BEGIN {_FORGET} END",
+    f"CREATE TRIGGER IF NOT EXISTS contacts_search_update AFTER UPDATE OF "
+    f"{_SEARCHED_COLUMNS} ON contacts BEGIN {_FORGET} {_REMEMBER} END",
+)
+FILL_STATEMENT = (
+    f"INSERT INTO {FTS_TABLE} (contact_id, user_id, body) "  # nosec B608
+    f"SELECT id, user_id, {_BODY.format(row='contacts')} FROM contacts"
+)
+DROP_STATEMENTS = (
+    "DROP TRIGGER IF EXISTS contacts_search_insert",
+    "DROP TRIGGER IF EXISTS contacts_search_delete",
+    "DROP TRIGGER IF EXISTS contacts_search_update",
+    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+)
+TRIGGERS = ("contacts_search_insert", "contacts_search_delete", "contacts_search_update")
+
+_fts = table(FTS_TABLE, column("contact_id"), column("user_id"))
+
+# db.create_all() (tests, first runs without migrations) builds the index too.
+for statement in CREATE_STATEMENTS:
+    event.listen(
+        Contact.__table__, "after_create", DDL(statement).execute_if(dialect="sqlite")
+    )
+event.listen(
+    Contact.__table__,
+    "before_drop",
+    DDL(f"DROP TABLE IF EXISTS {FTS_TABLE}").execute_if(dialect="sqlite"),
+)
+
+
+def uses_index(dialect_name: str, word: str) -> bool:
+    return dialect_name == "sqlite" and len(word) >= MIN_INDEXED_LENGTH
+
+
+def matching(user_id: int, word: str, param: str) -> ColumnElement[bool]:
+    """Return "this person's text contains `word`" answered from the index."""
+    phrase = 'body : "' + word.replace('"', '""') + '"'
+    ids = (
+        _fts.select()
+        .with_only_columns(_fts.c.contact_id)
+        .where(text(f"{FTS_TABLE} MATCH :{param}").bindparams(**{param: phrase}))
+        .where(_fts.c.user_id == user_id)
+    )
+    return Contact.id.in_(ids)

@@ -1,0 +1,102 @@
+"""People search stays right on every write path, with or without the index."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import text
+
+from app.extensions import db
+
+
+def capture(api, **fields) -> str:
+    payload = {"id": str(uuid.uuid4()), **fields}
+    response = api.post("/api/v1/contacts", json=payload)
+    assert response.status_code == 201, response.data
+    return payload["id"]
+
+
+def found(api, q: str) -> list[str]:
+    response = api.get("/api/v1/contacts", query_string={"q": q})
+    assert response.status_code == 200
+    return [item["name"] for item in response.get_json()["items"]]
+
+
+def index_rows(app) -> int | None:
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            return None
+        return db.session.execute(text("SELECT count(*) FROM contact_fts")).scalar()
+
+
+def test_search_finds_substrings_in_every_searched_field(api):
+    capture(api, name="Grace Hopper", company="Navy Labs", title="Rear admiral",
+            email="grace@navy.example", talked_about="COBOL compilers",
+            promise="send the nanosecond wire", tags=["pioneer"])
+    capture(api, name="Ada Lovelace")
+    for q in ("hopp", "navy", "admiral", "grace@", "compil", "nanosecond", "pione",
+              "Grace Hopper", "hopper compilers"):
+        assert found(api, q) == ["Grace Hopper"], q
+    assert found(api, "hopper lovelace") == []
+
+
+def test_search_ignores_case_including_accents(api):
+    capture(api, name="Jürgen Müller")
+    assert found(api, "müller") == ["Jürgen Müller"]
+    assert found(api, "JÜRGEN") in (["Jürgen Müller"], [])  # LIKE folds ASCII only
+
+
+def test_short_words_are_searched_without_the_index(api):
+    capture(api, name="Bo Li", company="XY")
+    assert found(api, "li") == ["Bo Li"]
+    assert found(api, "bo xy") == ["Bo Li"]
+
+
+def test_edits_merges_and_deletes_keep_the_index_in_step(app, api):
+    first = capture(api, name="Linus Old", email="linus@example.com")
+    assert found(api, "old") == ["Linus Old"]
+    api.patch(f"/api/v1/contacts/{first}", json={"name": "Linus New"})
+    assert found(api, "old") == []
+    assert found(api, "new") == ["Linus New"]
+    second = capture(api, name="Linus Twin", email="linus@example.com")
+    assert api.post(f"/api/v1/contacts/{first}/merge",
+                    json={"other_id": second}).status_code == 200
+    assert found(api, "twin") == []
+    assert found(api, "linus") == ["Linus New"]
+    api.delete(f"/api/v1/contacts/{first}")
+    assert found(api, "linus") == []
+    assert index_rows(app) in (0, None)
+
+
+def test_imported_people_are_searchable(api):
+    card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Imported Ingrid\r\nORG:Fjord AS\r\nEND:VCARD\r\n"
+    response = api.post("/api/v1/contacts/import", data=card.encode(),
+                        content_type="text/vcard")
+    assert response.get_json()["imported"] == 1
+    assert found(api, "fjord") == ["Imported Ingrid"]
+
+
+def test_search_never_finds_another_accounts_people(app, api, client, make_user,
+                                                    token_for):
+    other = make_user("other@example.com")
+    headers = {"Authorization": f"Bearer {token_for(other)}"}
+    client.post("/api/v1/contacts", headers=headers,
+                json={"id": str(uuid.uuid4()), "name": "Secret Sigrid"})
+    assert found(api, "sigrid") == []
+
+
+def test_deleting_the_account_empties_its_part_of_the_index(app, owner, api):
+    from tests.conftest import PASSWORD
+
+    capture(api, name="Gone Gunnar")
+    owner.form("/settings/delete", {"password": PASSWORD})
+    assert index_rows(app) in (0, None)
+
+
+def test_sqlite_answers_long_words_from_the_index(app, api, count_queries):
+    capture(api, name="Indexed Iris")
+    with count_queries() as statements:
+        assert found(api, "iris") == ["Indexed Iris"]
+    used_index = any("contact_fts MATCH" in s for s in statements)
+    with app.app_context():
+        assert used_index == (db.engine.dialect.name == "sqlite")
