@@ -422,12 +422,15 @@ def search_contacts(
     limit: int = 50,
 ) -> tuple[list[Contact], tuple[str, str] | None]:
     """Return one page of people, newest first, and where the next page starts."""
-    query = db.select(Contact).where(Contact.user_id == user.id)
+    query = db.select(Contact)
     dialect = db.engine.dialect.name
-    for n, word in enumerate(q.lower().split()[:8]):
+    candidates: set[str] | None = None
+    for word in q.lower().split()[:8]:
         if search_index.uses_index(dialect, word):
-            query = query.where(search_index.matching(user.id, word, f"word{n}"))
-            continue
+            ids = search_index.sparse_matches(user.id, word)
+            if ids is not None:
+                candidates = set(ids) if candidates is None else candidates & set(ids)
+                continue
         pattern = _like(word)
         columns = (
             Contact.name,
@@ -444,6 +447,12 @@ def search_contacts(
         query = query.where(
             or_(*(func.lower(c).like(pattern, "\\") for c in columns), tagged)
         )
+    if candidates is not None:
+        # Look the few candidates up by id; "+ 0" keeps SQLite from walking the
+        # (user_id, created_at) index instead, which reads every row for a rare word.
+        query = query.where(Contact.id.in_(candidates), Contact.user_id + 0 == user.id)
+    else:
+        query = query.where(Contact.user_id == user.id)
     if event_id is not None:
         query = query.where(Contact.event_id == event_id)
     if unread:

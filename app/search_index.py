@@ -2,20 +2,22 @@
 
 On SQLite an FTS5 table with the trigram tokenizer holds each person's searchable
 text; triggers on `contacts` keep it in step on every write path (captures,
-edits, merges, bulk imports, account deletion). Substrings of three or more
-characters are answered from the index; anything shorter, and PostgreSQL, fall
-back to LIKE over the columns.
+edits, merges, bulk imports, account deletion). A word of three or more
+characters that few people match is answered from the index; a common word is
+found faster by scanning newest-first with LIKE (a page fills after a few rows),
+and so are shorter words and every search on PostgreSQL.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import DDL, column, event, table, text
-from sqlalchemy.sql import ColumnElement
 
+from .extensions import db
 from .models import Contact
 
 FTS_TABLE = "contact_fts"
 MIN_INDEXED_LENGTH = 3  # the trigram tokenizer matches substrings of 3+ characters
+SPARSE_CAP = 200
 
 # The fields a search looks in; tags are the JSON list as stored.
 _BODY = (
@@ -76,13 +78,19 @@ def uses_index(dialect_name: str, word: str) -> bool:
     return dialect_name == "sqlite" and len(word) >= MIN_INDEXED_LENGTH
 
 
-def matching(user_id: int, word: str, param: str) -> ColumnElement[bool]:
-    """Return "this person's text contains `word`" answered from the index."""
+def sparse_matches(user_id: int, word: str, cap: int = SPARSE_CAP) -> list[str] | None:
+    """Return the ids of the owner's people whose text contains `word`, if few.
+
+    A rare word is answered from the index alone; a common one (more than `cap`
+    people) returns None, and the caller scans newest-first with LIKE instead,
+    which finds a page of dense matches after reading a few rows.
+    """
     phrase = 'body : "' + word.replace('"', '""') + '"'
-    ids = (
+    ids = db.session.execute(
         _fts.select()
         .with_only_columns(_fts.c.contact_id)
-        .where(text(f"{FTS_TABLE} MATCH :{param}").bindparams(**{param: phrase}))
+        .where(text(f"{FTS_TABLE} MATCH :phrase").bindparams(phrase=phrase))
         .where(_fts.c.user_id == user_id)
-    )
-    return Contact.id.in_(ids)
+        .limit(cap + 1)
+    ).scalars().all()
+    return None if len(ids) > cap else list(ids)

@@ -100,3 +100,19 @@ def test_sqlite_answers_long_words_from_the_index(app, api, count_queries):
     used_index = any("contact_fts MATCH" in s for s in statements)
     with app.app_context():
         assert used_index == (db.engine.dialect.name == "sqlite")
+
+
+def test_common_and_rare_words_together_find_the_same_people(api, monkeypatch):
+    import app.search_index as search_index
+
+    for n in range(5):
+        capture(api, name=f"Common Carla {n}", company="Widgets")
+    capture(api, name="Common Rarity", company="Widgets")
+    expected = found(api, "common rarity")
+    assert expected == ["Common Rarity"]
+    # With a tiny cap every word counts as common: the LIKE scan must agree.
+    monkeypatch.setattr(search_index, "SPARSE_CAP", 1)
+    monkeypatch.setattr(search_index.sparse_matches, "__defaults__", (1,))
+    assert found(api, "common rarity") == expected
+    assert len(found(api, "widgets")) == 6
+    assert found(api, "widgets carla 3") == ["Common Carla 3"]
