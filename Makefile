@@ -50,6 +50,8 @@ bench: dev-venv
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: dev-venv
+	$(BIN)/ruff check app tests bench wsgi.py
+	$(BIN)/ruff format --check app tests bench wsgi.py
 	$(BIN)/bandit -q -r app -ll
 
 clean:

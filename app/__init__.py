@@ -39,7 +39,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(settings.defaults(app.instance_path))
     if test_config is None:
-        app.config.update(settings.from_environment(dict(os.environ), app.instance_path))
+        app.config.update(
+            settings.from_environment(dict(os.environ), app.instance_path)
+        )
     else:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
@@ -110,7 +112,12 @@ def register_blueprints(app: Flask) -> None:
 
 # Paths that work before any account exists.
 _FIRST_RUN_OPEN = (
-    "/setup", "/static/", "/healthz", "/sw.js", "/manifest.webmanifest", "/offline",
+    "/setup",
+    "/static/",
+    "/healthz",
+    "/sw.js",
+    "/manifest.webmanifest",
+    "/offline",
     "/feed/",
 )
 

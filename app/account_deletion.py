@@ -21,7 +21,16 @@ from .models import (
 )
 
 # Children first, so the deletion works with or without database cascades.
-OWNED_TABLES = (FollowUp, Interaction, ContactTag, Contact, Event, Template, ApiToken, Card)
+OWNED_TABLES = (
+    FollowUp,
+    Interaction,
+    ContactTag,
+    Contact,
+    Event,
+    Template,
+    ApiToken,
+    Card,
+)
 
 
 def delete_account(user: User, password: str) -> None:

@@ -80,18 +80,22 @@ def update_card(user: User, data: dict) -> Card:
         if not isinstance(links, list) or len(links) > MAX_LINKS:
             errors.add("links", f"Give at most {MAX_LINKS} links.")
         else:
-            cleaned = [errors.check("links", clean_url, link, "links") for link in links]
+            cleaned = [
+                errors.check("links", clean_url, link, "links") for link in links
+            ]
             values["links"] = [link for link in cleaned if link]
     if "public_fields" in data:
         public = data["public_fields"]
         if not isinstance(public, list) or any(f not in CARD_FIELDS for f in public):
-            errors.add(
-                "public_fields", "public_fields must list card field names."
-            )
+            errors.add("public_fields", "public_fields must list card field names.")
         else:
             values["public_fields"] = [f for f in CARD_FIELDS if f in public]
     if "slug" in data:
-        slug = (data["slug"] or "").strip().lower() if isinstance(data["slug"], str) else None
+        slug = (
+            (data["slug"] or "").strip().lower()
+            if isinstance(data["slug"], str)
+            else None
+        )
         if slug is None or not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
             errors.add(
                 "slug",
@@ -124,7 +128,9 @@ def unique_slug(card: Card) -> str:
         candidate = f"{base}-{secrets.token_hex(2)}"
         if not db.session.execute(db.select(Card.id).filter_by(slug=candidate)).first():
             return candidate
-    raise ValidationError("Could not pick a page address; choose one.", {"slug": "Choose one."})
+    raise ValidationError(
+        "Could not pick a page address; choose one.", {"slug": "Choose one."}
+    )
 
 
 def public_base_url() -> str:

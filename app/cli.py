@@ -44,7 +44,6 @@ def create_token_command(email: str, name: str) -> None:
     click.echo(raw)
 
 
-
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 @with_appcontext

@@ -44,7 +44,9 @@ def compress_response(response: Response) -> Response:
     if not should_compress(response):
         return response
     etag, weak = response.get_etag()
-    key = f"{response.mimetype}:{etag}" if etag and response.direct_passthrough else None
+    key = (
+        f"{response.mimetype}:{etag}" if etag and response.direct_passthrough else None
+    )
     body = _STATIC_CACHE.get(key) if key else None
     if body is None:
         # send_file hands over a file wrapper; read it (size checked above).

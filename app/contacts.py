@@ -12,11 +12,11 @@ import uuid
 from sqlalchemy import delete, exists, func, or_
 from sqlalchemy.exc import IntegrityError
 
+from . import search_index
 from .errors import Conflict, NotFound, ValidationError
 from .events import event_day, get_event, owner_zone
 from .extensions import db
 from .models import Contact, ContactTag, Event, User
-from . import search_index
 from .scheduling import schedule_followups
 from .validation import (
     FieldErrors,

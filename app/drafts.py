@@ -28,7 +28,9 @@ KIND_LABELS = {
     "keep_in_touch": "Keep in touch",
 }
 PLACEHOLDERS = {
-    "first_name": "the person's first name (for an intro: the person you were introduced to)",
+    "first_name": (
+        "the person's first name (for an intro: the person you were introduced to)"
+    ),
     "event": "the event where you met",
     "talked_about": "what you talked about",
     "promise": "what you promised",
@@ -224,7 +226,10 @@ def links_for(contact: Contact, draft: dict[str, str]) -> dict[str, str]:
 def template_errors(subject: str, body: str) -> dict[str, str]:
     """Return problems with a template the owner typed (unknown placeholders…)."""
     errors: dict[str, str] = {}
-    for field, text, limit in (("subject", subject, SUBJECT_MAX), ("body", body, BODY_MAX)):
+    for field, text, limit in (
+        ("subject", subject, SUBJECT_MAX),
+        ("body", body, BODY_MAX),
+    ):
         unknown = sorted(set(_PLACEHOLDER.findall(text)) - set(PLACEHOLDERS))
         if len(text) > limit:
             errors[field] = f"At most {limit} characters."

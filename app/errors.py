@@ -80,7 +80,9 @@ def wants_json() -> bool:
 
 def error_response(status: int, message: str, code: str | None = None, fields=None):
     """The one error body of the API."""
-    body = {"error": {"code": code or HTTP_CODES.get(status, "error"), "message": message}}
+    body = {
+        "error": {"code": code or HTTP_CODES.get(status, "error"), "message": message}
+    }
     if fields:
         body["error"]["fields"] = fields
     return jsonify(body), status
@@ -102,8 +104,10 @@ def register_error_handlers(app: Flask) -> None:
         if status == 429:
             message = "Too many requests. Wait a minute and try again."
         elif status == 413:
-            message = error.description if "limit" in (error.description or "") else (
-                "The request is too large."
+            message = (
+                error.description
+                if "limit" in (error.description or "")
+                else ("The request is too large.")
             )
         else:
             message = error.description or FRIENDLY.get(status, "Error")

@@ -217,7 +217,9 @@ def import_account(user: User, data: dict, now: dt.datetime) -> dict[str, int]:
 def _load(user: User, data: dict, now: dt.datetime) -> dict[str, int]:
     account = data.get("account") or {}
     if not isinstance(account, dict):
-        raise ValidationError("account must be an object.", {"account": "Not an object."})
+        raise ValidationError(
+            "account must be an object.", {"account": "Not an object."}
+        )
     settings = {k: account[k] for k in SETTINGS if k in account}
     if settings:
         update_settings(user, settings)
@@ -241,9 +243,12 @@ def _load(user: User, data: dict, now: dt.datetime) -> dict[str, int]:
 def _load_card(user: User, card: dict) -> None:
     fields = {k: card[k] for k in (*CARD_FIELDS, "public_fields") if k in card}
     slug = card.get("slug")
-    taken = slug and db.session.execute(
-        select(Card.id).where(Card.slug == slug, Card.user_id != user.id)
-    ).first()
+    taken = (
+        slug
+        and db.session.execute(
+            select(Card.id).where(Card.slug == slug, Card.user_id != user.id)
+        ).first()
+    )
     if slug and not taken:
         fields["slug"] = slug
     update_card(user, fields)
@@ -255,7 +260,11 @@ def _load_events(user: User, rows: list[dict]) -> dict[Any, int]:
     for i, row in enumerate(rows):
         try:
             values = _clean_event(
-                {k: row[k] for k in ("name", "date", "place", "notes", "active") if k in row},
+                {
+                    k: row[k]
+                    for k in ("name", "date", "place", "notes", "active")
+                    if k in row
+                },
                 partial=False,
             )
         except ValidationError as exc:
@@ -332,8 +341,10 @@ def _load_followups(user: User, rows: list[dict], people: dict) -> int:
     for i, row in enumerate(rows):
         contact_id = people.get(row.get("contact_id"))
         kind, status = row.get("kind"), row.get("status")
-        if contact_id is None or kind not in FOLLOWUP_KINDS or status not in (
-            FOLLOWUP_STATUSES
+        if (
+            contact_id is None
+            or kind not in FOLLOWUP_KINDS
+            or status not in (FOLLOWUP_STATUSES)
         ):
             raise ValidationError(
                 f"followups[{i}] names an unknown person, kind or status.",
@@ -348,7 +359,9 @@ def _load_followups(user: User, rows: list[dict], people: dict) -> int:
                 key=str(row.get("key") or kind)[:120],
                 due_at=_time(row.get("due_at"), "due_at", required=True),
                 status=status,
-                channel=row.get("channel") if isinstance(row.get("channel"), str) else None,
+                channel=row.get("channel")
+                if isinstance(row.get("channel"), str)
+                else None,
                 subject=_text(row.get("subject"), 200),
                 body=_text(row.get("body"), 20000),
                 snoozed_until=_time(row.get("snoozed_until"), "snoozed_until"),
@@ -382,7 +395,9 @@ def _load_templates(user: User, rows: list[dict]) -> int:
                 f"templates[{i}] is not a valid template.",
                 {"templates": f"Entry {i} is not valid."},
             )
-        db.session.add(Template(user_id=user.id, kind=row["kind"], subject=subject, body=body))
+        db.session.add(
+            Template(user_id=user.id, kind=row["kind"], subject=subject, body=body)
+        )
     db.session.flush()
     return len(rows)
 

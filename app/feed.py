@@ -89,7 +89,9 @@ def build_calendar(user: User, now: dt.datetime) -> str:
         alarm = event.add("valarm")
         alarm.add("action").value = "DISPLAY"
         alarm.add("trigger").value = dt.timedelta(0)
-        alarm.add("description").value = _one_line(f"Follow up: {followup.contact.name}")
+        alarm.add("description").value = _one_line(
+            f"Follow up: {followup.contact.name}"
+        )
     return calendar.serialize()
 
 

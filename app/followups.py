@@ -159,7 +159,9 @@ def skip(user: User, followup: FollowUp, now: dt.datetime) -> FollowUp:
 def parse_until(value, user: User) -> dt.datetime:
     """Return an aware UTC moment from an ISO date (follow-up hour) or datetime."""
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError("Give until as an ISO date or datetime.", {"until": "Required."})
+        raise ValidationError(
+            "Give until as an ISO date or datetime.", {"until": "Required."}
+        )
     text = value.strip()
     zone = zone_of(user)
     try:
@@ -359,7 +361,9 @@ def event_score(user: User, event: Event, now: dt.datetime) -> dict:
                 select(FollowUp)
                 .where(FollowUp.user_id == user.id)
                 .where(
-                    or_(FollowUp.contact_id.in_(ids), FollowUp.about_contact_id.in_(ids))
+                    or_(
+                        FollowUp.contact_id.in_(ids), FollowUp.about_contact_id.in_(ids)
+                    )
                 )
                 .options(selectinload(FollowUp.contact))
             ).scalars()
@@ -427,4 +431,3 @@ def followups_for(contact: Contact) -> list[FollowUp]:
             .order_by(FollowUp.due_at.desc())
         ).scalars()
     )
-

@@ -207,7 +207,9 @@ def _clean_forgiving(user: User, data: dict, warnings: list[str], label: str) ->
                 raise
             for name in bad:
                 value = data.pop(name)
-                warnings.append(f"{label}: {name} {value!r} left out ({exc.fields[name]})")
+                warnings.append(
+                    f"{label}: {name} {value!r} left out ({exc.fields[name]})"
+                )
                 if isinstance(value, str) and name not in ("notes",):
                     note = f"{name}: {value}"
                     data["notes"] = "\n".join(p for p in (data.get("notes"), note) if p)
@@ -218,9 +220,11 @@ def _missing(contact: Contact, values: dict, data: dict) -> dict:
     """Return the card's data for fields the person does not have yet."""
     changes: dict[str, Any] = {}
     for name in FILLABLE:
-        if name in data and values.get(name) not in (None, "") and getattr(
-            contact, name
-        ) in (None, ""):
+        if (
+            name in data
+            and values.get(name) not in (None, "")
+            and getattr(contact, name) in (None, "")
+        ):
             changes[name] = data[name]
     new_tags = [t for t in values.get("tags") or [] if t not in (contact.tags or [])]
     if new_tags:
@@ -228,9 +232,7 @@ def _missing(contact: Contact, values: dict, data: dict) -> dict:
     return changes
 
 
-def import_cards(
-    user: User, cards: list[ParsedCard], now: dt.datetime
-) -> ImportResult:
+def import_cards(user: User, cards: list[ParsedCard], now: dt.datetime) -> ImportResult:
     """Import parsed cards for the owner, in one transaction."""
     result = ImportResult()
     index = _Index(user)

@@ -57,7 +57,9 @@ def import_export():
                 try:
                     content = json.loads(data)
                 except (ValueError, UnicodeDecodeError):
-                    raise ValidationError("That file is not a Morrow JSON export.") from None
+                    raise ValidationError(
+                        "That file is not a Morrow JSON export."
+                    ) from None
                 loaded = import_account(current_user, content, clock.now())
             else:
                 result = import_file(

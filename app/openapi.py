@@ -50,7 +50,13 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Me": _s(
         "object",
-        required=["email", "timezone", "followup_hour", "default_region", "weekly_goal"],
+        required=[
+            "email",
+            "timezone",
+            "followup_hour",
+            "default_region",
+            "weekly_goal",
+        ],
         properties={
             "email": STR,
             "timezone": STR,
@@ -76,8 +82,15 @@ SCHEMAS: dict[str, Any] = {
             **{
                 k: STR
                 for k in (
-                    "first_name", "last_name", "headline", "company", "email",
-                    "phone", "website", "linkedin", "pitch",
+                    "first_name",
+                    "last_name",
+                    "headline",
+                    "company",
+                    "email",
+                    "phone",
+                    "website",
+                    "linkedin",
+                    "pitch",
                 )
             },  # fmt: skip
             "links": _s("array", items=STR),
@@ -95,8 +108,16 @@ SCHEMAS: dict[str, Any] = {
             **{
                 k: STR
                 for k in (
-                    "first_name", "last_name", "headline", "company", "email",
-                    "phone", "website", "linkedin", "pitch", "slug",
+                    "first_name",
+                    "last_name",
+                    "headline",
+                    "company",
+                    "email",
+                    "phone",
+                    "website",
+                    "linkedin",
+                    "pitch",
+                    "slug",
                 )
             },  # fmt: skip
             "links": _s("array", items=STR, maxItems=10),
@@ -156,8 +177,17 @@ SCHEMAS: dict[str, Any] = {
             **{
                 k: STR
                 for k in (
-                    "name", "first_name", "last_name", "email", "company", "title",
-                    "website", "linkedin", "talked_about", "promise", "notes",
+                    "name",
+                    "first_name",
+                    "last_name",
+                    "email",
+                    "company",
+                    "title",
+                    "website",
+                    "linkedin",
+                    "talked_about",
+                    "promise",
+                    "notes",
                 )
             },  # fmt: skip
             "phone": _s("string", description="E.164, or empty"),
@@ -282,9 +312,7 @@ SCHEMAS: dict[str, Any] = {
             "card": _s(["object", "null"]),
             **{
                 k: _s("array", items=_s("object"))
-                for k in (
-                    "events", "people", "followups", "templates", "interactions"
-                )
+                for k in ("events", "people", "followups", "templates", "interactions")
             },
         },
     ),
@@ -314,7 +342,10 @@ def _list_of(name: str) -> dict:
 
 
 def _json(schema: dict, description: str = "OK") -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": schema}},
+    }
 
 
 def _file(media: str, description: str) -> dict:
@@ -338,7 +369,11 @@ def _errors(*codes: int) -> dict:
 
 
 def _op(summary: str, ok: dict, *codes: int, status: int = 200, **extra) -> dict:
-    return {"summary": summary, "responses": {str(status): ok, **_errors(*codes)}, **extra}
+    return {
+        "summary": summary,
+        "responses": {str(status): ok, **_errors(*codes)},
+        **extra,
+    }
 
 
 def _body(name_or_schema, *, required: bool = True) -> dict:
@@ -377,7 +412,9 @@ UPLOAD = {
             "schema": _s(
                 "object",
                 required=["file"],
-                properties={"file": _s("string", contentMediaType="application/octet-stream")},
+                properties={
+                    "file": _s("string", contentMediaType="application/octet-stream")
+                },
             )
         },
         "text/vcard": {"schema": _s("string")},
@@ -399,14 +436,18 @@ PATHS: dict[str, Any] = {
         "patch": _op(
             "Change the account's settings (email and calendar_feed_url are ignored)",
             _json(_ref("Me")),
-            413, 415,
+            413,
+            415,
             requestBody=_body("MeUpdate"),
         ),  # fmt: skip
     },
     "/card": {
         "get": _op("Show the owner's card", _json(_ref("Card"))),
         "put": _op(
-            "Save the owner's card", _json(_ref("Card")), 413, 415,
+            "Save the owner's card",
+            _json(_ref("Card")),
+            413,
+            415,
             requestBody=_body("CardUpdate"),
         ),  # fmt: skip
     },
@@ -419,7 +460,8 @@ PATHS: dict[str, Any] = {
         "post": _op(
             "Create an event (name and date required)",
             _json(_ref("Event"), "Created"),
-            413, 415,
+            413,
+            415,
             status=201,
             requestBody=_body("EventInput"),
         ),  # fmt: skip
@@ -428,7 +470,11 @@ PATHS: dict[str, Any] = {
         "parameters": [EVENT_ID],
         "get": _op("Show one event", _json(_ref("Event")), 404, description=ID_WRONG),
         "patch": _op(
-            "Change some of an event's fields", _json(_ref("Event")), 404, 413, 415,
+            "Change some of an event's fields",
+            _json(_ref("Event")),
+            404,
+            413,
+            415,
             requestBody=_body("EventInput"),
         ),  # fmt: skip
         "delete": _op(
@@ -459,7 +505,9 @@ PATHS: dict[str, Any] = {
             **_op(
                 "Capture a person; idempotent on the client's id",
                 _json(_ref("Contact"), "Created"),
-                409, 413, 415,
+                409,
+                413,
+                415,
                 status=201,
                 requestBody=_body("ContactInput"),
             ),  # fmt: skip
@@ -469,9 +517,15 @@ PATHS: dict[str, Any] = {
         "post": _op(
             "Turn decoded QR text (vCard, MECARD, URL) into fields; nothing saved",
             _json(_ref("ParseResult")),
-            413, 415, 422,
+            413,
+            415,
+            422,
             requestBody=_body(
-                _s("object", required=["text"], properties={"text": _s("string", maxLength=4096)})
+                _s(
+                    "object",
+                    required=["text"],
+                    properties={"text": _s("string", maxLength=4096)},
+                )
             ),
         ),  # fmt: skip
     },
@@ -479,7 +533,9 @@ PATHS: dict[str, Any] = {
         "post": _op(
             "Import people from a vCard (2.1/3.0/4.0) or CSV file",
             _json(_ref("ImportResult")),
-            413, 415, 422,
+            413,
+            415,
+            422,
             requestBody=UPLOAD,
             description=(
                 "A card matching a person by email, E.164 phone, LinkedIn profile "
@@ -503,7 +559,11 @@ PATHS: dict[str, Any] = {
         "parameters": [CONTACT_ID],
         "get": _op("Show one person", _json(_ref("Contact")), 404),
         "patch": _op(
-            "Change some of a person's fields", _json(_ref("Contact")), 404, 413, 415,
+            "Change some of a person's fields",
+            _json(_ref("Contact")),
+            404,
+            413,
+            415,
             requestBody=_body("ContactInput"),
         ),  # fmt: skip
         "delete": _op(
@@ -518,7 +578,9 @@ PATHS: dict[str, Any] = {
         "post": _op(
             "Merge the person other_id into this one",
             _json(_ref("Contact")),
-            404, 413, 415,
+            404,
+            413,
+            415,
             requestBody=_body(
                 _s("object", required=["other_id"], properties={"other_id": STR})
             ),
@@ -552,7 +614,10 @@ PATHS: dict[str, Any] = {
         "patch": _op(
             "Edit the draft's subject, body or channel (empty: back to the template)",
             _json(_ref("FollowUp")),
-            404, 409, 413, 415,
+            404,
+            409,
+            413,
+            415,
             requestBody=_body("FollowUpEdit"),
         ),  # fmt: skip
     },
@@ -569,7 +634,10 @@ PATHS: dict[str, Any] = {
         "post": _op(
             "Snooze until an ISO date (at the follow-up hour) or datetime",
             _json(_ref("FollowUp")),
-            404, 409, 413, 415,
+            404,
+            409,
+            413,
+            415,
             requestBody=_body(
                 _s("object", required=["until"], properties={"until": STR})
             ),
@@ -589,13 +657,17 @@ PATHS: dict[str, Any] = {
         "post": _op(
             "Load an account export into this account, which must have no people",
             _json(_ref("AccountLoaded")),
-            409, 413, 415,
+            409,
+            413,
+            415,
             requestBody={
                 "required": True,
                 "content": {
                     "application/json": {"schema": _ref("AccountExport")},
                     "multipart/form-data": {
-                        "schema": _s("object", required=["file"], properties={"file": STR})
+                        "schema": _s(
+                            "object", required=["file"], properties={"file": STR}
+                        )
                     },
                 },
             },

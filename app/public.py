@@ -37,9 +37,7 @@ def published_card(slug: str) -> Card:
 def vcard_download(card: Card, *, public_only: bool) -> Response:
     from .vcards import card_vcard, vcf_filename
 
-    text = card_vcard(
-        card, public_only=public_only, public_url=public_card_url(card)
-    )
+    text = card_vcard(card, public_only=public_only, public_url=public_card_url(card))
     response = Response(text.encode("utf-8"), mimetype="text/vcard")
     response.headers["Content-Type"] = "text/vcard; charset=utf-8"
     response.headers["Content-Disposition"] = (

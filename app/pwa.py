@@ -96,7 +96,9 @@ def manifest() -> Response:
             },
         ],
     }
-    response = Response(json.dumps(body, indent=1), mimetype="application/manifest+json")
+    response = Response(
+        json.dumps(body, indent=1), mimetype="application/manifest+json"
+    )
     response.headers["Cache-Control"] = "no-cache"
     return response
 
@@ -105,7 +107,9 @@ def manifest() -> Response:
 def service_worker() -> Response:
     """Serve the service worker from the root so its scope is the whole app."""
     app = current_app._get_current_object()
-    source = (Path(app.root_path) / ".." / "static" / "sw.js").read_text(encoding="utf-8")
+    source = (Path(app.root_path) / ".." / "static" / "sw.js").read_text(
+        encoding="utf-8"
+    )
     source = source.replace('"__VERSION__"', json.dumps(shell_version(app)))
     source = source.replace('["__SHELL__"]', json.dumps(shell_urls(app) + ["/offline"]))
     response = Response(source, mimetype="text/javascript")

@@ -123,7 +123,9 @@ def queue():
         ]
         data["why"] = KIND_LABELS.get(followup.kind, followup.kind)
         data["about_name"] = followup.about.name if followup.about else None
-        data["due_local"] = f"{followup.due_at.astimezone(zone_of(user)):%a %d %b, %H:%M}"
+        data["due_local"] = (
+            f"{followup.due_at.astimezone(zone_of(user)):%a %d %b, %H:%M}"
+        )
         cards.append(data)
     zone = zone_of(user)
     upcoming_when = next_due(user, now)
@@ -175,7 +177,9 @@ def snooze_followup(followup_id: int):
     followup = get_followup(current_user, followup_id)
     now = clock.now()
     try:
-        until = snooze_until(request.form.get("when", ""), request.form.get("date", ""), now)
+        until = snooze_until(
+            request.form.get("when", ""), request.form.get("date", ""), now
+        )
         snooze(current_user, followup, until, now)
     except ValidationError as error:
         db.session.rollback()
@@ -189,7 +193,9 @@ def snooze_followup(followup_id: int):
 def edit(followup_id: int):
     """Save the edited draft of a follow-up."""
     followup = get_followup(current_user, followup_id)
-    data = {key: request.form[key] for key in ("subject", "body") if key in request.form}
+    data = {
+        key: request.form[key] for key in ("subject", "body") if key in request.form
+    }
     if request.form.get("channel"):
         data["channel"] = request.form["channel"]
     try:

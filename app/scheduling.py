@@ -168,14 +168,22 @@ def _schedule_intro(contact, day, zone, hour, now, fresh=False) -> None:
     ).scalar_one_or_none()
     needed = reachable(introducer)
     _ensure(
-        introducer, "intro_thanks", key, needed, followup, day, zone, hour, now,
+        introducer,
+        "intro_thanks",
+        key,
+        needed,
+        followup,
+        day,
+        zone,
+        hour,
+        now,
         about=contact.id,
     )
 
 
 def _kit_number(key: str) -> int:
     try:
-        return int(key[len(KIT_PREFIX):])
+        return int(key[len(KIT_PREFIX) :])
     except ValueError:
         return 0
 

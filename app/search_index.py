@@ -58,7 +58,11 @@ DROP_STATEMENTS = (
     "DROP TRIGGER IF EXISTS contacts_search_update",
     f"DROP TABLE IF EXISTS {FTS_TABLE}",
 )
-TRIGGERS = ("contacts_search_insert", "contacts_search_delete", "contacts_search_update")
+TRIGGERS = (
+    "contacts_search_insert",
+    "contacts_search_delete",
+    "contacts_search_update",
+)
 
 _fts = table(FTS_TABLE, column("contact_id"), column("user_id"))
 
@@ -86,11 +90,15 @@ def sparse_matches(user_id: int, word: str, cap: int = SPARSE_CAP) -> list[str] 
     which finds a page of dense matches after reading a few rows.
     """
     phrase = 'body : "' + word.replace('"', '""') + '"'
-    ids = db.session.execute(
-        _fts.select()
-        .with_only_columns(_fts.c.contact_id)
-        .where(text(f"{FTS_TABLE} MATCH :phrase").bindparams(phrase=phrase))
-        .where(_fts.c.user_id == user_id)
-        .limit(cap + 1)
-    ).scalars().all()
+    ids = (
+        db.session.execute(
+            _fts.select()
+            .with_only_columns(_fts.c.contact_id)
+            .where(text(f"{FTS_TABLE} MATCH :phrase").bindparams(phrase=phrase))
+            .where(_fts.c.user_id == user_id)
+            .limit(cap + 1)
+        )
+        .scalars()
+        .all()
+    )
     return None if len(ids) > cap else list(ids)

@@ -46,6 +46,7 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
 
 def init_app(app: Flask) -> None:
     app.session_interface = HttpsAwareSessionInterface()
+
     @app.before_request
     def limit_request_body():
         # Refuse oversized bodies before any view reads them. Uploads (imports)

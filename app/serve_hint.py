@@ -23,7 +23,9 @@ def main(port: str) -> None:
     address = lan_address()
     if address:
         print(f"  From a phone on the same Wi-Fi: http://{address}:{port}")
-        print("  (The camera and offline mode need HTTPS: see 'Deploying' in README.md.)")
+        print(
+            "  (The camera and offline mode need HTTPS: see 'Deploying' in README.md.)"
+        )
     print()
 
 

@@ -57,7 +57,9 @@ def qr_payload(mode: str) -> str:
     if mode == "vcard":
         from .vcards import compact_qr_payload
 
-        return compact_qr_payload(card, public_card_url(card) if card.published else None)
+        return compact_qr_payload(
+            card, public_card_url(card) if card.published else None
+        )
     abort(400, "mode must be url or vcard")
 
 
@@ -86,13 +88,17 @@ def card():
 @bp.get("/card/qr.svg")
 def card_qr_svg():
     """My QR code as SVG, in link or offline-contact mode."""
-    return qr_response(qr_payload(request.args.get("mode", "vcard")), "svg", private=True)
+    return qr_response(
+        qr_payload(request.args.get("mode", "vcard")), "svg", private=True
+    )
 
 
 @bp.get("/card/qr.png")
 def card_qr_png():
     """My QR code as PNG, in link or offline-contact mode."""
-    return qr_response(qr_payload(request.args.get("mode", "vcard")), "png", private=True)
+    return qr_response(
+        qr_payload(request.args.get("mode", "vcard")), "png", private=True
+    )
 
 
 @bp.get("/card.vcf")
@@ -144,7 +150,11 @@ def settings_card():
         form["links"] = [line for line in form["links"].splitlines() if line.strip()]
     return (
         render_template(
-            "settings/card.html", form=form, errors=errors, fields=CARD_FIELDS, card=card
+            "settings/card.html",
+            form=form,
+            errors=errors,
+            fields=CARD_FIELDS,
+            card=card,
         ),
         400 if errors else 200,
     )
@@ -214,7 +224,9 @@ def settings_tokens():
     if request.method == "POST":
         if request.form.get("revoke"):
             token_id = request.form.get("revoke", "")
-            if not token_id.isdigit() or not auth.revoke_token(current_user, int(token_id)):
+            if not token_id.isdigit() or not auth.revoke_token(
+                current_user, int(token_id)
+            ):
                 abort(404)
             flash("Token revoked.")
             return redirect(url_for("web.settings_tokens"))
@@ -225,7 +237,9 @@ def settings_tokens():
         .filter_by(user_id=current_user.id, revoked_at=None)
         .order_by(ApiToken.created_at.desc())
     ).scalars()
-    return render_template("settings/tokens.html", tokens=list(tokens), new_token=new_token)
+    return render_template(
+        "settings/tokens.html", tokens=list(tokens), new_token=new_token
+    )
 
 
 @bp.route("/settings/delete", methods=["GET", "POST"])

@@ -71,7 +71,12 @@ def session_cookie(base: str) -> str:
         token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
         answer = http.post(
             f"{base}/login",
-            data={"email": EMAIL, "password": PASSWORD, "remember": "1", "csrf_token": token},
+            data={
+                "email": EMAIL,
+                "password": PASSWORD,
+                "remember": "1",
+                "csrf_token": token,
+            },
             allow_redirects=False,
         )
         answer.raise_for_status()
@@ -116,11 +121,16 @@ def main() -> int:
         failed = False
         try:
             cookie = session_cookie(base)
-            pages = [("public card", f"/c/{slug}", None), ("capture", "/capture", cookie),
-                     ("queue", "/queue", cookie)]
+            pages = [
+                ("public card", f"/c/{slug}", None),
+                ("capture", "/capture", cookie),
+                ("queue", "/queue", cookie),
+            ]
             print(f"{'page':<12} " + " ".join(f"{c:>15}" for c in CATEGORIES))
             for name, path, page_cookie in pages:
-                scores = lighthouse(base + path, page_cookie, Path(tmp) / f"{name}.json")
+                scores = lighthouse(
+                    base + path, page_cookie, Path(tmp) / f"{name}.json"
+                )
                 print(f"{name:<12} " + " ".join(f"{scores[c]:>15}" for c in CATEGORIES))
                 failed |= any(scores[c] < need for c, need in BUDGET.items())
         finally:

@@ -316,7 +316,10 @@ def other_objects(app, make_user):
         db.session.add_all([event, contact])
         db.session.flush()
         followup = FollowUp(
-            user_id=other, contact_id=contact.id, kind="thank_you", key="thank_you",
+            user_id=other,
+            contact_id=contact.id,
+            kind="thank_you",
+            key="thank_you",
             due_at=dt.datetime(2026, 3, 10, 8, tzinfo=dt.UTC),
         )
         db.session.add(followup)

@@ -10,10 +10,18 @@ from tests.conftest import assert_api_error
 PUBLIC_ENDPOINTS = {
     "static",  # stylesheets, scripts, icons
     "public.healthz",  # for load balancers
-    "public.card", "public.card_vcf", "public.card_qr",  # the public card
-    "public.exchange", "public.exchange_thanks",  # the visitor's form
-    "auth.login", "auth.setup", "auth.signup", "auth.logout",
-    "pwa.manifest", "pwa.service_worker", "pwa.offline",  # the app shell
+    "public.card",
+    "public.card_vcf",
+    "public.card_qr",  # the public card
+    "public.exchange",
+    "public.exchange_thanks",  # the visitor's form
+    "auth.login",
+    "auth.setup",
+    "auth.signup",
+    "auth.logout",
+    "pwa.manifest",
+    "pwa.service_worker",
+    "pwa.offline",  # the app shell
     "feed.ics",  # authenticated by its secret token
     "api.openapi",  # the API's description
 }

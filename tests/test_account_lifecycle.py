@@ -20,12 +20,17 @@ def add_rows(app, user_id: int) -> None:
         event = Event(user_id=user_id, name="Meetup", date=dt.date(2026, 3, 9))
         db.session.add(event)
         db.session.flush()
-        intro = Contact(user_id=user_id, name="Ina Intro", email="ina@example.com",
-                        event_id=event.id)
+        intro = Contact(
+            user_id=user_id,
+            name="Ina Intro",
+            email="ina@example.com",
+            event_id=event.id,
+        )
         db.session.add(intro)
         db.session.flush()
-        met = Contact(user_id=user_id, name="Max Met", introduced_by_id=intro.id,
-                      tags=["design"])
+        met = Contact(
+            user_id=user_id, name="Max Met", introduced_by_id=intro.id, tags=["design"]
+        )
         db.session.add(met)
         db.session.flush()
         db.session.add(Interaction(user_id=user_id, contact_id=met.id, kind="talked"))
@@ -33,7 +38,9 @@ def add_rows(app, user_id: int) -> None:
         db.session.commit()
 
 
-def test_delete_account_removes_every_row_it_owns(app, owner, user, make_user, token_for):
+def test_delete_account_removes_every_row_it_owns(
+    app, owner, user, make_user, token_for
+):
     other = make_user("other@example.com")
     add_rows(app, user)
     add_rows(app, other)
@@ -58,7 +65,9 @@ def test_delete_account_needs_the_password(app, owner, user):
         assert db.session.get(User, user) is not None
 
 
-def test_backup_copies_a_consistent_database_while_writes_go_on(app, runner, user, tmp_path):
+def test_backup_copies_a_consistent_database_while_writes_go_on(
+    app, runner, user, tmp_path
+):
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
             pytest.skip("backup copies SQLite files; PostgreSQL uses pg_dump")
@@ -93,8 +102,12 @@ def test_backup_copies_a_consistent_database_while_writes_go_on(app, runner, use
 def test_backup_on_postgres_points_to_pg_dump(tmp_path):
     from app import create_app
 
-    app = create_app({"SECRET_KEY": "x" * 32,
-                      "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@127.0.0.1:1/x"})
+    app = create_app(
+        {
+            "SECRET_KEY": "x" * 32,
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@127.0.0.1:1/x",
+        }
+    )
     result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")])
     assert result.exit_code != 0
     assert "pg_dump" in result.output

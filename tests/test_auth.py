@@ -151,8 +151,15 @@ def test_another_accounts_token_cannot_be_revoked(app, make_user, token_for, own
 
 def test_cli_creates_user_and_token(app, runner, client):
     result = runner.invoke(
-        args=["user", "create", "cli@example.com", "--password", "long password",
-              "--timezone", "Asia/Tokyo"]
+        args=[
+            "user",
+            "create",
+            "cli@example.com",
+            "--password",
+            "long password",
+            "--timezone",
+            "Asia/Tokyo",
+        ]
     )
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -227,11 +234,17 @@ def test_me_patch_validates_each_field(api):
         json={"timezone": "Mars/Base", "followup_hour": 25, "default_region": "XX"},
     )
     body = assert_api_error(response, 400, "validation_error")
-    assert set(body["error"]["fields"]) == {"timezone", "followup_hour", "default_region"}
+    assert set(body["error"]["fields"]) == {
+        "timezone",
+        "followup_hour",
+        "default_region",
+    }
 
 
 def test_me_patch_rejects_unknown_and_non_object_bodies(api):
-    assert_api_error(api.patch("/api/v1/me", json={"colour": "red"}), 400, field="colour")
+    assert_api_error(
+        api.patch("/api/v1/me", json={"colour": "red"}), 400, field="colour"
+    )
     assert_api_error(api.patch("/api/v1/me", json=[1, 2]), 400)
     assert_api_error(
         api.patch("/api/v1/me", data="{", content_type="application/json"), 400
@@ -252,15 +265,23 @@ def test_me_shows_settings(api):
 def test_settings_page_saves_and_shows_errors(owner):
     bad = owner.form(
         "/settings/account",
-        {"timezone": "Europe/Paris", "followup_hour": "30", "default_region": "FR",
-         "weekly_goal": "2"},
+        {
+            "timezone": "Europe/Paris",
+            "followup_hour": "30",
+            "default_region": "FR",
+            "weekly_goal": "2",
+        },
     )
     assert bad.status_code == 400
     assert "between 0 and 23" in bad.get_data(as_text=True)
     good = owner.form(
         "/settings/account",
-        {"timezone": "Europe/Paris", "followup_hour": "8", "default_region": "FR",
-         "weekly_goal": "2"},
+        {
+            "timezone": "Europe/Paris",
+            "followup_hour": "8",
+            "default_region": "FR",
+            "weekly_goal": "2",
+        },
     )
     assert good.status_code == 302
     assert owner.get("/api/v1/me").get_json()["followup_hour"] == 8
@@ -270,8 +291,12 @@ def test_passwords_are_hashed_with_scrypt_by_default(tmp_path):
     from app import create_app
     from app.auth import hash_password
 
-    app = create_app({"SECRET_KEY": "x" * 32,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'h.db'}"})
+    app = create_app(
+        {
+            "SECRET_KEY": "x" * 32,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'h.db'}",
+        }
+    )
     with app.app_context():
         hashed = hash_password("correct horse battery")
     assert hashed.startswith("scrypt:")

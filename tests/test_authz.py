@@ -18,13 +18,13 @@ from tests.test_access import PUBLIC_ENDPOINTS, routes
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-
-
 def path_for(rule, values: dict) -> str:
     path = rule.rule
     for arg in rule.arguments:
         if arg not in values:
-            pytest.fail(f"{rule.rule}: no test value for <{arg}>; add one in test_authz.py")
+            pytest.fail(
+                f"{rule.rule}: no test value for <{arg}>; add one in test_authz.py"
+            )
         for form in (f"<{arg}>", f"<int:{arg}>", f"<string:{arg}>", f"<path:{arg}>"):
             path = path.replace(form, str(values[arg]))
     return path
@@ -37,7 +37,9 @@ def private_routes_with_objects(app):
         yield rule, method
 
 
-def test_another_accounts_objects_are_404_on_every_route(app, owner, api, other_objects):
+def test_another_accounts_objects_are_404_on_every_route(
+    app, owner, api, other_objects
+):
     checked = []
     for rule, method in private_routes_with_objects(app):
         path = path_for(rule, other_objects)
@@ -56,11 +58,14 @@ def test_another_accounts_objects_are_404_on_every_route(app, owner, api, other_
     assert len(checked) >= 10, checked
 
 
-def test_revoked_token_is_refused_on_every_api_route(app, client, user, token_for,
-                                                     other_objects):
+def test_revoked_token_is_refused_on_every_api_route(
+    app, client, user, token_for, other_objects
+):
     token = token_for(user)
     with app.app_context():
-        for row in db.session.execute(db.select(ApiToken).filter_by(user_id=user)).scalars():
+        for row in db.session.execute(
+            db.select(ApiToken).filter_by(user_id=user)
+        ).scalars():
             row.revoked_at = dt.datetime.now(dt.UTC)
         db.session.commit()
     headers = {"Authorization": f"Bearer {token}"}
@@ -68,7 +73,9 @@ def test_revoked_token_is_refused_on_every_api_route(app, client, user, token_fo
         if rule.endpoint in PUBLIC_ENDPOINTS or not rule.rule.startswith("/api/"):
             continue
         path = path_for(rule, other_objects)
-        assert_api_error(client.open(path, method=method, headers=headers, json={}), 401)
+        assert_api_error(
+            client.open(path, method=method, headers=headers, json={}), 401
+        )
 
 
 def test_a_made_up_token_is_refused(client, user):

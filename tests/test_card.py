@@ -35,9 +35,21 @@ def filled(api):
 
 def test_card_put_normalises_phone_and_returns_contract_fields(filled):
     assert filled["phone"] == "+49301234567"  # owner's region is DE
-    for field in ("first_name", "last_name", "headline", "company", "email", "phone",
-                  "website", "linkedin", "links", "pitch", "slug", "public_fields",
-                  "public_url"):
+    for field in (
+        "first_name",
+        "last_name",
+        "headline",
+        "company",
+        "email",
+        "phone",
+        "website",
+        "linkedin",
+        "links",
+        "pitch",
+        "slug",
+        "public_fields",
+        "public_url",
+    ):
         assert field in filled
     assert filled["public_url"].endswith("/c/lucja")
 
@@ -61,16 +73,22 @@ def test_card_put_names_the_bad_field(api, field, value):
     assert_api_error(response, 400, "validation_error", field=field)
 
 
-def test_card_put_rejects_a_slug_taken_by_someone_else(api, app, make_user, token_for, client):
+def test_card_put_rejects_a_slug_taken_by_someone_else(
+    api, app, make_user, token_for, client
+):
     other = make_user("other@example.com")
     headers = {"Authorization": f"Bearer {token_for(other)}"}
-    assert client.put("/api/v1/card", json={"slug": "taken"}, headers=headers).status_code == 200
+    assert (
+        client.put("/api/v1/card", json={"slug": "taken"}, headers=headers).status_code
+        == 200
+    )
     assert_api_error(api.put("/api/v1/card", json={"slug": "taken"}), 400, field="slug")
 
 
 def test_card_page_form_shows_phone_error_and_keeps_input(owner):
     response = owner.form(
-        "/settings/card", {"first_name": "Ana", "phone": "123", "public": ["first_name"]}
+        "/settings/card",
+        {"first_name": "Ana", "phone": "123", "public": ["first_name"]},
     )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
@@ -81,8 +99,12 @@ def test_card_page_form_shows_phone_error_and_keeps_input(owner):
 def test_card_page_form_saves_and_publishes(owner, app, user):
     response = owner.form(
         "/settings/card",
-        {"first_name": "Ana", "last_name": "Lima", "phone": "+351 912 345 678",
-         "public": ["first_name", "last_name"]},
+        {
+            "first_name": "Ana",
+            "last_name": "Lima",
+            "phone": "+351 912 345 678",
+            "public": ["first_name", "last_name"],
+        },
     )
     assert response.status_code == 302
     with app.app_context():
@@ -159,8 +181,15 @@ def test_every_qr_png_decodes_to_the_exact_payload(filled, owner, app, mode):
     assert bytes(results[0].bytes) == expected.encode("utf-8")
 
 
-@pytest.mark.parametrize("path", ["/card/qr.svg?mode=vcard", "/card/qr.png?mode=vcard",
-                                  "/card/qr.svg?mode=url", "/c/lucja/qr.svg"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/card/qr.svg?mode=vcard",
+        "/card/qr.png?mode=vcard",
+        "/card/qr.svg?mode=url",
+        "/c/lucja/qr.svg",
+    ],
+)
 def test_qr_is_served_with_etag_and_304_on_repeat(filled, owner, path):
     first = owner.get(path)
     assert first.status_code == 200

@@ -43,15 +43,20 @@ def test_default_drafts_with_every_value_missing_read_cleanly(kind):
     assert_clean(render(body, {}))
 
 
-value = st.one_of(st.just(""), st.text(
-    st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="{}[]"),
-    max_size=30,
-))
+value = st.one_of(
+    st.just(""),
+    st.text(
+        st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="{}[]"),
+        max_size=30,
+    ),
+)
 
 
 @settings(max_examples=200, deadline=None)
-@given(kind=st.sampled_from(KINDS), values=st.fixed_dictionaries(
-    {name: value for name in PLACEHOLDERS}))
+@given(
+    kind=st.sampled_from(KINDS),
+    values=st.fixed_dictionaries({name: value for name in PLACEHOLDERS}),
+)
 def test_drafts_with_any_missing_fields_have_no_stray_placeholder(kind, values):
     for template in DEFAULTS[kind]:
         text = render(template, values)
@@ -69,16 +74,27 @@ def test_optional_part_vanishes_when_its_value_is_missing():
 
 
 def test_values_are_inserted_once_and_never_read_as_template():
-    text = render("Hi {first_name}, {talked_about}", {
-        "first_name": "{promise}", "talked_about": "[x] & {my_name}"})
+    text = render(
+        "Hi {first_name}, {talked_about}",
+        {"first_name": "{promise}", "talked_about": "[x] & {my_name}"},
+    )
     assert text == "Hi {promise}, [x] & {my_name}"
 
 
 def test_intro_thanks_follows_the_guide():
     subject, body = DEFAULTS["intro_thanks"]
-    text = render(body, {"introducer_first_name": "Bo", "first_name": "Ana",
-                         "event": "PyCon", "my_name": "Kim Park"})
-    assert text.startswith("Hi Bo,\n\nThanks again for connecting me with Ana at PyCon.")
+    text = render(
+        body,
+        {
+            "introducer_first_name": "Bo",
+            "first_name": "Ana",
+            "event": "PyCon",
+            "my_name": "Kim Park",
+        },
+    )
+    assert text.startswith(
+        "Hi Bo,\n\nThanks again for connecting me with Ana at PyCon."
+    )
     assert "Don't hesitate if I can return the favour." in text
     assert text.endswith("Best,\nKim Park")
 
@@ -101,7 +117,7 @@ def test_a_good_template_has_no_errors():
     assert template_errors(*DEFAULTS["promise"]) == {}
 
 
-TRICKY = "Grüße & ciao? #1 + 100% 🎉\nnext line\r\nand \"quotes\" / ; = done"
+TRICKY = 'Grüße & ciao? #1 + 100% 🎉\nnext line\r\nand "quotes" / ; = done'
 
 
 def test_mailto_link_decodes_back_to_the_exact_text():
@@ -133,11 +149,19 @@ def test_sms_and_whatsapp_links_decode_back_to_the_exact_text(text):
     ("fields", "expected"),
     [
         ({"email": "a@example.com", "phone": "+4915112345678"}, "email"),
-        ({"phone": "+4915112345678", "linkedin": "https://linkedin.com/in/a"},
-         "whatsapp"),
+        (
+            {"phone": "+4915112345678", "linkedin": "https://linkedin.com/in/a"},
+            "whatsapp",
+        ),
         ({"linkedin": "https://linkedin.com/in/a"}, "linkedin"),
-        ({"email": "a@example.com", "phone": "+4915112345678",
-          "preferred_channel": "sms"}, "sms"),
+        (
+            {
+                "email": "a@example.com",
+                "phone": "+4915112345678",
+                "preferred_channel": "sms",
+            },
+            "sms",
+        ),
         # a preferred channel the person can't be reached on is ignored
         ({"email": "a@example.com", "preferred_channel": "whatsapp"}, "email"),
         ({}, None),
@@ -159,19 +183,30 @@ def test_draft_uses_person_event_and_owner_name(ctx):
     event = Event(user_id=ctx.id, name="PyCon", date=dt.date(2026, 11, 20))
     db.session.add(event)
     db.session.flush()
-    contact = Contact(user_id=ctx.id, name="Ana Lima", email="a@example.com",
-                      talked_about="open maps", promise="the slides",
-                      event_id=event.id)
+    contact = Contact(
+        user_id=ctx.id,
+        name="Ana Lima",
+        email="a@example.com",
+        talked_about="open maps",
+        promise="the slides",
+        event_id=event.id,
+    )
     db.session.add(contact)
     db.session.flush()
-    followup = FollowUp(user_id=ctx.id, contact_id=contact.id, kind="promise",
-                        key="promise", due_at=dt.datetime(2026, 11, 21, tzinfo=dt.UTC))
+    followup = FollowUp(
+        user_id=ctx.id,
+        contact_id=contact.id,
+        kind="promise",
+        key="promise",
+        due_at=dt.datetime(2026, 11, 21, tzinfo=dt.UTC),
+    )
     db.session.add(followup)
     db.session.flush()
     draft = draft_message(followup, ctx)
     assert draft["subject"] == "As promised"
-    assert draft["body"].startswith("Hi Ana,\n\nAs promised when we met at PyCon, "
-                                    "here it is: the slides")
+    assert draft["body"].startswith(
+        "Hi Ana,\n\nAs promised when we met at PyCon, here it is: the slides"
+    )
     assert "It was good talking about open maps." in draft["body"]
     assert draft["body"].endswith("Kim Park")
 
@@ -182,8 +217,13 @@ def test_draft_for_a_person_with_only_a_name_is_clean(ctx):
     db.session.add(contact)
     db.session.flush()
     for kind in KINDS:
-        followup = FollowUp(user_id=ctx.id, contact_id=contact.id, kind=kind, key=kind,
-                            due_at=dt.datetime(2026, 11, 21, tzinfo=dt.UTC))
+        followup = FollowUp(
+            user_id=ctx.id,
+            contact_id=contact.id,
+            kind=kind,
+            key=kind,
+            due_at=dt.datetime(2026, 11, 21, tzinfo=dt.UTC),
+        )
         followup.contact = contact
         draft = draft_message(followup, ctx)
         assert_clean(draft["subject"])
@@ -193,13 +233,24 @@ def test_draft_for_a_person_with_only_a_name_is_clean(ctx):
 def test_the_owners_template_replaces_the_default(ctx):
     from app.models import Template
 
-    db.session.add(Template(user_id=ctx.id, kind="thank_you", subject="Yo",
-                            body="Hey {first_name}[, re {talked_about}]!"))
+    db.session.add(
+        Template(
+            user_id=ctx.id,
+            kind="thank_you",
+            subject="Yo",
+            body="Hey {first_name}[, re {talked_about}]!",
+        )
+    )
     contact = Contact(user_id=ctx.id, name="Ana Lima", email="a@example.com")
     db.session.add(contact)
     db.session.flush()
-    followup = FollowUp(user_id=ctx.id, contact_id=contact.id, kind="thank_you",
-                        key="thank_you", due_at=dt.datetime(2026, 11, 21, tzinfo=dt.UTC))
+    followup = FollowUp(
+        user_id=ctx.id,
+        contact_id=contact.id,
+        kind="thank_you",
+        key="thank_you",
+        due_at=dt.datetime(2026, 11, 21, tzinfo=dt.UTC),
+    )
     followup.contact = contact
     assert draft_message(followup, ctx) == {"subject": "Yo", "body": "Hey Ana!"}
     assert isinstance(Card, type)

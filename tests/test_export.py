@@ -13,11 +13,23 @@ from app.models import Contact
 from tests.conftest import assert_api_error
 
 PEOPLE = [
-    {"name": "Zoë Łukasiewicz", "email": "zoe@example.com", "company": "Acme, Inc.",
-     "title": "CTO; founder", "tags": ["ai", "berlin"], "talked_about": "line one\nline two",
-     "promise": "send the deck", "linkedin": "https://www.linkedin.com/in/zoe"},
-    {"name": "=HYPERLINK(\"http://x\")", "company": "+1 Corp", "title": "-lead",
-     "notes": "@mention", "phone": "+14155550123"},
+    {
+        "name": "Zoë Łukasiewicz",
+        "email": "zoe@example.com",
+        "company": "Acme, Inc.",
+        "title": "CTO; founder",
+        "tags": ["ai", "berlin"],
+        "talked_about": "line one\nline two",
+        "promise": "send the deck",
+        "linkedin": "https://www.linkedin.com/in/zoe",
+    },
+    {
+        "name": '=HYPERLINK("http://x")',
+        "company": "+1 Corp",
+        "title": "-lead",
+        "notes": "@mention",
+        "phone": "+14155550123",
+    },
     {"name": "Plain Person", "email": "plain@example.com", "keep_in_touch_days": 30},
 ]
 
@@ -37,7 +49,9 @@ def mask(text: str) -> str:
     return "".join(c if ord(c) <= 0xFF else "\xff" for c in text)
 
 
-def test_vcf_export_passes_the_vcard_validator_and_reimports(app, api, people, make_user, token_for):
+def test_vcf_export_passes_the_vcard_validator_and_reimports(
+    app, api, people, make_user, token_for
+):
     from vcard.vcard_validator import VCard
 
     response = api.get("/api/v1/contacts/export.vcf")
@@ -47,7 +61,9 @@ def test_vcf_export_passes_the_vcard_validator_and_reimports(app, api, people, m
     text = response.get_data(as_text=True)
     for block in text.split("END:VCARD\r\n")[:-1]:
         VCard(mask(block + "END:VCARD\r\n"))
-    again = api.post("/api/v1/contacts/import", data=text.encode(), content_type="text/vcard")
+    again = api.post(
+        "/api/v1/contacts/import", data=text.encode(), content_type="text/vcard"
+    )
     assert again.get_json()["imported"] == 0
     other = {"Authorization": f"Bearer {token_for(make_user('other@example.com'))}"}
     fresh = api.post(
@@ -56,20 +72,35 @@ def test_vcf_export_passes_the_vcard_validator_and_reimports(app, api, people, m
     )  # fmt: skip
     assert fresh.get_json()["imported"] == 3
     with app.app_context():
-        mine = {(c.name, c.email, c.phone, c.company, c.title) for c in db.session.execute(
-            db.select(Contact).filter_by(source="capture")).scalars()}
-        copied = {(c.name, c.email, c.phone, c.company, c.title) for c in db.session.execute(
-            db.select(Contact).filter_by(source="import")).scalars()}
+        mine = {
+            (c.name, c.email, c.phone, c.company, c.title)
+            for c in db.session.execute(
+                db.select(Contact).filter_by(source="capture")
+            ).scalars()
+        }
+        copied = {
+            (c.name, c.email, c.phone, c.company, c.title)
+            for c in db.session.execute(
+                db.select(Contact).filter_by(source="import")
+            ).scalars()
+        }
     assert mine == copied
 
 
-def test_one_persons_vcf_downloads_and_others_are_404(api, people, client, make_user, token_for):
+def test_one_persons_vcf_downloads_and_others_are_404(
+    api, people, client, make_user, token_for
+):
     response = api.get(f"/api/v1/contacts/{people[0]}/vcard")
     assert response.status_code == 200
-    assert response.headers["Content-Disposition"] == 'attachment; filename="Zoe-Lukasiewicz.vcf"'
+    assert (
+        response.headers["Content-Disposition"]
+        == 'attachment; filename="Zoe-Lukasiewicz.vcf"'
+    )
     assert "FN:Zoë Łukasiewicz" in response.get_data(as_text=True)
     other = {"Authorization": f"Bearer {token_for(make_user('other@example.com'))}"}
-    assert_api_error(client.get(f"/api/v1/contacts/{people[0]}/vcard", headers=other), 404)
+    assert_api_error(
+        client.get(f"/api/v1/contacts/{people[0]}/vcard", headers=other), 404
+    )
 
 
 def test_csv_export_has_a_bom_and_neutralises_formulas(api, people):
@@ -85,13 +116,21 @@ def test_csv_export_has_a_bom_and_neutralises_formulas(api, people):
             assert not value.startswith(("=", "+", "-", "@")), value
     risky = next(r for r in rows if "HYPERLINK" in r["name"])
     assert (risky["name"][0], risky["company"], risky["title"], risky["notes"]) == (
-        "'", "'+1 Corp", "'-lead", "'@mention")
+        "'",
+        "'+1 Corp",
+        "'-lead",
+        "'@mention",
+    )
 
 
 def test_csv_export_reimports_to_the_same_people(api, people):
     data = api.get("/api/v1/contacts/export.csv").get_data()
-    assert api.post("/api/v1/contacts/import", data=data, content_type="text/csv").get_json()[
-        "imported"] == 0
+    assert (
+        api.post(
+            "/api/v1/contacts/import", data=data, content_type="text/csv"
+        ).get_json()["imported"]
+        == 0
+    )
 
 
 VOLATILE = {"id", "exported_at", "slug", "public_url"}
@@ -137,7 +176,10 @@ def test_account_export_loads_into_an_empty_account_and_exports_the_same(
 ):
     fill_account(api, people)
     first = api.get("/api/v1/export.json")
-    assert first.status_code == 200 and "attachment" in first.headers["Content-Disposition"]
+    assert (
+        first.status_code == 200
+        and "attachment" in first.headers["Content-Disposition"]
+    )
     exported = json.loads(first.get_data())
     assert exported["followups"] and exported["interactions"] and exported["events"]
     other = {"Authorization": f"Bearer {token_for(make_user('second@example.com'))}"}
@@ -147,22 +189,31 @@ def test_account_export_loads_into_an_empty_account_and_exports_the_same(
     second = json.loads(client.get("/api/v1/export.json", headers=other).get_data())
     assert normalise(second) == normalise(exported)
     # The UUIDs were taken by the first account, so the copies got new ones.
-    assert not {p["id"] for p in second["people"]} & {p["id"] for p in exported["people"]}
+    assert not {p["id"] for p in second["people"]} & {
+        p["id"] for p in exported["people"]
+    }
 
 
-def test_account_import_keeps_free_contact_ids(api, people, client, make_user, token_for):
+def test_account_import_keeps_free_contact_ids(
+    api, people, client, make_user, token_for
+):
     exported = json.loads(api.get("/api/v1/export.json").get_data())
     for person in exported["people"]:
         api.delete(f"/api/v1/contacts/{person['id']}")
     other = {"Authorization": f"Bearer {token_for(make_user('second@example.com'))}"}
-    assert client.post("/api/v1/import.json", json=exported, headers=other).status_code == 200
+    assert (
+        client.post("/api/v1/import.json", json=exported, headers=other).status_code
+        == 200
+    )
     second = json.loads(client.get("/api/v1/export.json", headers=other).get_data())
     assert {p["id"] for p in second["people"]} == set(people)
 
 
 def test_account_import_into_an_account_with_people_is_409(api, people):
     exported = json.loads(api.get("/api/v1/export.json").get_data())
-    body = assert_api_error(api.post("/api/v1/import.json", json=exported), 409, "conflict")
+    body = assert_api_error(
+        api.post("/api/v1/import.json", json=exported), 409, "conflict"
+    )
     assert "empty" in body["error"]["message"]
 
 
@@ -178,15 +229,24 @@ def test_account_import_into_an_account_with_people_is_409(api, people):
 def test_a_bad_account_file_is_a_4xx_and_saves_nothing(app, api, payload, status):
     assert_api_error(api.post("/api/v1/import.json", json=payload), status)
     with app.app_context():
-        assert db.session.execute(db.select(db.func.count()).select_from(Contact)).scalar() == 0
+        assert (
+            db.session.execute(db.select(db.func.count()).select_from(Contact)).scalar()
+            == 0
+        )
 
 
 def test_account_import_needs_json(api):
-    assert_api_error(api.post("/api/v1/import.json", data="x", content_type="text/plain"), 415)
+    assert_api_error(
+        api.post("/api/v1/import.json", data="x", content_type="text/plain"), 415
+    )
 
 
 def test_exports_need_a_login(client):
-    for url in ("/api/v1/contacts/export.vcf", "/api/v1/contacts/export.csv", "/api/v1/export.json"):
+    for url in (
+        "/api/v1/contacts/export.vcf",
+        "/api/v1/contacts/export.csv",
+        "/api/v1/export.json",
+    ):
         assert_api_error(client.get(url), 401)
 
 

@@ -12,7 +12,9 @@ from app.models import Contact, FollowUp
 from tests.conftest import assert_api_error
 
 
-def test_failure_after_the_first_write_leaves_no_half_saved_person(app, api, monkeypatch):
+def test_failure_after_the_first_write_leaves_no_half_saved_person(
+    app, api, monkeypatch
+):
     import app.contacts as contacts
 
     def explode(contact, now):
@@ -21,8 +23,13 @@ def test_failure_after_the_first_write_leaves_no_half_saved_person(app, api, mon
 
     monkeypatch.setattr(contacts, "schedule_followups", explode)
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    capture = {"id": str(uuid.uuid4()), "name": "Half Saved", "email": "h@example.com",
-               "promise": "send the deck", "tags": ["x"]}
+    capture = {
+        "id": str(uuid.uuid4()),
+        "name": "Half Saved",
+        "email": "h@example.com",
+        "promise": "send the deck",
+        "tags": ["x"],
+    }
     assert_api_error(api.post("/api/v1/contacts", json=capture), 500)
     with app.app_context():
         assert db.session.execute(db.select(db.func.count(Contact.id))).scalar() == 0
@@ -62,8 +69,11 @@ def redis_up() -> bool:
         return False
 
 
-@pytest.mark.skipif(not redis_up(), reason="needs Redis on 127.0.0.1:6379 "
-                    "(apt-get install redis-server; .ci/run starts it)")
+@pytest.mark.skipif(
+    not redis_up(),
+    reason="needs Redis on 127.0.0.1:6379 "
+    "(apt-get install redis-server; .ci/run starts it)",
+)
 def test_rate_limits_in_redis_are_shared_by_several_app_servers(tmp_path, make_user):
     import redis
 
@@ -73,14 +83,16 @@ def test_rate_limits_in_redis_are_shared_by_several_app_servers(tmp_path, make_u
     prefix = f"morrow-test-{uuid.uuid4().hex}"
     servers = []
     for _ in range(2):
-        server = create_app({
-            "SECRET_KEY": "shared-secret-key-0123456789",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'shared.db'}",
-            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
-            "RATELIMIT_KEY_PREFIX": prefix,
-            "LOGIN_RATE_LIMIT": "4 per minute",
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        })
+        server = create_app(
+            {
+                "SECRET_KEY": "shared-secret-key-0123456789",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'shared.db'}",
+                "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+                "RATELIMIT_KEY_PREFIX": prefix,
+                "LOGIN_RATE_LIMIT": "4 per minute",
+                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            }
+        )
         servers.append(server)
     with servers[0].app_context():
         db.create_all()
@@ -92,8 +104,14 @@ def test_rate_limits_in_redis_are_shared_by_several_app_servers(tmp_path, make_u
         for attempt in range(6):
             client = servers[attempt % 2].test_client()
             token = csrf_from(client.get("/login").get_data(as_text=True))
-            response = client.post("/login", data={
-                "email": "shared@example.com", "password": "wrong", "csrf_token": token})
+            response = client.post(
+                "/login",
+                data={
+                    "email": "shared@example.com",
+                    "password": "wrong",
+                    "csrf_token": token,
+                },
+            )
             statuses.append(response.status_code)
     finally:
         connection = redis.Redis(host="127.0.0.1", port=6379)

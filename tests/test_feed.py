@@ -26,17 +26,26 @@ def test_feed_lists_pending_followups_with_reminders(meet, app, client, user, cl
     events = calendar.walk("VEVENT")
     assert len(events) == 2
     for event in events:
-        assert event.decoded("DTSTART") == dt.datetime(2026, 11, 21, 8, 0, tzinfo=dt.UTC)
+        assert event.decoded("DTSTART") == dt.datetime(
+            2026, 11, 21, 8, 0, tzinfo=dt.UTC
+        )
         alarms = event.walk("VALARM")
         assert len(alarms) == 1 and str(alarms[0]["ACTION"]) == "DISPLAY"
     assert sorted(str(e["SUMMARY"]) for e in events) == [
-        "Promise: Ana Lima", "Thank-you: Ana Lima"]
+        "Promise: Ana Lima",
+        "Thank-you: Ana Lima",
+    ]
 
 
-def test_newlines_in_names_and_promises_cannot_add_properties(meet, app, client, user, clock):
+def test_newlines_in_names_and_promises_cannot_add_properties(
+    meet, app, client, user, clock
+):
     clock.set(MET)
-    meet(user, name="Eve\r\nATTENDEE:mailto:x@evil.test\nX-EVIL:1",
-               promise="slides\r\nBEGIN:VALARM\nACTION:AUDIO\nEND:VALARM")
+    meet(
+        user,
+        name="Eve\r\nATTENDEE:mailto:x@evil.test\nX-EVIL:1",
+        promise="slides\r\nBEGIN:VALARM\nACTION:AUDIO\nEND:VALARM",
+    )
     response = client.get(f"/feed/{token_of(app, user)}.ics")
     calendar = icalendar.Calendar.from_ical(response.data)
     for event in calendar.walk("VEVENT"):
@@ -55,7 +64,8 @@ def test_done_followups_leave_the_feed(meet, app, api, client, user, clock):
     items = api.get("/api/v1/followups?due=all").get_json()["items"]
     api.post(f"/api/v1/followups/{items[0]['id']}/done")
     calendar = icalendar.Calendar.from_ical(
-        client.get(f"/feed/{token_of(app, user)}.ics").data)
+        client.get(f"/feed/{token_of(app, user)}.ics").data
+    )
     assert calendar.walk("VEVENT") == []
 
 
@@ -64,14 +74,15 @@ def test_wrong_token_is_404(app, client, user):
     assert client.get(f"/feed/{token_of(app, user)}x.ics").status_code == 404
 
 
-def test_feed_works_without_login_and_shows_only_its_owner(meet,
-    app, client, user, make_user, clock
+def test_feed_works_without_login_and_shows_only_its_owner(
+    meet, app, client, user, make_user, clock
 ):
     clock.set(MET)
     other = make_user("other@example.com")
     meet(other, name="Someone Else")
     calendar = icalendar.Calendar.from_ical(
-        client.get(f"/feed/{token_of(app, user)}.ics").data)
+        client.get(f"/feed/{token_of(app, user)}.ics").data
+    )
     assert calendar.walk("VEVENT") == []
 
 

@@ -18,7 +18,9 @@ def followup_id(app, contact_id: str, key: str = "thank_you") -> int:
         ).scalar_one()
 
 
-def test_queue_lists_followups_due_now_with_draft_channel_and_links(api, user, meet, clock):
+def test_queue_lists_followups_due_now_with_draft_channel_and_links(
+    api, user, meet, clock
+):
     meet(user, phone="+4915112345678", promise="the slides")
     assert api.get("/api/v1/followups").get_json() == {"items": [], "next": None}
     clock.set(DUE)
@@ -26,8 +28,18 @@ def test_queue_lists_followups_due_now_with_draft_channel_and_links(api, user, m
     assert body["next"] is None
     assert [item["kind"] for item in body["items"]] == ["thank_you", "promise"]
     item = body["items"][0]
-    assert set(item) >= {"id", "contact_id", "kind", "due_at", "status", "channel",
-                         "draft", "links", "snoozed_until", "done_at"}
+    assert set(item) >= {
+        "id",
+        "contact_id",
+        "kind",
+        "due_at",
+        "status",
+        "channel",
+        "draft",
+        "links",
+        "snoozed_until",
+        "done_at",
+    }
     assert item["due_at"] == DUE.isoformat()
     assert item["status"] == "pending"
     assert item["channel"] == "email"
@@ -59,8 +71,14 @@ def test_done_marks_sent_logs_an_interaction_and_sets_last_interaction(
 
 @pytest.mark.parametrize(
     ("first", "second"),
-    [("done", "snooze"), ("done", "skip"), ("done", "done"), ("skip", "done"),
-     ("skip", "snooze"), ("skip", "skip")],
+    [
+        ("done", "snooze"),
+        ("done", "skip"),
+        ("done", "done"),
+        ("skip", "done"),
+        ("skip", "snooze"),
+        ("skip", "skip"),
+    ],
 )
 def test_finished_followups_refuse_further_actions_with_409(
     app, api, user, meet, clock, first, second
@@ -68,13 +86,16 @@ def test_finished_followups_refuse_further_actions_with_409(
     fid = followup_id(app, meet(user))
     clock.set(DUE)
     assert api.post(f"/api/v1/followups/{fid}/{first}", json={}).status_code == 200
-    response = api.post(f"/api/v1/followups/{fid}/{second}",
-                        json={"until": "2027-01-01"})
+    response = api.post(
+        f"/api/v1/followups/{fid}/{second}", json={"until": "2027-01-01"}
+    )
     assert_api_error(response, 409, "conflict")
     assert_api_error(api.patch(f"/api/v1/followups/{fid}", json={"body": "x"}), 409)
 
 
-def test_snooze_hides_until_then_it_is_pending_and_due_again(app, api, user, meet, clock):
+def test_snooze_hides_until_then_it_is_pending_and_due_again(
+    app, api, user, meet, clock
+):
     fid = followup_id(app, meet(user))
     clock.set(DUE)
     response = api.post(f"/api/v1/followups/{fid}/snooze", json={"until": "2026-11-23"})
@@ -102,27 +123,32 @@ def test_snooze_hides_until_then_it_is_pending_and_due_again(app, api, user, mee
         ({}, 400, "until"),
     ],
 )
-def test_snooze_needs_a_moment_in_the_future(app, api, user, meet, clock, body, status,
-                                             field):
+def test_snooze_needs_a_moment_in_the_future(
+    app, api, user, meet, clock, body, status, field
+):
     fid = followup_id(app, meet(user))
     clock.set(DUE)
-    assert_api_error(api.post(f"/api/v1/followups/{fid}/snooze", json=body), status,
-                     field=field)
+    assert_api_error(
+        api.post(f"/api/v1/followups/{fid}/snooze", json=body), status, field=field
+    )
 
 
 def test_snooze_accepts_a_datetime_with_offset(app, api, user, meet, clock):
     fid = followup_id(app, meet(user))
     clock.set(DUE)
-    response = api.post(f"/api/v1/followups/{fid}/snooze",
-                        json={"until": "2026-11-21T18:30:00+01:00"})
+    response = api.post(
+        f"/api/v1/followups/{fid}/snooze", json={"until": "2026-11-21T18:30:00+01:00"}
+    )
     assert response.get_json()["snoozed_until"] == "2026-11-21T17:30:00+00:00"
 
 
 def test_patch_edits_the_draft_and_links_follow(app, api, user, meet, clock):
     fid = followup_id(app, meet(user))
     clock.set(DUE)
-    response = api.patch(f"/api/v1/followups/{fid}",
-                         json={"subject": "Hello & more", "body": "Line 1\nLine 2"})
+    response = api.patch(
+        f"/api/v1/followups/{fid}",
+        json={"subject": "Hello & more", "body": "Line 1\nLine 2"},
+    )
     item = response.get_json()
     assert item["draft"] == {"subject": "Hello & more", "body": "Line 1\nLine 2"}
     assert "subject=Hello%20%26%20more" in item["links"]["email"]
@@ -162,8 +188,12 @@ def test_list_rejects_bad_filters(api, query):
 
 def test_list_pages_with_a_cursor_in_due_order(app, api, user, meet, clock):
     for n in range(5):
-        meet(user, name=f"P{n}", email=f"p{n}@example.com",
-             met_at=MET - dt.timedelta(days=n))
+        meet(
+            user,
+            name=f"P{n}",
+            email=f"p{n}@example.com",
+            met_at=MET - dt.timedelta(days=n),
+        )
     clock.set(DUE)
     seen, cursor = [], None
     while True:
@@ -240,9 +270,14 @@ def test_another_accounts_followup_is_404_on_every_route(
 
 @pytest.mark.parametrize(
     ("method", "url"),
-    [("get", "/api/v1/followups"), ("post", "/api/v1/followups/1/done"),
-     ("post", "/api/v1/followups/1/skip"), ("post", "/api/v1/followups/1/snooze"),
-     ("patch", "/api/v1/followups/1"), ("get", "/api/v1/events/1/score")],
+    [
+        ("get", "/api/v1/followups"),
+        ("post", "/api/v1/followups/1/done"),
+        ("post", "/api/v1/followups/1/skip"),
+        ("post", "/api/v1/followups/1/snooze"),
+        ("patch", "/api/v1/followups/1"),
+        ("get", "/api/v1/events/1/score"),
+    ],
 )
 def test_anonymous_requests_get_401(client, method, url):
     assert_api_error(getattr(client, method)(url, json={}), 401)
@@ -252,17 +287,20 @@ def test_queue_listing_uses_the_status_due_index(app, user, count_queries, clock
     from sqlalchemy import text
 
     with app.app_context():
-        plan = db.session.execute(text(
-            "EXPLAIN QUERY PLAN SELECT * FROM followups WHERE user_id = 1 "
-            "AND status = 'pending' AND due_at <= '2026-11-21' ORDER BY due_at, id "
-            "LIMIT 51"
-        )).all()
+        plan = db.session.execute(
+            text(
+                "EXPLAIN QUERY PLAN SELECT * FROM followups WHERE user_id = 1 "
+                "AND status = 'pending' AND due_at <= '2026-11-21' ORDER BY due_at, id "
+                "LIMIT 51"
+            )
+        ).all()
     detail = " ".join(str(row[-1]) for row in plan)
     assert "ix_followups_user_status_due" in detail
 
 
-def test_queue_query_count_does_not_grow_with_people(app, api, user, meet, clock,
-                                                      count_queries):
+def test_queue_query_count_does_not_grow_with_people(
+    app, api, user, meet, clock, count_queries
+):
     for n in range(3):
         meet(user, name=f"P{n}", email=f"p{n}@example.com")
     clock.set(DUE)

@@ -37,8 +37,12 @@ def login_cookies(client, base_url="http://localhost", headers=None):
         "/login",
         base_url=base_url,
         headers=headers,
-        data={"email": "owner@example.com", "password": PASSWORD, "remember": "1",
-              "csrf_token": csrf_from(page.get_data(as_text=True))},
+        data={
+            "email": "owner@example.com",
+            "password": PASSWORD,
+            "remember": "1",
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+        },
     )
     assert response.status_code == 302
     return response.headers.getlist("Set-Cookie")
@@ -76,10 +80,14 @@ def test_every_write_refuses_an_oversized_body_with_413(app, owner, api, other_o
             continue
         path = path_for(rule, other_objects)
         if path.startswith("/api/"):
-            response = api.open(path, method=method, data=big,
-                                content_type="application/json")
+            response = api.open(
+                path, method=method, data=big, content_type="application/json"
+            )
             body = assert_api_error(response, 413)
-            assert "limit" in body["error"]["message"] or "large" in body["error"]["message"]
+            assert (
+                "limit" in body["error"]["message"]
+                or "large" in body["error"]["message"]
+            )
         else:
             response = owner.client.open(
                 path, method=method, data={"csrf_token": owner.csrf, "x": big}
@@ -89,19 +97,32 @@ def test_every_write_refuses_an_oversized_body_with_413(app, owner, api, other_o
 
 def test_script_in_card_fields_is_shown_as_text(api, client):
     payload = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
-    api.put("/api/v1/card", json={"first_name": payload, "headline": payload,
-                                  "pitch": payload, "slug": "xss",
-                                  "public_fields": ["first_name", "headline", "pitch"]})
+    api.put(
+        "/api/v1/card",
+        json={
+            "first_name": payload,
+            "headline": payload,
+            "pitch": payload,
+            "slug": "xss",
+            "public_fields": ["first_name", "headline", "pitch"],
+        },
+    )
     html = client.get("/c/xss").get_data(as_text=True)
     assert "<script>alert(1)" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
 def test_newline_in_a_card_field_cannot_add_a_vcard_property(api, client):
-    api.put("/api/v1/card", json={
-        "first_name": "Ana", "headline": "CEO\r\nEMAIL:evil@example.com",
-        "pitch": "line one\nTEL:+1555\nline two", "slug": "nl",
-        "public_fields": ["first_name", "headline", "pitch"]})
+    api.put(
+        "/api/v1/card",
+        json={
+            "first_name": "Ana",
+            "headline": "CEO\r\nEMAIL:evil@example.com",
+            "pitch": "line one\nTEL:+1555\nline two",
+            "slug": "nl",
+            "public_fields": ["first_name", "headline", "pitch"],
+        },
+    )
     text = client.get("/c/nl.vcf").get_data(as_text=True)
     lines = text.split("\r\n")
     assert not any(line.startswith(("EMAIL", "TEL")) for line in lines), text
@@ -116,8 +137,10 @@ def test_uploads_may_be_larger_than_forms(app, api, owner):
     assert response.get_json()["imported"] == 6000
     import io
 
-    page = owner.form("/settings/import-export",
-                      {"file": (io.BytesIO(body), "people.vcf")},
-                      content_type="multipart/form-data")
+    page = owner.form(
+        "/settings/import-export",
+        {"file": (io.BytesIO(body), "people.vcf")},
+        content_type="multipart/form-data",
+    )
     assert page.status_code == 200
     assert "6000" in page.get_data(as_text=True)

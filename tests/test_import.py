@@ -22,7 +22,9 @@ LENIENT = {"aosp-vcard/v21_base64_no_2_crlf.vcf"}
 
 def manifest() -> list:
     if not (CORPUS / "MANIFEST.tsv").exists():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=f"no corpus at {CORPUS}"))]
+        return [
+            pytest.param(None, marks=pytest.mark.skip(reason=f"no corpus at {CORPUS}"))
+        ]
     with (CORPUS / "MANIFEST.tsv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     return [pytest.param(row, id=row["path"]) for row in rows]
@@ -49,7 +51,9 @@ def names(app) -> list[str]:
 
 def count(app, model=Contact) -> int:
     with app.app_context():
-        return db.session.execute(db.select(db.func.count()).select_from(model)).scalar()
+        return db.session.execute(
+            db.select(db.func.count()).select_from(model)
+        ).scalar()
 
 
 def judge(row: dict, response, people: list[str]) -> tuple[int, int, bool]:
@@ -161,8 +165,12 @@ VCARD = (
             "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Someone\r\nUID:ada-1\r\nEND:VCARD\r\n",
             "skipped",
         ),
-        (VCARD.replace("ada@", "ada2@").replace("+44 20 7946 0018", "").replace(
-            "UID:ada-1", "UID:other"), "imported"),
+        (
+            VCARD.replace("ada@", "ada2@")
+            .replace("+44 20 7946 0018", "")
+            .replace("UID:ada-1", "UID:other"),
+            "imported",
+        ),
     ],
 )
 def test_a_card_matching_a_person_merges_or_skips(app, api, second, result):
@@ -174,7 +182,9 @@ def test_a_card_matching_a_person_merges_or_skips(app, api, second, result):
 
 def test_a_bad_card_is_reported_by_position_and_the_good_ones_import(app, api):
     bad = "BEGIN:VCARD\r\nFN:No version\r\nEND:VCARD\r\n"
-    body = upload(api, (VCARD + bad + card("Bob", "bob@example.com")).encode()).get_json()
+    body = upload(
+        api, (VCARD + bad + card("Bob", "bob@example.com")).encode()
+    ).get_json()
     assert body["imported"] == 2
     assert [e["card"] for e in body["errors"]] == [2]
     assert "VERSION" in body["errors"][0]["message"]
@@ -206,9 +216,15 @@ def test_linkedin_connections_csv_imports_with_its_notes_above_the_header(app, a
     response = upload(api, LINKEDIN.encode(), "Connections.csv")
     assert response.get_json()["imported"] == 2, response.get_json()
     with app.app_context():
-        grace = db.session.execute(db.select(Contact).filter_by(name="Grace Hopper")).scalar_one()
+        grace = db.session.execute(
+            db.select(Contact).filter_by(name="Grace Hopper")
+        ).scalar_one()
         assert grace.linkedin == "https://www.linkedin.com/in/grace-hopper"
-        assert (grace.company, grace.title, grace.source) == ("US Navy", "Rear Admiral", "import")
+        assert (grace.company, grace.title, grace.source) == (
+            "US Navy",
+            "Rear Admiral",
+            "import",
+        )
     again = upload(api, LINKEDIN.encode(), "Connections.csv").get_json()
     assert again["imported"] == 0 and again["skipped"] == 2
 
@@ -216,7 +232,11 @@ def test_linkedin_connections_csv_imports_with_its_notes_above_the_header(app, a
 def test_imported_people_get_no_thank_you_but_keep_their_keep_in_touch(app, api, user):
     capture = api.post(
         "/api/v1/contacts",
-        json={"name": "Ada Lovelace", "email": "ada@example.com", "keep_in_touch_days": 30},
+        json={
+            "name": "Ada Lovelace",
+            "email": "ada@example.com",
+            "keep_in_touch_days": 30,
+        },
     )
     assert capture.status_code == 201
     upload(api, (VCARD + card("Bob Lovelace", "bob@example.com")).encode())
@@ -224,10 +244,14 @@ def test_imported_people_get_no_thank_you_but_keep_their_keep_in_touch(app, api,
         kinds = {
             (c.name, f.kind)
             for f, c in db.session.execute(
-                db.select(FollowUp, Contact).join(Contact, FollowUp.contact_id == Contact.id)
+                db.select(FollowUp, Contact).join(
+                    Contact, FollowUp.contact_id == Contact.id
+                )
             )
         }
-        bob = db.session.execute(db.select(Contact).filter_by(name="Bob Lovelace")).scalar_one()
+        bob = db.session.execute(
+            db.select(Contact).filter_by(name="Bob Lovelace")
+        ).scalar_one()
         assert bob.source == "import"
     assert ("Bob Lovelace", "thank_you") not in kinds
     assert not any(name == "Bob Lovelace" for name, _kind in kinds)
@@ -270,8 +294,7 @@ def test_a_body_over_the_app_limit_is_413_json(app, api):
 @pytest.mark.parametrize(
     "data, name, status",
     ids=["png", "plain-words", "vcf-without-card", "csv-unknown-header", "empty-card"],
-    argvalues=
-    [
+    argvalues=[
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "photo.png", 415),
         (b"just some words without separators", "notes.txt", 415),
         (b"hello, I am not a vcard", "people.vcf", 422),
@@ -312,7 +335,9 @@ def test_an_import_without_a_usable_file_is_a_clear_4xx(api, kwargs, status, fie
 
 
 def test_import_needs_a_login(client):
-    response = client.post("/api/v1/contacts/import", data=VCARD, content_type="text/vcard")
+    response = client.post(
+        "/api/v1/contacts/import", data=VCARD, content_type="text/vcard"
+    )
     assert_api_error(response, 401)
 
 

@@ -44,8 +44,13 @@ def schema_differences(app) -> list:
     with app.app_context(), db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": False})
         diffs = compare_metadata(context, db.metadata)
-    return [d for d in diffs if not (isinstance(d, tuple) and d[0] == "remove_table"
-                                     and not_modelled(d[1].name))]
+    return [
+        d
+        for d in diffs
+        if not (
+            isinstance(d, tuple) and d[0] == "remove_table" and not_modelled(d[1].name)
+        )
+    ]
 
 
 def not_modelled(name: str) -> bool:
@@ -78,24 +83,33 @@ def test_upgrading_a_database_from_the_first_release_keeps_its_data(empty_app):
         first = list(ScriptDirectory.from_config(config).walk_revisions())[-1].revision
         upgrade(revision=first)
         with db.engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO users (id, email, password_hash, timezone, followup_hour, "
-                "default_region, weekly_goal, session_version, feed_token, created_at) "
-                "VALUES (1, 'kept@example.com', 'x', 'Europe/Berlin', 9, 'DE', 1, 1, "
-                "'feed-token', '2026-01-01 10:00:00')"))
-            conn.execute(text(
-                "INSERT INTO contacts (id, user_id, name, first_name, last_name, email, "
-                "phone, company, title, website, linkedin, talked_about, promise, notes, "
-                "tags, met_at, source, unread, created_at, updated_at) VALUES "
-                "('00000000-0000-4000-8000-000000000001', 1, 'Kept Person', 'Kept', "
-                "'Person', 'kp@example.com', '', '', '', '', '', 'maps', '', '', '[]', "
-                "'2026-01-01 10:00:00', 'capture', false, '2026-01-01 10:00:00', "
-                "'2026-01-01 10:00:00')"))
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, password_hash, timezone, followup_hour, "
+                    "default_region, weekly_goal, session_version, feed_token, created_at) "
+                    "VALUES (1, 'kept@example.com', 'x', 'Europe/Berlin', 9, 'DE', 1, 1, "
+                    "'feed-token', '2026-01-01 10:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO contacts (id, user_id, name, first_name, last_name, email, "
+                    "phone, company, title, website, linkedin, talked_about, promise, notes, "
+                    "tags, met_at, source, unread, created_at, updated_at) VALUES "
+                    "('00000000-0000-4000-8000-000000000001', 1, 'Kept Person', 'Kept', "
+                    "'Person', 'kp@example.com', '', '', '', '', '', 'maps', '', '', '[]', "
+                    "'2026-01-01 10:00:00', 'capture', false, '2026-01-01 10:00:00', "
+                    "'2026-01-01 10:00:00')"
+                )
+            )
         upgrade()
         with db.engine.connect() as conn:
-            row = conn.execute(text(
-                "SELECT c.name, c.talked_about, u.email FROM contacts c "
-                "JOIN users u ON u.id = c.user_id")).one()
+            row = conn.execute(
+                text(
+                    "SELECT c.name, c.talked_about, u.email FROM contacts c "
+                    "JOIN users u ON u.id = c.user_id"
+                )
+            ).one()
     assert tuple(row) == ("Kept Person", "maps", "kept@example.com")
     assert schema_differences(empty_app) == []
 
@@ -106,7 +120,9 @@ def test_migrations_create_the_search_index_and_fill_it(empty_app):
 
     with empty_app.app_context():
         if db.engine.dialect.name != "sqlite":
-            pytest.skip("the full-text index is SQLite's; PostgreSQL searches with LIKE")
+            pytest.skip(
+                "the full-text index is SQLite's; PostgreSQL searches with LIKE"
+            )
         config = empty_app.extensions["migrate"].migrate.get_config()
         from alembic.script import ScriptDirectory
 
@@ -114,25 +130,41 @@ def test_migrations_create_the_search_index_and_fill_it(empty_app):
         before_index = script.get_revision("b3f0c2d4e5a6").down_revision
         upgrade(revision=before_index)
         with db.engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO users (id, email, password_hash, timezone, followup_hour, "
-                "default_region, weekly_goal, session_version, feed_token, created_at) "
-                "VALUES (1, 'a@example.com', 'x', 'UTC', 9, 'US', 1, 1, 't', "
-                "'2026-01-01 10:00:00')"))
-            conn.execute(text(
-                "INSERT INTO contacts (id, user_id, name, first_name, last_name, email, "
-                "phone, company, title, website, linkedin, talked_about, promise, notes, "
-                "tags, met_at, source, unread, created_at, updated_at) VALUES "
-                "('00000000-0000-4000-8000-000000000001', 1, 'Grace Hopper', '', '', "
-                "'', '', 'Navy', '', '', '', 'compilers', '', '', '[]', "
-                "'2026-01-01 10:00:00', 'capture', 0, '2026-01-01 10:00:00', "
-                "'2026-01-01 10:00:00')"))
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, password_hash, timezone, followup_hour, "
+                    "default_region, weekly_goal, session_version, feed_token, created_at) "
+                    "VALUES (1, 'a@example.com', 'x', 'UTC', 9, 'US', 1, 1, 't', "
+                    "'2026-01-01 10:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO contacts (id, user_id, name, first_name, last_name, email, "
+                    "phone, company, title, website, linkedin, talked_about, promise, notes, "
+                    "tags, met_at, source, unread, created_at, updated_at) VALUES "
+                    "('00000000-0000-4000-8000-000000000001', 1, 'Grace Hopper', '', '', "
+                    "'', '', 'Navy', '', '', '', 'compilers', '', '', '[]', "
+                    "'2026-01-01 10:00:00', 'capture', 0, '2026-01-01 10:00:00', "
+                    "'2026-01-01 10:00:00')"
+                )
+            )
         upgrade()
         with db.engine.connect() as conn:
-            triggers = set(conn.execute(text(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
-            found = conn.execute(text(
-                "SELECT contact_id FROM contact_fts WHERE contact_fts MATCH "
-                "'body : \"compil\"'")).scalars().all()
+            triggers = set(
+                conn.execute(
+                    text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+                ).scalars()
+            )
+            found = (
+                conn.execute(
+                    text(
+                        "SELECT contact_id FROM contact_fts WHERE contact_fts MATCH "
+                        "'body : \"compil\"'"
+                    )
+                )
+                .scalars()
+                .all()
+            )
     assert set(TRIGGERS) <= triggers
     assert found == ["00000000-0000-4000-8000-000000000001"]

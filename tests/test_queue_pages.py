@@ -15,7 +15,8 @@ from tests.conftest import DUE, MET
 def ids(app, contact_id: str) -> dict[str, int]:
     with app.app_context():
         rows = db.session.execute(
-            db.select(FollowUp.key, FollowUp.id).filter_by(contact_id=contact_id))
+            db.select(FollowUp.key, FollowUp.id).filter_by(contact_id=contact_id)
+        )
         return dict(rows.all())
 
 
@@ -33,8 +34,13 @@ def test_queue_needs_login(client, user):
 def test_queue_shows_due_items_oldest_first_with_drafts_and_actions(
     app, owner, user, meet, clock
 ):
-    meet(user, name="Late Bo", email="bo@example.com", phone="+4915112345678",
-         met_at=MET + dt.timedelta(hours=1))
+    meet(
+        user,
+        name="Late Bo",
+        email="bo@example.com",
+        phone="+4915112345678",
+        met_at=MET + dt.timedelta(hours=1),
+    )
     meet(user, name="Ana Lima", promise="the slides", met_at=MET - dt.timedelta(days=1))
     clock.set(DUE + dt.timedelta(hours=1))
     html = owner.get("/queue").get_data(as_text=True)
@@ -75,8 +81,10 @@ def test_skip_form_skips(app, owner, user, meet, clock):
     [
         ({"when": "tomorrow"}, dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)),
         ({"when": "next_week"}, dt.datetime(2026, 11, 28, 8, 0, tzinfo=dt.UTC)),
-        ({"when": "date", "date": "2026-12-24"},
-         dt.datetime(2026, 12, 24, 8, 0, tzinfo=dt.UTC)),
+        (
+            {"when": "date", "date": "2026-12-24"},
+            dt.datetime(2026, 12, 24, 8, 0, tzinfo=dt.UTC),
+        ),
     ],
 )
 def test_snooze_form_choices(app, owner, user, meet, clock, form, until):
@@ -95,8 +103,9 @@ def test_snooze_form_with_a_bad_date_says_so_and_keeps_the_item(
 ):
     fid = ids(app, meet(user))["thank_you"]
     clock.set(DUE)
-    response = owner.form(f"/queue/{fid}/snooze", {"when": "date", "date": date},
-                          follow_redirects=True)
+    response = owner.form(
+        f"/queue/{fid}/snooze", {"when": "date", "date": date}, follow_redirects=True
+    )
     assert "Not snoozed" in response.get_data(as_text=True)
     assert status(app, fid) == ("pending", None)
 
@@ -166,7 +175,8 @@ def test_we_talked_logs_an_interaction_and_resets_keep_in_touch(
     assert response.status_code == 302
     with app.app_context():
         assert db.session.execute(db.select(Interaction.note)).scalars().all() == [
-            "coffee"]
+            "coffee"
+        ]
         kit = db.session.execute(
             db.select(FollowUp).filter_by(contact_id=contact, kind="keep_in_touch")
         ).scalar_one()
@@ -175,24 +185,32 @@ def test_we_talked_logs_an_interaction_and_resets_keep_in_touch(
 
 @pytest.mark.parametrize(
     ("form", "days"),
-    [({"cadence": "90"}, 90), ({"cadence": "custom", "custom_days": "14"}, 14),
-     ({"cadence": "none"}, None)],
+    [
+        ({"cadence": "90"}, 90),
+        ({"cadence": "custom", "custom_days": "14"}, 14),
+        ({"cadence": "none"}, None),
+    ],
 )
 def test_cadence_picker_sets_keep_in_touch(app, owner, user, meet, form, days):
     contact = meet(user, keep_in_touch_days=30)
     assert owner.form(f"/people/{contact}/cadence", form).status_code == 302
     with app.app_context():
         assert db.session.get(Contact, contact).keep_in_touch_days == days
-        kits = db.session.execute(
-            db.select(FollowUp).filter_by(contact_id=contact, kind="keep_in_touch")
-        ).scalars().all()
+        kits = (
+            db.session.execute(
+                db.select(FollowUp).filter_by(contact_id=contact, kind="keep_in_touch")
+            )
+            .scalars()
+            .all()
+        )
         assert len(kits) == (1 if days else 0)
 
 
 def test_cadence_picker_rejects_bad_custom_days(app, owner, user, meet):
     contact = meet(user)
-    response = owner.form(f"/people/{contact}/cadence",
-                          {"cadence": "custom", "custom_days": "0"})
+    response = owner.form(
+        f"/people/{contact}/cadence", {"cadence": "custom", "custom_days": "0"}
+    )
     assert response.status_code == 400
     with app.app_context():
         assert db.session.get(Contact, contact).keep_in_touch_days is None
@@ -228,21 +246,32 @@ def test_templates_page_edits_resets_and_explains(app, owner, user):
     html = owner.get("/settings/templates").get_data(as_text=True)
     assert "{talked_about}" in html and "optional" in html
     assert "Message templates" in owner.get("/settings").get_data(as_text=True)
-    response = owner.form("/settings/templates", {
-        "kind": "thank_you", "action": "save", "subject": "Hi",
-        "body": "Hello {first_name}[, re {talked_about}]"})
+    response = owner.form(
+        "/settings/templates",
+        {
+            "kind": "thank_you",
+            "action": "save",
+            "subject": "Hi",
+            "body": "Hello {first_name}[, re {talked_about}]",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         row = db.session.execute(db.select(Template)).scalar_one()
-        assert (row.kind, row.body) == ("thank_you", "Hello {first_name}[, re {talked_about}]")
+        assert (row.kind, row.body) == (
+            "thank_you",
+            "Hello {first_name}[, re {talked_about}]",
+        )
     owner.form("/settings/templates", {"kind": "thank_you", "action": "reset"})
     with app.app_context():
         assert db.session.execute(db.select(Template)).first() is None
 
 
 def test_templates_page_reports_an_unknown_placeholder(app, owner, user):
-    response = owner.form("/settings/templates", {
-        "kind": "promise", "action": "save", "subject": "Hi", "body": "{nme}"})
+    response = owner.form(
+        "/settings/templates",
+        {"kind": "promise", "action": "save", "subject": "Hi", "body": "{nme}"},
+    )
     assert response.status_code == 400
     assert "Unknown placeholder {nme}" in response.get_data(as_text=True)
     with app.app_context():
@@ -250,4 +279,6 @@ def test_templates_page_reports_an_unknown_placeholder(app, owner, user):
 
 
 def test_templates_page_rejects_an_unknown_kind(owner):
-    assert owner.form("/settings/templates", {"kind": "x", "body": "y"}).status_code == 404
+    assert (
+        owner.form("/settings/templates", {"kind": "x", "body": "y"}).status_code == 404
+    )

@@ -32,14 +32,22 @@ def local(zone, *args) -> dt.datetime:
         # an evening capture is due the next morning
         ((2026, 11, 20, 21, 15), None, (2026, 11, 20, 21, 16), (2026, 11, 21, 9, 0)),
         # with an event: the event's date decides, not met_at
-        ((2026, 11, 20, 21, 15), dt.date(2026, 11, 19), (2026, 11, 19, 8, 0),
-         (2026, 11, 20, 9, 0)),
+        (
+            (2026, 11, 20, 21, 15),
+            dt.date(2026, 11, 19),
+            (2026, 11, 19, 8, 0),
+            (2026, 11, 20, 9, 0),
+        ),
         # no event, captured at noon
         ((2026, 11, 20, 12, 0), None, (2026, 11, 20, 12, 0), (2026, 11, 21, 9, 0)),
         # captured after the due moment: due at once
         ((2026, 11, 20, 20, 0), None, (2026, 11, 23, 10, 30), (2026, 11, 23, 10, 30)),
-        ((2026, 11, 21, 2, 0), dt.date(2026, 11, 1), (2026, 11, 21, 2, 5),
-         (2026, 11, 21, 2, 5)),
+        (
+            (2026, 11, 21, 2, 0),
+            dt.date(2026, 11, 1),
+            (2026, 11, 21, 2, 5),
+            (2026, 11, 21, 2, 5),
+        ),
     ],
 )
 def test_due_time_rule(met_local, event_date, now_local, expected_local):
@@ -104,7 +112,10 @@ def test_due_local_time_is_followup_hour_on_the_next_day(
     due = due_at(day, zone, hour, now)
     assert due >= now
     assert due.utcoffset() == dt.timedelta(0)
-    if due == now and due_at(day, zone, hour, dt.datetime.min.replace(tzinfo=UTC)) < now:
+    if (
+        due == now
+        and due_at(day, zone, hour, dt.datetime.min.replace(tzinfo=UTC)) < now
+    ):
         return
     shown = due.astimezone(zone)
     assert shown.date() == day + dt.timedelta(days=1)
@@ -163,19 +174,24 @@ def test_person_met_gets_a_thank_you_due_next_morning(ctx):
 
 def test_scheduling_twice_creates_nothing_new(ctx):
     intro = person(ctx, name="Bo", email="bo@example.com")
-    contact = person(ctx, promise="the deck", introduced_by_id=intro.id,
-                     keep_in_touch_days=90)
+    contact = person(
+        ctx, promise="the deck", introduced_by_id=intro.id, keep_in_touch_days=90
+    )
     db.session.refresh(contact)
     schedule_followups(contact, now=NOW)
     first = db.session.execute(db.select(FollowUp.id, FollowUp.key, FollowUp.due_at))
     first = sorted(first.all())
     schedule_followups(contact, now=NOW + dt.timedelta(days=3))
     schedule_followups(contact, now=NOW + dt.timedelta(days=3))
-    again = sorted(db.session.execute(
-        db.select(FollowUp.id, FollowUp.key, FollowUp.due_at)).all())
+    again = sorted(
+        db.session.execute(db.select(FollowUp.id, FollowUp.key, FollowUp.due_at)).all()
+    )
     assert again == first
     assert {row.key for row in first} == {
-        "thank_you", "promise", "kit:1", f"intro:{contact.id}"
+        "thank_you",
+        "promise",
+        "kit:1",
+        f"intro:{contact.id}",
     }
 
 
@@ -198,8 +214,12 @@ def test_unreachable_introducer_gets_no_intro_thanks(ctx):
 
 
 def test_imported_people_get_no_thank_you_but_keep_in_touch(ctx):
-    contact = person(ctx, source="import", keep_in_touch_days=30,
-                     met_at=dt.datetime(2026, 1, 5, tzinfo=UTC))
+    contact = person(
+        ctx,
+        source="import",
+        keep_in_touch_days=30,
+        met_at=dt.datetime(2026, 1, 5, tzinfo=UTC),
+    )
     schedule_followups(contact, now=NOW)
     followups = keys(contact)
     assert set(followups) == {"kit:1"}
@@ -260,8 +280,11 @@ def test_editing_met_at_or_event_retimes_pending_untouched_only(ctx):
 
 
 def test_keep_in_touch_is_due_cadence_days_after_last_interaction(ctx):
-    contact = person(ctx, keep_in_touch_days=30,
-                     last_interaction_at=dt.datetime(2026, 11, 10, 15, 0, tzinfo=UTC))
+    contact = person(
+        ctx,
+        keep_in_touch_days=30,
+        last_interaction_at=dt.datetime(2026, 11, 10, 15, 0, tzinfo=UTC),
+    )
     schedule_followups(contact, now=NOW)
     assert keys(contact)["kit:1"].due_at == local(BERLIN, 2026, 12, 10, 9, 0)
 
@@ -285,8 +308,11 @@ def test_after_a_keep_in_touch_is_done_the_next_one_is_scheduled(ctx):
     kit.status = "done"
     done = kit.due_at
     log_interaction(contact, "followup", "keep_in_touch", done)
-    pending = [f for f in keys(contact).values() if f.status == "pending"
-               and f.kind == "keep_in_touch"]
+    pending = [
+        f
+        for f in keys(contact).values()
+        if f.status == "pending" and f.kind == "keep_in_touch"
+    ]
     assert [f.key for f in pending] == ["kit:2"]
     assert pending[0].due_at == local(BERLIN, 2027, 1, 19, 9, 0)
 

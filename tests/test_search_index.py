@@ -30,12 +30,28 @@ def index_rows(app) -> int | None:
 
 
 def test_search_finds_substrings_in_every_searched_field(api):
-    capture(api, name="Grace Hopper", company="Navy Labs", title="Rear admiral",
-            email="grace@navy.example", talked_about="COBOL compilers",
-            promise="send the nanosecond wire", tags=["pioneer"])
+    capture(
+        api,
+        name="Grace Hopper",
+        company="Navy Labs",
+        title="Rear admiral",
+        email="grace@navy.example",
+        talked_about="COBOL compilers",
+        promise="send the nanosecond wire",
+        tags=["pioneer"],
+    )
     capture(api, name="Ada Lovelace")
-    for q in ("hopp", "navy", "admiral", "grace@", "compil", "nanosecond", "pione",
-              "Grace Hopper", "hopper compilers"):
+    for q in (
+        "hopp",
+        "navy",
+        "admiral",
+        "grace@",
+        "compil",
+        "nanosecond",
+        "pione",
+        "Grace Hopper",
+        "hopper compilers",
+    ):
         assert found(api, q) == ["Grace Hopper"], q
     assert found(api, "hopper lovelace") == []
 
@@ -59,8 +75,12 @@ def test_edits_merges_and_deletes_keep_the_index_in_step(app, api):
     assert found(api, "old") == []
     assert found(api, "new") == ["Linus New"]
     second = capture(api, name="Linus Twin", email="linus@example.com")
-    assert api.post(f"/api/v1/contacts/{first}/merge",
-                    json={"other_id": second}).status_code == 200
+    assert (
+        api.post(
+            f"/api/v1/contacts/{first}/merge", json={"other_id": second}
+        ).status_code
+        == 200
+    )
     assert found(api, "twin") == []
     assert found(api, "linus") == ["Linus New"]
     api.delete(f"/api/v1/contacts/{first}")
@@ -70,18 +90,23 @@ def test_edits_merges_and_deletes_keep_the_index_in_step(app, api):
 
 def test_imported_people_are_searchable(api):
     card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Imported Ingrid\r\nORG:Fjord AS\r\nEND:VCARD\r\n"
-    response = api.post("/api/v1/contacts/import", data=card.encode(),
-                        content_type="text/vcard")
+    response = api.post(
+        "/api/v1/contacts/import", data=card.encode(), content_type="text/vcard"
+    )
     assert response.get_json()["imported"] == 1
     assert found(api, "fjord") == ["Imported Ingrid"]
 
 
-def test_search_never_finds_another_accounts_people(app, api, client, make_user,
-                                                    token_for):
+def test_search_never_finds_another_accounts_people(
+    app, api, client, make_user, token_for
+):
     other = make_user("other@example.com")
     headers = {"Authorization": f"Bearer {token_for(other)}"}
-    client.post("/api/v1/contacts", headers=headers,
-                json={"id": str(uuid.uuid4()), "name": "Secret Sigrid"})
+    client.post(
+        "/api/v1/contacts",
+        headers=headers,
+        json={"id": str(uuid.uuid4()), "name": "Secret Sigrid"},
+    )
     assert found(api, "sigrid") == []
 
 

@@ -18,6 +18,9 @@ def test_bandit_reports_nothing_medium_or_above():
         pytest.skip("bandit is missing: pip install -r requirements-dev.txt")
     result = subprocess.run(
         [bandit, "-q", "-r", "app", "--severity-level", "medium", "-f", "txt"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr

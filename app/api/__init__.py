@@ -30,9 +30,10 @@ PUBLIC_ENDPOINTS: set[str] = {"api.openapi"}
 
 def json_body() -> dict:
     """Return the request's JSON object, or raise a clear 4xx."""
-    if request.content_length and request.content_length > current_app.config[
-        "MAX_JSON_BYTES"
-    ]:
+    if (
+        request.content_length
+        and request.content_length > current_app.config["MAX_JSON_BYTES"]
+    ):
         raise TooLarge("The JSON body is too large.")
     if not request.is_json:
         raise UnsupportedMedia("Send JSON with Content-Type: application/json.")
@@ -60,7 +61,9 @@ def decode_cursor(cursor: str | None) -> list | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError):
-        raise ValidationError("The cursor is not valid.", {"cursor": "Not valid."}) from None
+        raise ValidationError(
+            "The cursor is not valid.", {"cursor": "Not valid."}
+        ) from None
     if not isinstance(values, list):
         raise ValidationError("The cursor is not valid.", {"cursor": "Not valid."})
     return values

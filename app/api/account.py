@@ -42,8 +42,18 @@ def replace_card():
     """Save the owner's card."""
     data = json_body()
     allowed = {
-        "first_name", "last_name", "headline", "company", "email", "phone",
-        "website", "linkedin", "links", "pitch", "slug", "public_fields",
+        "first_name",
+        "last_name",
+        "headline",
+        "company",
+        "email",
+        "phone",
+        "website",
+        "linkedin",
+        "links",
+        "pitch",
+        "slug",
+        "public_fields",
     }
     ignored = {"public_url", "published", "view_count", "exchange_count"}
     unknown = set(data) - allowed - ignored
@@ -52,4 +62,6 @@ def replace_card():
         raise ValidationError(f"Unknown field {field}.", {field: "Unknown field."})
     if "slug" in data and data["slug"] in (None, "") and current_user.card.slug:
         data.pop("slug")
-    return card_to_dict(update_card(current_user, {k: data[k] for k in data if k in allowed}))
+    return card_to_dict(
+        update_card(current_user, {k: data[k] for k in data if k in allowed})
+    )

@@ -29,7 +29,9 @@ def followups():
     """List follow-ups: pending and due now unless the filters say otherwise."""
     event_id = request.args.get("event_id")
     if event_id is not None and not event_id.isdigit():
-        raise ValidationError("event_id must be a number.", {"event_id": "Not a number."})
+        raise ValidationError(
+            "event_id must be a number.", {"event_id": "Not a number."}
+        )
     now = clock.now()
     items, next_cursor = list_followups(
         current_user,

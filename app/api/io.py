@@ -31,7 +31,10 @@ def uploaded_file(limit: int) -> tuple[bytes, str, str]:
         "import the parts one after another.",
         {"file": "Too large."},
     )
-    if request.content_length is not None and request.content_length > limit + 64 * 1024:
+    if (
+        request.content_length is not None
+        and request.content_length > limit + 64 * 1024
+    ):
         raise too_large
     if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         upload = request.files.get("file")
@@ -61,7 +64,9 @@ def import_contacts():
     """Import people from a vCard or CSV file."""
     limit = current_app.config["MAX_IMPORT_BYTES"]
     data, name, mimetype = uploaded_file(limit)
-    result = import_file(current_user, data, clock.now(), filename=name, mimetype=mimetype)
+    result = import_file(
+        current_user, data, clock.now(), filename=name, mimetype=mimetype
+    )
     return result.to_dict()
 
 
@@ -115,9 +120,13 @@ def account_file() -> dict:
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise ValidationError("The file is not valid JSON.", {"file": "Not JSON."}) from None
+        raise ValidationError(
+            "The file is not valid JSON.", {"file": "Not JSON."}
+        ) from None
     if not isinstance(data, dict):
-        raise ValidationError("The export must be a JSON object.", {"file": "Not an object."})
+        raise ValidationError(
+            "The export must be a JSON object.", {"file": "Not an object."}
+        )
     return data
 
 

@@ -8,18 +8,19 @@ A later migration that rebuilds the contacts table in batch mode drops these
 triggers with it: run DROP_STATEMENTS, CREATE_STATEMENTS and FILL_STATEMENT
 again after it (tests/test_migrations.py checks they exist at head).
 """
+
 from alembic import op
 
 from app.search_index import CREATE_STATEMENTS, DROP_STATEMENTS, FILL_STATEMENT
 
-revision = 'b3f0c2d4e5a6'
-down_revision = '7c1e5a9d2b40'
+revision = "b3f0c2d4e5a6"
+down_revision = "7c1e5a9d2b40"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    if op.get_bind().dialect.name != 'sqlite':
+    if op.get_bind().dialect.name != "sqlite":
         return  # PostgreSQL searches with LIKE; see app/search_index.py
     for statement in CREATE_STATEMENTS:
         op.execute(statement)
@@ -27,7 +28,7 @@ def upgrade():
 
 
 def downgrade():
-    if op.get_bind().dialect.name != 'sqlite':
+    if op.get_bind().dialect.name != "sqlite":
         return
     for statement in DROP_STATEMENTS:
         op.execute(statement)

@@ -175,7 +175,12 @@ def log_in_without_pages(context) -> None:
     token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
     answer = context.request.post(
         "/login",
-        form={"email": OWNER_EMAIL, "password": PASSWORD, "remember": "1", "csrf_token": token},
+        form={
+            "email": OWNER_EMAIL,
+            "password": PASSWORD,
+            "remember": "1",
+            "csrf_token": token,
+        },
         max_redirects=0,
     )
     assert answer.status == 302, answer.text()

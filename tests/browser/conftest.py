@@ -109,7 +109,13 @@ def live_server(tmp_path, faults):
                     "company": "Morrow Labs",
                     "email": "ada@example.com",
                     "phone": "+49 30 1234567",
-                    "public_fields": ["first_name", "last_name", "headline", "company", "email"],
+                    "public_fields": [
+                        "first_name",
+                        "last_name",
+                        "headline",
+                        "company",
+                        "email",
+                    ],
                 },
             )
         app.config["TEST_SLUG"] = user.card.slug

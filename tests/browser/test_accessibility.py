@@ -37,7 +37,10 @@ def test_no_axe_violation_on_any_screen(browser, phone, live_server, scheme):
         found += audit(page, "/login")
         log_in(page)
         person = str(uuid.uuid4())
-        assert save_capture(page, {"id": person, "name": "Grace Hopper"})["queued"] is False
+        assert (
+            save_capture(page, {"id": person, "name": "Grace Hopper"})["queued"]
+            is False
+        )
         for path in PRIVATE_PAGES:
             found += audit(page, path.format(person=person))
         assert found == []

@@ -9,13 +9,17 @@ from playwright.sync_api import expect
 def test_service_worker_registers_and_controls_the_page(page):
     scope = page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
     assert scope == page.url.split("/", 3)[0] + "//" + page.url.split("/")[2] + "/"
-    assert page.evaluate("navigator.serviceWorker.controller.scriptURL").endswith("/sw.js")
+    assert page.evaluate("navigator.serviceWorker.controller.scriptURL").endswith(
+        "/sw.js"
+    )
     caches = page.evaluate("caches.keys()")
     assert any(k.startswith("morrow-static-") for k in caches)
     assert any(k.startswith("morrow-pages-") for k in caches)
 
 
-def test_manifest_has_no_installability_errors(playwright_instance, phone, live_server, tmp_path):
+def test_manifest_has_no_installability_errors(
+    playwright_instance, phone, live_server, tmp_path
+):
     # Chromium answers "in-incognito" for throwaway contexts: use a real profile.
     context = playwright_instance.chromium.launch_persistent_context(
         str(tmp_path / "profile"),
@@ -30,7 +34,9 @@ def test_manifest_has_no_installability_errors(playwright_instance, phone, live_
         page.goto("/")
         wait_for_control(page)
         session = context.new_cdp_session(page)
-        assert session.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+        assert (
+            session.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+        )
         manifest = session.send("Page.getAppManifest")
         assert manifest["errors"] == []
         assert manifest["url"].endswith("/manifest.webmanifest")
@@ -48,7 +54,8 @@ def test_home_card_and_capture_load_in_airplane_mode_after_one_visit(page, conte
     assert page.evaluate("document.querySelector('.qr img').naturalWidth") > 0
     page.goto("/card?mode=url")
     assert page.evaluate(
-        "img => img.complete && img.naturalWidth > 0", page.locator(".qr img").element_handle()
+        "img => img.complete && img.naturalWidth > 0",
+        page.locator(".qr img").element_handle(),
     )
     page.goto("/capture")
     assert page.locator("input[name=name]").is_visible()
@@ -81,7 +88,9 @@ def test_a_new_static_file_version_installs_a_new_worker_and_drops_old_caches(
 
 def test_logging_out_clears_the_cached_pages(page, context):
     page.goto("/settings")
-    page.locator("form[action='/logout'] button, form[action$='logout'] button").first.click()
+    page.locator(
+        "form[action='/logout'] button, form[action$='logout'] button"
+    ).first.click()
     page.wait_for_url("**/login")
     context.set_offline(True)
     page.goto("/card")
@@ -92,5 +101,7 @@ def test_the_public_card_registers_no_worker_for_visitors(context, live_server):
     page = context.new_page()
     page.goto(f"/c/{live_server.app.config['TEST_SLUG']}")
     page.wait_for_load_state("networkidle")
-    assert page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
-
+    assert (
+        page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)")
+        == 0
+    )

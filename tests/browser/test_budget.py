@@ -17,7 +17,10 @@ def test_capture_first_load_fits_30_kb_gzip_from_this_origin_only(context, live_
     session.send("Network.setCacheDisabled", {"cacheDisabled": True})
     urls: dict[str, str] = {}
     sizes: dict[str, float] = {}
-    session.on("Network.requestWillBeSent", lambda e: urls.update({e["requestId"]: e["request"]["url"]}))
+    session.on(
+        "Network.requestWillBeSent",
+        lambda e: urls.update({e["requestId"]: e["request"]["url"]}),
+    )
     session.on(
         "Network.loadingFinished",
         lambda e: sizes.update({e["requestId"]: e["encodedDataLength"]}),
@@ -27,7 +30,9 @@ def test_capture_first_load_fits_30_kb_gzip_from_this_origin_only(context, live_
     assert response.headers.get("content-encoding") == "gzip"
     page.wait_for_load_state("networkidle")
 
-    origins = {urlsplit(url).netloc for url in urls.values() if not url.startswith("data:")}
+    origins = {
+        urlsplit(url).netloc for url in urls.values() if not url.startswith("data:")
+    }
     assert origins == {urlsplit(live_server.url).netloc}
     total = sum(sizes.values())
     print(f"capture page first load: {total:.0f} bytes over {len(sizes)} requests")

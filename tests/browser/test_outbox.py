@@ -12,7 +12,11 @@ from playwright.sync_api import expect
 
 def captures(count: int, prefix: str = "Person") -> list[dict]:
     return [
-        {"id": str(uuid.uuid4()), "name": f"{prefix} {n:02}", "email": f"p{n}@example.com"}
+        {
+            "id": str(uuid.uuid4()),
+            "name": f"{prefix} {n:02}",
+            "email": f"p{n}@example.com",
+        }
         for n in range(count)
     ]
 
@@ -30,7 +34,9 @@ def test_twenty_offline_captures_survive_a_reload_and_arrive_exactly_once(
     sent = captures(20)
     for capture in sent:
         assert save_capture(page, capture)["queued"] is True
-    expect(page.locator("[data-sync-status]")).to_have_text("Offline · 20 waiting to sync")
+    expect(page.locator("[data-sync-status]")).to_have_text(
+        "Offline · 20 waiting to sync"
+    )
 
     page.reload()
     assert outbox(page, "pendingCount()") == 20
@@ -43,7 +49,9 @@ def test_twenty_offline_captures_survive_a_reload_and_arrive_exactly_once(
     assert live_server.people() == []
 
     context.set_offline(False)
-    wait_until(lambda: len(live_server.people()) == 20, message="20 people on the server")
+    wait_until(
+        lambda: len(live_server.people()) == 20, message="20 people on the server"
+    )
     assert_each_once(live_server, sent)
     wait_until(lambda: outbox(page, "pendingCount()") == 0, message="an empty outbox")
     page.locator("[data-sync-status]").wait_for(state="hidden")
@@ -74,7 +82,11 @@ def test_a_refused_capture_is_shown_with_the_server_message_and_not_retried(
 ):
     faults.reject_names = {"Bounce Person"}
     page.goto("/people")
-    rejected = {"id": str(uuid.uuid4()), "name": "Bounce Person", "email": "b@example.com"}
+    rejected = {
+        "id": str(uuid.uuid4()),
+        "name": "Bounce Person",
+        "email": "b@example.com",
+    }
     result = save_capture(page, rejected)
     assert result["failed"] is True
     assert result["error"] == "Bounce Person cannot be saved: the email bounces."

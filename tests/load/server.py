@@ -36,8 +36,13 @@ def reset_postgres(url: str) -> None:
 class Server:
     """A gunicorn master with several workers and threads, on a migrated database."""
 
-    def __init__(self, tmp_path: Path, database_url: str | None = None,
-                 workers: int = 3, threads: int = 4) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        database_url: str | None = None,
+        workers: int = 3,
+        threads: int = 4,
+    ) -> None:
         self.tmp_path = tmp_path
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -55,8 +60,15 @@ class Server:
         if database_url:
             reset_postgres(database_url)
         self.flask("db", "upgrade")
-        self.flask("user", "create", "load@example.com", "--password",
-                   "load test password", "--timezone", "Europe/Berlin")
+        self.flask(
+            "user",
+            "create",
+            "load@example.com",
+            "--password",
+            "load test password",
+            "--timezone",
+            "Europe/Berlin",
+        )
         out = self.flask("token", "create", "load@example.com")
         self.token = out.strip().splitlines()[-1]
         self.process: subprocess.Popen | None = None
@@ -64,7 +76,11 @@ class Server:
     def flask(self, *args: str) -> str:
         result = subprocess.run(
             [str(BIN / "flask"), "--app", "wsgi", *args],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120,
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert result.returncode == 0, result.stderr + result.stdout
         return result.stdout
@@ -72,11 +88,26 @@ class Server:
     def start(self) -> None:
         log = open(self.log_path, "a")  # noqa: SIM115 - kept open for the child
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(self.workers), "--threads", str(self.threads),
-             "--worker-class", "gthread", "--graceful-timeout", "2",
-             "--access-logfile", "-", self.wsgi],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                str(BIN / "gunicorn"),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+                "--worker-class",
+                "gthread",
+                "--graceful-timeout",
+                "2",
+                "--access-logfile",
+                "-",
+                self.wsgi,
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         log.close()

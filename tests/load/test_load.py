@@ -53,8 +53,12 @@ def count_people(srv: Server) -> tuple[int, list[str]]:
             params = {"limit": 200}
             if cursor:
                 params["cursor"] = cursor
-            body = session.get(srv.url + "/api/v1/contacts", params=params,
-                               headers=srv.headers(), timeout=30).json()
+            body = session.get(
+                srv.url + "/api/v1/contacts",
+                params=params,
+                headers=srv.headers(),
+                timeout=30,
+            ).json()
             ids += [item["id"] for item in body["items"]]
             cursor = body["next"]
             if not cursor:
@@ -65,7 +69,9 @@ def test_concurrent_captures_with_random_retries_make_exactly_2000_people(server
     statuses: list[int] = []
     lock = threading.Lock()
     rng = random.Random(7)
-    retry = {(c, n) for c in range(CLIENTS) for n in range(PER_CLIENT) if rng.random() < 0.5}
+    retry = {
+        (c, n) for c in range(CLIENTS) for n in range(PER_CLIENT) if rng.random() < 0.5
+    }
 
     def run(client: int) -> None:
         with requests.Session() as session:
@@ -73,9 +79,12 @@ def test_concurrent_captures_with_random_retries_make_exactly_2000_people(server
                 payload = capture(n, client)
                 sends = 2 if (client, n) in retry else 1
                 for _ in range(sends):  # a phone that lost the answer sends again
-                    response = session.post(server.url + "/api/v1/contacts",
-                                            json=payload, headers=server.headers(),
-                                            timeout=30)
+                    response = session.post(
+                        server.url + "/api/v1/contacts",
+                        json=payload,
+                        headers=server.headers(),
+                        timeout=30,
+                    )
                     with lock:
                         statuses.append(response.status_code)
 
@@ -84,10 +93,12 @@ def test_concurrent_captures_with_random_retries_make_exactly_2000_people(server
         list(pool.map(run, range(CLIENTS)))
     elapsed = time.monotonic() - started
     total, ids = count_people(server)
-    print(f"\n{len(statuses)} requests in {elapsed:.1f}s "
-          f"({len(statuses) / elapsed:.0f}/s): {total} people; "
-          f"201={statuses.count(201)} 200={statuses.count(200)} "
-          f"5xx={sum(s >= 500 for s in statuses)}")
+    print(
+        f"\n{len(statuses)} requests in {elapsed:.1f}s "
+        f"({len(statuses) / elapsed:.0f}/s): {total} people; "
+        f"201={statuses.count(201)} 200={statuses.count(200)} "
+        f"5xx={sum(s >= 500 for s in statuses)}"
+    )
     assert sum(s >= 500 for s in statuses) == 0
     assert statuses.count(201) == CLIENTS * PER_CLIENT
     assert statuses.count(200) == len(retry)
@@ -112,8 +123,12 @@ def test_sigkill_mid_burst_keeps_every_acknowledged_capture_once(tmp_path):
                 with lock:
                     sent[payload["id"]] = payload
                 try:
-                    response = session.post(srv.url + "/api/v1/contacts", json=payload,
-                                            headers=srv.headers(), timeout=5)
+                    response = session.post(
+                        srv.url + "/api/v1/contacts",
+                        json=payload,
+                        headers=srv.headers(),
+                        timeout=5,
+                    )
                 except requests.RequestException:
                     continue  # no answer: the phone keeps it and retries later
                 if response.status_code in (200, 201):
@@ -135,14 +150,20 @@ def test_sigkill_mid_burst_keeps_every_acknowledged_capture_once(tmp_path):
         # Every client retries everything it sent, acknowledged or not.
         with requests.Session() as session:
             for payload in list(sent.values()):
-                response = session.post(srv.url + "/api/v1/contacts", json=payload,
-                                        headers=srv.headers(), timeout=30)
+                response = session.post(
+                    srv.url + "/api/v1/contacts",
+                    json=payload,
+                    headers=srv.headers(),
+                    timeout=30,
+                )
                 assert response.status_code in (200, 201), response.text
         total, ids = count_people(srv)
     finally:
         srv.stop()
-    print(f"\nkilled after {killed_with} acknowledged captures; "
-          f"{len(sent)} sent in all; {total} people after retries")
+    print(
+        f"\nkilled after {killed_with} acknowledged captures; "
+        f"{len(sent)} sent in all; {total} people after retries"
+    )
     assert killed_with >= 1
     assert acknowledged <= set(ids)
     assert len(ids) == len(set(ids)) == len(sent)
