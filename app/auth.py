@@ -24,7 +24,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from . import clock
 from .errors import ValidationError, error_response, wants_json
 from .extensions import db, limiter, login_manager
-from .models import ApiToken, Card, User
+from .models import MAX_ID, ApiToken, Card, User
 from .validation import FieldErrors, clean_email, clean_timezone, region_for_timezone
 
 bp = Blueprint("auth", __name__)
@@ -104,7 +104,7 @@ def create_token(user: User, name: str = "") -> str:
 
 
 def revoke_token(user: User, token_id: int) -> bool:
-    token = db.session.get(ApiToken, token_id)
+    token = db.session.get(ApiToken, token_id) if 0 < token_id <= MAX_ID else None
     if token is None or token.user_id != user.id or token.revoked_at:
         return False
     token.revoked_at = clock.now()

@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from .errors import NotFound, ValidationError
 from .extensions import db
-from .models import Event, User
+from .models import MAX_ID, Event, User
 from .validation import FieldErrors, clean_text
 
 # A capture between midnight and this hour belongs to the evening before
@@ -145,6 +145,8 @@ def get_event(user: User, event_id) -> Event:
         number = int(event_id)
     except (TypeError, ValueError):
         raise NotFound("No such event.") from None
+    if not 0 < number <= MAX_ID:
+        raise NotFound("No such event.")
     event = db.session.execute(
         db.select(Event).filter_by(id=number, user_id=user.id)
     ).scalar_one_or_none()

@@ -28,7 +28,7 @@ from .drafts import (
 )
 from .errors import Conflict, NotFound, ValidationError
 from .extensions import db
-from .models import Contact, Event, FollowUp, Interaction, User
+from .models import MAX_ID, Contact, Event, FollowUp, Interaction, User
 from .scheduling import local_moment, log_interaction, zone_of
 
 STATUSES = ("pending", "done", "skipped", "snoozed", "all")
@@ -120,7 +120,9 @@ def list_followups(
 def get_followup(user: User, followup_id: int) -> FollowUp:
     """Return the owner's follow-up, or raise NotFound."""
     # Ids beyond 64 bits overflow the database driver: they exist nowhere.
-    followup = db.session.get(FollowUp, followup_id) if followup_id < 2**63 else None
+    followup = (
+        db.session.get(FollowUp, followup_id) if 0 < followup_id <= MAX_ID else None
+    )
     if followup is None or followup.user_id != user.id:
         raise NotFound("There is no such follow-up.")
     return followup
@@ -398,7 +400,7 @@ def event_score(user: User, event: Event, now: dt.datetime) -> dict:
 
 
 def get_event(user: User, event_id: int) -> Event:
-    event = db.session.get(Event, event_id) if event_id < 2**63 else None
+    event = db.session.get(Event, event_id) if 0 < event_id <= MAX_ID else None
     if event is None or event.user_id != user.id:
         raise NotFound("There is no such event.")
     return event

@@ -23,6 +23,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
 
+# The largest id an integer primary key holds on every database Morrow supports
+# (PostgreSQL's INTEGER); a larger id in a URL can only be "not found".
+MAX_ID = 2**31 - 1
+
 
 def utcnow() -> dt.datetime:
     """Return the current time as an aware UTC datetime."""

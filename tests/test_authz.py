@@ -95,3 +95,17 @@ def test_every_cookie_write_without_csrf_token_is_refused(app, owner, other_obje
             assert_api_error(response, 400, "csrf_failed")
         checked += 1
     assert checked >= 10
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/api/v1/followups/2147483648"),
+        ("POST", "/api/v1/followups/800214256376969216/done"),
+        ("GET", "/api/v1/events/2147483648"),
+        ("GET", "/api/v1/events/800214256376969216/score"),
+        ("GET", "/api/v1/contacts?event_id=99999999999"),
+    ],
+)
+def test_ids_beyond_any_database_integer_are_404(api, method, path):
+    assert_api_error(api.open(path, method=method, json={}), 404)
