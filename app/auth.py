@@ -112,6 +112,14 @@ def revoke_token(user: User, token_id: int) -> bool:
     return True
 
 
+def _unknown_user_hash() -> str:
+    hashes = current_app.extensions.setdefault("morrow_dummy_hash", {})
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in hashes:
+        hashes[method] = hash_password(secrets.token_urlsafe(16))
+    return hashes[method]
+
+
 def safe_next(target: str | None) -> str | None:
     """Allow only same-site paths after login, never another host."""
     if not target:
@@ -134,11 +142,11 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str) -> User | None:
-        user_id, _, version = session_id.partition(":")
-        if not user_id.isdigit():
+        user_id, _, rest = session_id.partition(":")
+        if not user_id.isdigit() or not 0 < int(user_id) <= MAX_ID:
             return None
         user = db.session.get(User, int(user_id))
-        if user is None or str(user.session_version) != version:
+        if user is None or session_id != user.get_id():
             return None
         return user
 
@@ -228,7 +236,9 @@ def login():
         user = db.session.execute(
             db.select(User).filter(db.func.lower(User.email) == email.lower())
         ).scalar_one_or_none()
-        if user and check_password_hash(user.password_hash, password):
+        # Hash even for an unknown email, so timing doesn't tell who has an account.
+        stored = user.password_hash if user else _unknown_user_hash()
+        if check_password_hash(stored, password) and user is not None:
             login_user(user, remember=bool(request.form.get("remember")))
             return redirect(safe_next(request.args.get("next")) or url_for("web.home"))
         error = "That email and password don't match an account."

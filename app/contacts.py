@@ -418,7 +418,7 @@ def search_contacts(
     event_id: int | None = None,
     tag: str | None = None,
     unread: bool = False,
-    after: tuple[str, str] | None = None,
+    after: tuple[dt.datetime, str] | None = None,
     limit: int = 50,
 ) -> tuple[list[Contact], tuple[str, str] | None]:
     """Return one page of people, newest first, and where the next page starts."""
@@ -466,7 +466,7 @@ def search_contacts(
             )
         )
     if after is not None:
-        created = dt.datetime.fromisoformat(after[0])
+        created = after[0]
         query = query.where(
             (Contact.created_at < created)
             | ((Contact.created_at == created) & (Contact.id < after[1]))

@@ -58,7 +58,7 @@ def list_followups(
     status: str = "pending",
     due: str = "now",
     event_id: int | None = None,
-    cursor: list | None = None,
+    cursor: tuple[dt.datetime, int] | None = None,
     limit: int = 50,
     oldest_first: bool = True,
 ) -> tuple[list[FollowUp], list | None]:
@@ -95,13 +95,7 @@ def list_followups(
             or_(FollowUp.contact_id.in_(people), FollowUp.about_contact_id.in_(people))
         )
     if cursor:
-        try:
-            after_due = dt.datetime.fromisoformat(cursor[0])
-            after_id = int(cursor[1])
-        except (TypeError, ValueError, IndexError):
-            raise ValidationError(
-                "The cursor is not valid.", {"cursor": "Not valid."}
-            ) from None
+        after_due, after_id = cursor
         query = query.where(
             or_(
                 FollowUp.due_at > after_due,

@@ -91,7 +91,9 @@ class User(db.Model):
     is_anonymous = False
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        # The creation time tells this account from a later one that reuses a
+        # deleted account's id; the version ends sessions on a password change.
+        return f"{self.id}:{self.session_version}:{self.created_at.timestamp():.6f}"
 
 
 class ApiToken(db.Model):
@@ -141,6 +143,13 @@ class Card(db.Model):
     @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+    @property
+    def public_name(self) -> str:
+        """The name as the public page may show it: only the parts made public."""
+        public = set(self.public_fields or [])
+        parts = (("first_name", self.first_name), ("last_name", self.last_name))
+        return " ".join(value for field, value in parts if value and field in public)
 
 
 class Event(db.Model):

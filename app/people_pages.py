@@ -187,10 +187,11 @@ def list():  # noqa: A001 - the endpoint reads people.list
     if "|" in cursor:
         created, _, last_id = cursor.partition("|")
         try:
-            dt.datetime.fromisoformat(created)
-            after = (created, last_id)
+            moment = dt.datetime.fromisoformat(created)
         except ValueError:
-            after = None
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            after = (moment, last_id)
     rows, following = search_contacts(
         current_user,
         q,

@@ -45,28 +45,37 @@ def _physical_lines(data: bytes) -> list[bytes]:
     """Split on LF (any CRs before it belong to the break); old Macs used CR."""
     if b"\n" not in data:
         return data.split(b"\r")
-    return re.split(rb"\r*\n", data)
+    # Not re.split(rb"\r*\n"): that is quadratic on a long run of CRs.
+    return [line.rstrip(b"\r") for line in data.split(b"\n")]
+
+
+def _last_piece(pieces: list[bytes]) -> bytes:
+    return next((piece for piece in reversed(pieces) if piece), b"")
 
 
 def _logical_lines(data: bytes) -> list[tuple[int, bytes]]:
     """Unfold at the byte level, so a fold inside a UTF-8 character heals."""
-    out: list[list] = []
+    # Each logical line collects its pieces and is joined once: joining as we go
+    # is quadratic on a file made of thousands of folds.
+    out: list[tuple[int, list[bytes]]] = []
     b64_open = False
     for no, line in enumerate(_physical_lines(data), 1):
-        prev = out[-1][1] if out else b""
-        if out and prev.endswith(b"=") and _QP_HEADER.match(prev):
-            out[-1][1] = prev[:-1] + line  # quoted-printable soft line break
+        pieces = out[-1][1] if out else []
+        if out and _last_piece(pieces).endswith(b"=") and _QP_HEADER.match(pieces[0]):
+            last = max(i for i, piece in enumerate(pieces) if piece)
+            pieces[last] = pieces[last][:-1]  # quoted-printable soft line break
+            pieces.append(line)
         elif not line.strip():
             b64_open = False  # blank lines end 2.1 base64 and are otherwise noise
         elif out and line[:1] in (b" ", b"\t"):
-            out[-1][1] = prev + line[1:]
+            pieces.append(line[1:])
         elif b64_open and line.strip() and b":" not in line:
-            out[-1][1] = prev + line.strip()  # 2.1 base64 runs on unindented
+            pieces.append(line.strip())  # 2.1 base64 runs on unindented
         else:
-            out.append([no, line])
+            out.append((no, [line]))
             header = line.split(b":", 1)[0].upper()
             b64_open = b"BASE64" in header or b"ENCODING=B" in header
-    return [(no, line) for no, line in out]
+    return [(no, b"".join(pieces)) for no, pieces in out]
 
 
 def _split_quoted(text: str, sep: str) -> list[str]:

@@ -90,17 +90,31 @@ def _card_entries(card: Any, public_only: bool, public_url: str | None) -> list:
     return entries
 
 
-def _card_names(card: Any, multiline: bool) -> tuple[str, str, str]:
-    first = clean_text(getattr(card, "first_name", ""), multiline=multiline)
-    last = clean_text(getattr(card, "last_name", ""), multiline=multiline)
+def _card_names(
+    card: Any, multiline: bool, public_only: bool = False
+) -> tuple[str, str, str]:
+    public = set(getattr(card, "public_fields", None) or [])
+
+    def name(field: str) -> str:
+        if public_only and field not in public:
+            return ""
+        return clean_text(getattr(card, field, ""), multiline=multiline)
+
+    first, last = name("first_name"), name("last_name")
     full = " ".join(p for p in (first, last) if p)
-    return first, last, full or clean_text(getattr(card, "email", "")) or "Morrow"
+    if full:
+        return first, last, full
+    # FN is required; a public card never falls back to a private detail.
+    fallback = "Contact" if public_only else clean_text(getattr(card, "email", ""))
+    return first, last, fallback or "Morrow"
 
 
-def _vobject_serialize(card: Any, entries: list, *, multiline: bool = True) -> str:
+def _vobject_serialize(
+    card: Any, entries: list, *, multiline: bool = True, public_only: bool = False
+) -> str:
     # vobject escapes a newline as \n, so it never starts a new property; the
     # QR payload still gets spaces, which every scanner shows the same way.
-    first, last, full = _card_names(card, multiline)
+    first, last, full = _card_names(card, multiline, public_only)
     vc = vobject.vCard()
     vc.add("n").value = vobject.vcard.Name(family=last, given=first)
     vc.add("fn").value = full
@@ -134,7 +148,7 @@ def _fold_all(text: str) -> str:
 def card_vcard(card: Any, *, public_only: bool, public_url: str | None) -> str:
     """Return the owner's full card as vCard 3.0 text, CRLF, folded by octets."""
     entries = _card_entries(card, public_only, public_url)
-    return _fold_all(_vobject_serialize(card, entries))
+    return _fold_all(_vobject_serialize(card, entries, public_only=public_only))
 
 
 def compact_qr_payload(
@@ -155,10 +169,12 @@ def compact_qr_payload(
     # and a smaller, less important one after it may still get in.
     kept: list = []
     for entry in wanted:
-        payload = _vobject_serialize(card, [*kept, entry], multiline=False)
+        payload = _vobject_serialize(
+            card, [*kept, entry], multiline=False, public_only=public_only
+        )
         if len(payload.encode("utf-8")) <= QR_MAX_OCTETS:
             kept.append(entry)
-    return _vobject_serialize(card, kept, multiline=False)
+    return _vobject_serialize(card, kept, multiline=False, public_only=public_only)
 
 
 def escape_text(value: str) -> str:

@@ -111,3 +111,18 @@ def test_backup_on_postgres_points_to_pg_dump(tmp_path):
     result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")])
     assert result.exit_code != 0
     assert "pg_dump" in result.output
+
+
+def test_a_deleted_accounts_sessions_do_not_open_an_account_reusing_its_id(
+    app, login, make_user
+):
+    gone = make_user("gone@example.com")
+    phone, laptop = login(gone), login(gone)
+    assert laptop.form("/settings/delete", {"password": PASSWORD}).status_code == 302
+    newcomer = make_user("newcomer@example.com")
+    with app.app_context():
+        # SQLite hands a deleted row's id to the next account; PostgreSQL doesn't.
+        assert newcomer == gone or db.engine.dialect.name != "sqlite"
+    assert phone.get("/api/v1/me").status_code == 401
+    phone.client.delete_cookie("session")  # the remember-me cookie alone
+    assert phone.get("/api/v1/me").status_code == 401

@@ -109,3 +109,18 @@ def test_every_cookie_write_without_csrf_token_is_refused(app, owner, other_obje
 )
 def test_ids_beyond_any_database_integer_are_404(api, method, path):
     assert_api_error(api.open(path, method=method, json={}), 404)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/contacts?cursor=WyJub3RhZGF0ZSIsIngiXQ",  # ["notadate","x"]
+        "/api/v1/contacts?cursor=WyIyMDIwLTAxLTAxIiwieCJd",  # naive date
+        "/api/v1/contacts?cursor=WzEsMl0",  # [1,2]
+        "/api/v1/followups?cursor=WyIyMDIwLTAxLTAxIiwxLjVd",  # ["2020-01-01",1.5]
+        "/api/v1/followups?cursor=WyIyMDIwLTAxLTAxVDAwOjAwOjAwKzAwOjAwIiwieCJd",
+        "/api/v1/followups?cursor=%%%",
+    ],
+)
+def test_crafted_cursors_are_400_not_500(api, path):
+    assert_api_error(api.get(path), 400, field="cursor")

@@ -229,3 +229,23 @@ def test_card_screen_defaults_to_link_when_public_url_is_set(app, filled, owner)
     assert "qr.svg?mode=url" in html
     body = owner.get("/api/v1/card").get_json()
     assert body["public_url"] == "https://morrow.example.org/c/lucja"
+
+
+def test_private_names_stay_off_the_public_page_and_vcard(api, client):
+    api.put(
+        "/api/v1/card",
+        json={
+            "first_name": "Alice",
+            "last_name": "Secret",
+            "email": "alice@private.example",
+            "headline": "Designer",
+            "slug": "hidden",
+            "public_fields": ["headline"],
+        },
+    )
+    html = client.get("/c/hidden").get_data(as_text=True)
+    assert "Secret" not in html and "Alice" not in html and "Designer" in html
+    text = client.get("/c/hidden.vcf").get_data(as_text=True)
+    assert "Secret" not in text and "Alice" not in text
+    assert "alice@private.example" not in text
+    assert "FN:Contact" in text

@@ -212,8 +212,10 @@ def test_full_vcard_has_crlf_lines_of_at_most_75_octets() -> None:
     )
 
 
-def test_public_vcard_shows_only_public_fields_and_the_name() -> None:
-    text = card_vcard(make_card(), public_only=True, public_url=PUBLIC_URL)
+def test_public_vcard_shows_only_public_fields() -> None:
+    card = make_card()
+    card.public_fields = [*card.public_fields, "first_name", "last_name"]
+    text = card_vcard(card, public_only=True, public_url=PUBLIC_URL)
 
     assert "FN:Jürgen Łukasiewicz" in text
     assert "EMAIL:jl@example.com" in text
@@ -684,3 +686,21 @@ def test_vcard_parsers_raise_nothing_but_unprocessable(
         parse_qr_text(data.decode("utf-8", "replace"), "DE")
     except Unprocessable:
         pass
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # A million CRs with no line feed: a regex split backtracks on each.
+        b"BEGIN:VCARD\n" + b"\r" * 1_000_000 + b"x\n",
+        # Three hundred thousand folds: joining as we go copies the line each time.
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Fold\r\nNOTE:a"
+        + b"\r\n b" * 300_000
+        + b"\r\nEND:VCARD\r\n",
+    ],
+    ids=["carriage-returns", "folds"],
+)
+def test_hostile_files_are_read_in_linear_time(data):
+    # Quadratic reading took minutes on inputs this size; linear takes a moment.
+    cards = parse_vcard_file(data)
+    assert len(cards) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 
 from flask import Blueprint, current_app, request
 from flask_login import current_user
@@ -67,6 +68,25 @@ def decode_cursor(cursor: str | None) -> list | None:
     if not isinstance(values, list):
         raise ValidationError("The cursor is not valid.", {"cursor": "Not valid."})
     return values
+
+
+def keyset_cursor(raw: str | None, key_type: type) -> tuple | None:
+    """Read a (timestamp, key) cursor; anything else is a 400, never a 500."""
+    values = decode_cursor(raw)
+    if values is None:
+        return None
+    invalid = ValidationError("The cursor is not valid.", {"cursor": "Not valid."})
+    if len(values) != 2 or not isinstance(values[0], str):
+        raise invalid
+    if type(values[1]) is not key_type:
+        raise invalid
+    try:
+        moment = datetime.fromisoformat(values[0])
+    except ValueError:
+        raise invalid from None
+    if moment.tzinfo is None:
+        raise invalid
+    return moment, values[1]
 
 
 def page_limit(default: int = 50, maximum: int = 200) -> int:

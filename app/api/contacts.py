@@ -19,7 +19,7 @@ from ..contacts import (
 )
 from ..errors import TooLarge, ValidationError
 from ..events import default_event, get_event
-from . import bp, decode_cursor, encode_cursor, json_body, page_limit
+from . import bp, encode_cursor, json_body, keyset_cursor, page_limit
 
 MAX_QR_TEXT = 4096
 
@@ -37,11 +37,7 @@ def _answer(contact, status: int, headers: dict | None = None):
 @bp.get("/contacts")
 def contacts():
     """Search people, newest first: q, event_id, tag, cursor, limit."""
-    after = decode_cursor(request.args.get("cursor"))
-    if after is not None and (
-        len(after) != 2 or not all(isinstance(v, str) for v in after)
-    ):
-        raise ValidationError("The cursor is not valid.", {"cursor": "Not valid."})
+    after = keyset_cursor(request.args.get("cursor"), str)
     event_id = request.args.get("event_id")
     if event_id:
         event_id = get_event(current_user, event_id).id
@@ -53,7 +49,7 @@ def contacts():
         q,
         event_id=event_id or None,
         tag=request.args.get("tag") or None,
-        after=tuple(after) if after else None,
+        after=after,
         limit=page_limit(),
     )
     return {

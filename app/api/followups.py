@@ -21,7 +21,7 @@ from ..followups import (
     snooze,
     template_cache,
 )
-from . import bp, decode_cursor, encode_cursor, json_body, page_limit
+from . import bp, encode_cursor, json_body, keyset_cursor, page_limit
 
 
 @bp.get("/followups")
@@ -39,7 +39,7 @@ def followups():
         status=request.args.get("status", "pending"),
         due=request.args.get("due", "now"),
         event_id=int(event_id) if event_id is not None else None,
-        cursor=decode_cursor(request.args.get("cursor")),
+        cursor=keyset_cursor(request.args.get("cursor"), int),
         limit=page_limit(),
     )
     cache = template_cache(current_user)
