@@ -75,3 +75,11 @@ window.addEventListener("appinstalled", () => {
   const hint = document.querySelector(".install-hint");
   if (hint) hint.remove();
 });
+
+// The login page while signed out: the session ended (logged out, password
+// changed elsewhere, account deleted), so no private page stays cached here.
+if (!signedIn && location.pathname === "/login" && "caches" in window) {
+  caches.keys().then((keys) =>
+    Promise.all(keys.filter((k) => k.startsWith("morrow-pages-")).map((k) => caches.delete(k))),
+  ).catch(() => {});
+}

@@ -105,3 +105,18 @@ def test_the_public_card_registers_no_worker_for_visitors(context, live_server):
         page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)")
         == 0
     )
+
+
+def test_a_session_ended_elsewhere_clears_the_cached_pages(page, context):
+    page.goto("/people")
+    # The session ends without this phone logging out (password changed on
+    # another device, account deleted): the next page is the login page.
+    context.clear_cookies()
+    page.goto("/card")
+    page.wait_for_url(lambda url: "/login" in url)
+    page.wait_for_function(
+        "() => caches.keys().then(k => !k.some(n => n.startsWith('morrow-pages-')))"
+    )
+    context.set_offline(True)
+    page.goto("/people")
+    expect(page.locator("h1")).to_have_text("You are offline")
