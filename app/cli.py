@@ -29,16 +29,35 @@ def create_user_command(email: str, password: str, timezone: str) -> None:
     click.echo(f"Created account {user.email} (time zone {user.timezone}).")
 
 
-@token_cli.command("create")
+@user_cli.command("password")
 @click.argument("email")
-@click.option("--name", default="CLI token", show_default=True)
-def create_token_command(email: str, name: str) -> None:
-    """Create an API token; the token is printed alone on the last line."""
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def reset_password_command(email: str, password: str) -> None:
+    """Set a new password (for an owner who forgot theirs); ends every session."""
+    user = find_user(email)
+    try:
+        auth.set_password(user, password)
+    except ValidationError as error:
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"New password set for {user.email}; every session was logged out.")
+
+
+def find_user(email: str) -> User:
     user = db.session.execute(
         db.select(User).filter(db.func.lower(User.email) == email.strip().lower())
     ).scalar_one_or_none()
     if user is None:
         raise click.ClickException(f"No account with email {email}.")
+    return user
+
+
+@token_cli.command("create")
+@click.argument("email")
+@click.option("--name", default="CLI token", show_default=True)
+def create_token_command(email: str, name: str) -> None:
+    """Create an API token; the token is printed alone on the last line."""
+    user = find_user(email)
     raw = auth.create_token(user, name)
     click.echo(f"Token {name!r} for {user.email}. It is shown only once:")
     click.echo(raw)

@@ -301,3 +301,29 @@ def test_passwords_are_hashed_with_scrypt_by_default(tmp_path):
         hashed = hash_password("correct horse battery")
     assert hashed.startswith("scrypt:")
     assert "correct horse" not in hashed
+
+
+def test_cli_password_reset_ends_every_session(app, runner, login, user, client):
+    phone = login(user)
+    result = runner.invoke(
+        args=["user", "password", "owner@example.com", "--password", "a new long pw"]
+    )
+    assert result.exit_code == 0, result.output
+    assert phone.get("/").status_code == 302
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={
+            "email": "owner@example.com",
+            "password": "a new long pw",
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+        },
+    )
+    assert response.status_code == 302
+
+
+def test_cli_password_reset_refuses_a_short_password(runner, user):
+    result = runner.invoke(
+        args=["user", "password", "owner@example.com", "--password", "short"]
+    )
+    assert result.exit_code != 0 and "at least 8" in result.output
