@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_login import current_user
 
 from ..accounts import update_settings, user_to_dict
-from ..cards import card_to_dict, update_card
+from ..cards import CARD_FIELDS, card_to_dict, update_card
 from ..errors import ValidationError
 from . import bp, json_body
 
@@ -41,20 +41,8 @@ def card():
 def replace_card():
     """Save the owner's card."""
     data = json_body()
-    allowed = {
-        "first_name",
-        "last_name",
-        "headline",
-        "company",
-        "email",
-        "phone",
-        "website",
-        "linkedin",
-        "links",
-        "pitch",
-        "slug",
-        "public_fields",
-    }
+    # Fields not sent keep their values, so a client can change one at a time.
+    allowed = {*CARD_FIELDS, "slug", "public_fields"}
     ignored = {"public_url", "published", "view_count", "exchange_count"}
     unknown = set(data) - allowed - ignored
     if unknown:
