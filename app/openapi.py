@@ -9,6 +9,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .cards import CARD_FIELDS, MAX_LINKS
+
+# The card's text fields; links is a list.
+CARD_TEXT_FIELDS = tuple(f for f in CARD_FIELDS if f != "links")
+
 ERROR_CODES = {
     400: "The request is not valid (see error.fields).",
     401: "Not logged in: send a bearer token or the session cookie.",
@@ -79,20 +84,7 @@ SCHEMAS: dict[str, Any] = {
         "object",
         required=["first_name", "last_name", "slug", "public_fields", "public_url"],
         properties={
-            **{
-                k: STR
-                for k in (
-                    "first_name",
-                    "last_name",
-                    "headline",
-                    "company",
-                    "email",
-                    "phone",
-                    "website",
-                    "linkedin",
-                    "pitch",
-                )
-            },  # fmt: skip
+            **{k: STR for k in CARD_TEXT_FIELDS},
             "links": _s("array", items=STR),
             "slug": NSTR,
             "public_fields": _s("array", items=STR),
@@ -105,23 +97,9 @@ SCHEMAS: dict[str, Any] = {
     "CardUpdate": _s(
         "object",
         properties={
-            **{
-                k: STR
-                for k in (
-                    "first_name",
-                    "last_name",
-                    "headline",
-                    "company",
-                    "email",
-                    "phone",
-                    "website",
-                    "linkedin",
-                    "pitch",
-                    "slug",
-                )
-            },  # fmt: skip
-            "links": _s("array", items=STR, maxItems=10),
-            "public_fields": _s("array", items=STR),
+            **{k: STR for k in (*CARD_TEXT_FIELDS, "slug")},
+            "links": _s("array", items=STR, maxItems=MAX_LINKS),
+            "public_fields": _s("array", items=_s("string", enum=list(CARD_FIELDS))),
         },
     ),
     "Event": _s(
