@@ -9,6 +9,13 @@ from .extensions import db
 from .models import User
 from .validation import FieldErrors, clean_int, clean_region, clean_timezone
 
+SETTINGS_FIELDS = ("timezone", "followup_hour", "default_region", "weekly_goal")
+
+
+def current_settings(user: User) -> dict:
+    """The account's settings as the Settings form and /api/v1/me show them."""
+    return {field: getattr(user, field) for field in SETTINGS_FIELDS}
+
 
 def update_settings(user: User, data: dict) -> User:
     """Validate and save timezone, follow-up hour, phone region and weekly goal."""
@@ -40,16 +47,8 @@ def feed_url(user: User) -> str:
 
 
 def user_to_dict(user: User) -> dict:
-    from flask import current_app
-
-    data = {
+    return {
         "email": user.email,
-        "timezone": user.timezone,
-        "followup_hour": user.followup_hour,
-        "default_region": user.default_region,
-        "weekly_goal": user.weekly_goal,
-        "calendar_feed_url": None,
+        **current_settings(user),
+        "calendar_feed_url": feed_url(user),
     }
-    if "feed.ics" in current_app.view_functions:
-        data["calendar_feed_url"] = feed_url(user)
-    return data

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from werkzeug.security import check_password_hash
 
 from . import auth
-from .accounts import update_settings
+from .accounts import current_settings, update_settings
 from .cards import CARD_FIELDS, card_to_dict, public_card_url, update_card
 from .errors import ValidationError
 from .extensions import db
@@ -165,12 +165,7 @@ def settings_account():
     """Edit time zone, follow-up hour, phone region and weekly goal."""
     errors: dict[str, str] = {}
     user = current_user
-    form = {
-        "timezone": user.timezone,
-        "followup_hour": user.followup_hour,
-        "default_region": user.default_region,
-        "weekly_goal": user.weekly_goal,
-    }
+    form = current_settings(user)
     if request.method == "POST" and request.form.get("action") == "password":
         return change_password()
     if request.method == "POST":
@@ -201,12 +196,7 @@ def change_password():
             errors = error.fields
     if errors:
         db.session.rollback()
-        form = {
-            "timezone": user.timezone,
-            "followup_hour": user.followup_hour,
-            "default_region": user.default_region,
-            "weekly_goal": user.weekly_goal,
-        }
+        form = current_settings(user)
         return render_template("settings/account.html", form=form, errors=errors), 400
     db.session.commit()
     # This browser stays logged in; every other session now fails to load.

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from ..accounts import update_settings, user_to_dict
+from ..accounts import SETTINGS_FIELDS, update_settings, user_to_dict
 from ..cards import CARD_FIELDS, card_to_dict, update_card
 from ..errors import ValidationError
 from . import bp, json_body
 
-ME_FIELDS = {"timezone", "followup_hour", "default_region", "weekly_goal"}
+ME_FIELDS = set(SETTINGS_FIELDS)
 READ_ONLY_ME = {"email", "calendar_feed_url"}
 
 
