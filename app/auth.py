@@ -142,7 +142,7 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str) -> User | None:
-        user_id, _, rest = session_id.partition(":")
+        user_id = session_id.partition(":")[0]
         if not user_id.isdigit() or not 0 < int(user_id) <= MAX_ID:
             return None
         user = db.session.get(User, int(user_id))

@@ -55,7 +55,7 @@ def init_app(app: Flask) -> None:
         if length is None or request.method not in UNSAFE_METHODS:
             return None
         limit = app.config["MAX_CONTENT_LENGTH"]
-        if request.endpoint not in app.config.get("UPLOAD_ENDPOINTS", UPLOAD_ENDPOINTS):
+        if request.endpoint not in UPLOAD_ENDPOINTS:
             limit = min(limit, app.config["MAX_FORM_BYTES"])
         if length > limit:
             raise RequestEntityTooLarge(
@@ -70,8 +70,6 @@ def init_app(app: Flask) -> None:
         if request.method not in UNSAFE_METHODS:
             return None
         if g.get("token_authenticated"):
-            return None
-        if request.endpoint in app.config.get("CSRF_EXEMPT_ENDPOINTS", ()):
             return None
         if not current_user.is_authenticated and request.blueprint not in PUBLIC_FORMS:
             # Private routes refuse anonymous requests before writing anything
