@@ -142,7 +142,8 @@ def public_base_url() -> str:
 
 
 def public_card_url(card: Card) -> str | None:
-    if not card.slug:
+    """The public page's address, or None while the card is not public yet."""
+    if not card.slug or not card.published:
         return None
     return public_base_url() + url_for("public.card", slug=card.slug)
 
@@ -161,7 +162,7 @@ def card_to_dict(card: Card) -> dict:
         "pitch": card.pitch,
         "slug": card.slug,
         "public_fields": list(card.public_fields or []),
-        "public_url": public_card_url(card) if card.published else None,
+        "public_url": public_card_url(card),
         "published": card.published,
         "view_count": card.view_count,
         "exchange_count": card.exchange_count,

@@ -50,16 +50,14 @@ def home_panels() -> dict:
 def qr_payload(mode: str) -> str:
     card = current_user.card
     if mode == "url":
-        url = public_card_url(card) if card.published else None
+        url = public_card_url(card)
         if not url:
             abort(404)
         return url
     if mode == "vcard":
         from .vcards import compact_qr_payload
 
-        return compact_qr_payload(
-            card, public_card_url(card) if card.published else None
-        )
+        return compact_qr_payload(card, public_card_url(card))
     abort(400, "mode must be url or vcard")
 
 
@@ -81,7 +79,7 @@ def card():
         "card.html",
         card=card,
         mode=mode,
-        public_url=public_card_url(card) if card.published else None,
+        public_url=public_card_url(card),
     )
 
 
