@@ -12,6 +12,7 @@ from .errors import DomainError, ValidationError
 from .exporting import import_account
 from .importing import import_file
 from .ui import register_settings_section
+from .uploads import uploaded_file
 
 bp = Blueprint("io_pages", __name__)
 bp.record_once(
@@ -30,18 +31,6 @@ def require_login():
     """Only the owner imports and exports."""
 
 
-def _upload() -> tuple[bytes, str, str]:
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise ValidationError("Choose a file first.", {"file": "Choose a file first."})
-    limit = current_app.config["MAX_IMPORT_BYTES"]
-    data = upload.stream.read(limit + 1)
-    if len(data) > limit:
-        message = f"The file is larger than {limit // (1024 * 1024) or 1} MB."
-        raise ValidationError(message, {"file": message})
-    return data, upload.filename, upload.mimetype
-
-
 @bp.route("/settings/import-export", methods=["GET", "POST"])
 def import_export():
     """Import people from a file, load an account export, or download."""
@@ -52,7 +41,7 @@ def import_export():
         action = request.form.get("action", "import")
         field = "account_file" if action == "account" else "file"
         try:
-            data, name, mimetype = _upload()
+            data, name, mimetype = uploaded_file(current_app.config["MAX_IMPORT_BYTES"])
             if action == "account":
                 try:
                     content = json.loads(data)

@@ -144,3 +144,22 @@ def test_uploads_may_be_larger_than_forms(app, api, owner):
     )
     assert page.status_code == 200
     assert "6000" in page.get_data(as_text=True)
+
+
+def test_an_import_over_the_limit_is_a_form_error_on_the_page(app, owner):
+    import io
+
+    app.config["MAX_IMPORT_BYTES"] = 2_000
+    card = (
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Big\r\nNOTE:"
+        + "x" * 5_000
+        + "\r\nEND:VCARD\r\n"
+    )
+    page = owner.form(
+        "/settings/import-export",
+        {"file": (io.BytesIO(card.encode()), "big.vcf")},
+        content_type="multipart/form-data",
+    )
+    assert page.status_code == 413
+    html = page.get_data(as_text=True)
+    assert "larger than" in html and "Import" in html

@@ -12,6 +12,7 @@ from ..contacts import get_contact
 from ..errors import TooLarge, UnsupportedMedia, ValidationError
 from ..exporting import account_export, export_csv, export_vcf, import_account
 from ..importing import import_file
+from ..uploads import uploaded_file
 from . import bp
 
 
@@ -22,41 +23,6 @@ def attachment(body: str, mimetype: str, filename: str) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-def uploaded_file(limit: int) -> tuple[bytes, str, str]:
-    """Return (data, filename, mimetype) of a multipart `file` or a raw body."""
-    too_large = TooLarge(
-        f"The file is larger than {limit // (1024 * 1024) or 1} MB. Split it and "
-        "import the parts one after another.",
-        {"file": "Too large."},
-    )
-    if (
-        request.content_length is not None
-        and request.content_length > limit + 64 * 1024
-    ):
-        raise too_large
-    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            raise ValidationError(
-                "Choose a file to import (form field file).", {"file": "Required."}
-            )
-        data = upload.stream.read(limit + 1)
-        name, mimetype = upload.filename, upload.mimetype
-    else:
-        if request.mimetype in ("application/json", ""):
-            raise UnsupportedMedia(
-                "Send the file as multipart/form-data (field file) or as the body "
-                "with Content-Type text/vcard or text/csv."
-            )
-        data = request.get_data(cache=False)
-        name, mimetype = "", request.mimetype
-    if len(data) > limit:
-        raise too_large
-    if not data.strip():
-        raise ValidationError("The file is empty.", {"file": "Empty."})
-    return data, name, mimetype
 
 
 @bp.post("/contacts/import")
