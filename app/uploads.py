@@ -9,11 +9,11 @@ from .errors import TooLarge, UnsupportedMedia, ValidationError
 
 def uploaded_file(limit: int) -> tuple[bytes, str, str]:
     """Return (data, filename, mimetype) of a multipart `file` or a raw body."""
-    too_large = TooLarge(
+    message = (
         f"The file is larger than {limit // (1024 * 1024) or 1} MB. Split it and "
-        "import the parts one after another.",
-        {"file": "Too large."},
+        "import the parts one after another."
     )
+    too_large = TooLarge(message, {"file": message})
     if (
         request.content_length is not None
         and request.content_length > limit + 64 * 1024
