@@ -283,21 +283,40 @@ def test_anonymous_requests_get_401(client, method, url):
     assert_api_error(getattr(client, method)(url, json={}), 401)
 
 
-def test_queue_listing_uses_the_status_due_index(app, user, count_queries, clock):
-    from sqlalchemy import text
+def test_queue_listing_uses_the_status_due_index(app, api, user, meet, clock):
+    from sqlalchemy import event
+
+    meet(user)
+    clock.set(DUE)
+    seen: list[tuple[str, tuple]] = []
+
+    def record(conn, cursor, statement, parameters, *args):
+        seen.append((statement, parameters))
 
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
             pytest.skip("reads SQLite's EXPLAIN QUERY PLAN")
-        plan = db.session.execute(
-            text(
-                "EXPLAIN QUERY PLAN SELECT * FROM followups WHERE user_id = 1 "
-                "AND status = 'pending' AND due_at <= '2026-11-21' ORDER BY due_at, id "
-                "LIMIT 51"
-            )
-        ).all()
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert api.get("/api/v1/followups").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    # The queue's own query, as the app sent it, planned by SQLite.
+    statement, parameters = next(
+        (sql, params)
+        for sql, params in seen
+        if "FROM followups" in sql and "ORDER BY followups.due_at" in sql
+    )
+    with app.app_context():
+        raw = db.engine.raw_connection()
+        try:
+            plan = raw.cursor().execute("EXPLAIN QUERY PLAN " + statement, parameters)
+            plan = plan.fetchall()
+        finally:
+            raw.close()
     detail = " ".join(str(row[-1]) for row in plan)
-    assert "ix_followups_user_status_due" in detail
+    assert "ix_followups_user_status_due" in detail, detail
 
 
 def test_queue_query_count_does_not_grow_with_people(
