@@ -136,6 +136,17 @@ def safe_next(target: str | None) -> str | None:
 # --- loading the current user -----------------------------------------------------
 
 
+# The owner of a live (unrevoked) token, looked up by the token's hash.
+_TOKEN_OWNER = (
+    db.select(User)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == db.bindparam("token_hash"),
+        ApiToken.revoked_at.is_(None),
+    )
+)
+
+
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
@@ -156,13 +167,13 @@ def init_app(app: Flask) -> None:
         scheme, _, raw = header.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
             return None
-        token = db.session.execute(
-            db.select(ApiToken).filter_by(token_hash=hash_token(raw.strip()))
+        # One query for the token and its owner: it runs on every API call.
+        user = db.session.execute(
+            _TOKEN_OWNER, {"token_hash": hash_token(raw.strip())}
         ).scalar_one_or_none()
-        if token is None or token.revoked_at is not None:
-            return None
-        g.token_authenticated = True
-        return db.session.get(User, token.user_id)
+        if user is not None:
+            g.token_authenticated = True
+        return user
 
     @app.before_request
     def note_bearer_token():

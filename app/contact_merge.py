@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
-from sqlalchemy import delete, func, select, union, update
+from sqlalchemy import bindparam, delete, func, select, union, update
 
 from .errors import ValidationError
 from .extensions import db
@@ -28,30 +29,45 @@ _FILL = (
 )
 _CONCAT = ("talked_about", "promise", "notes")
 _REACH = ("email", "phone", "website", "linkedin")
+# The ways of reaching someone that tell two records are one person.
+_MATCHED = ("email", "phone", "linkedin")
 
 
 def find_duplicates(user: User, contact: Contact) -> list[Contact]:
     """Return other people with the same email, E.164 phone or LinkedIn profile."""
-    mine = select(Contact.id).where(Contact.user_id == user.id)
-    lookups = []
-    if contact.email:
-        lookups.append(mine.where(func.lower(Contact.email) == contact.email.lower()))
-    if contact.phone:
-        lookups.append(mine.where(Contact.phone == contact.phone))
-    if contact.linkedin:
-        lookups.append(mine.where(Contact.linkedin == contact.linkedin))
-    if not lookups:
+    ways = tuple(bool(getattr(contact, field)) for field in _MATCHED)
+    if not any(ways):
         return []
-    # One indexed lookup per way of reaching someone: a single OR over the three
-    # columns made the database read every one of the owner's people.
+    params = {
+        "user_id": user.id,
+        "id": contact.id,
+        "email": (contact.email or "").lower(),
+        "phone": contact.phone,
+        "linkedin": contact.linkedin,
+    }
+    return list(db.session.execute(_duplicates_query(ways), params).scalars())
+
+
+@functools.cache
+def _duplicates_query(ways: tuple[bool, bool, bool]):
+    # Built once per combination of ways to reach someone: this runs on every
+    # capture. One indexed lookup per way; a single OR over the three columns
+    # made the database read every one of the owner's people.
+    mine = select(Contact.id).where(Contact.user_id == bindparam("user_id"))
+    matches = {
+        "email": func.lower(Contact.email) == bindparam("email"),
+        "phone": Contact.phone == bindparam("phone"),
+        "linkedin": Contact.linkedin == bindparam("linkedin"),
+    }
+    lookups = [
+        mine.where(matches[f]) for f, used in zip(_MATCHED, ways, strict=True) if used
+    ]
     found = union(*lookups) if len(lookups) > 1 else lookups[0]
-    return list(
-        db.session.execute(
-            select(Contact)
-            .where(Contact.id.in_(found), Contact.id != contact.id)
-            .order_by(Contact.created_at)
-            .limit(10)
-        ).scalars()
+    return (
+        select(Contact)
+        .where(Contact.id.in_(found), Contact.id != bindparam("id"))
+        .order_by(Contact.created_at)
+        .limit(10)
     )
 
 
@@ -59,7 +75,7 @@ def duplicate_summary(contact: Contact, other: Contact) -> dict:
     """Describe a possible duplicate for the API answer and the notice."""
     matched = [
         field
-        for field in ("email", "phone", "linkedin")
+        for field in _MATCHED
         if getattr(contact, field)
         and (getattr(contact, field) or "").lower()
         == (getattr(other, field) or "").lower()

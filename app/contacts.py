@@ -9,14 +9,15 @@ import datetime as dt
 import re
 import uuid
 
-from sqlalchemy import delete, exists, func, or_
+from sqlalchemy import delete, exists, func, insert, or_
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
 from . import search_index
 from .errors import Conflict, NotFound, ValidationError
 from .events import event_day, get_event, owner_zone
-from .extensions import db
-from .models import Contact, ContactTag, Event, User
+from .extensions import db, kept_after_commit
+from .models import Contact, ContactTag, Event, FollowUp, User, insert_row
 from .scheduling import schedule_followups
 from .validation import (
     FieldErrors,
@@ -293,10 +294,19 @@ def create_contact(
     With commit=False (bulk import) the caller commits, once per batch.
     """
     contact_id = _clean_id(data["id"]) if data.get("id") else str(uuid.uuid4())
-    existing = _stored(user, contact_id)
-    if existing is not None:
+    if not commit:
+        existing = _stored(user, contact_id)
+        if existing is not None:
+            return existing, False
+    try:
+        values = clean_contact(user, data, partial=False)
+    except ValidationError:
+        # A repeat of a saved capture answers with it, even when its fields no
+        # longer pass (its event deleted since, say). A first copy is refused.
+        existing = _stored(user, contact_id) if commit else None
+        if existing is None:
+            raise
         return existing, False
-    values = clean_contact(user, data, partial=False)
     _fill_names(values, data)
     tags = values.pop("tags", [])
     values.setdefault("met_at", now)
@@ -315,18 +325,13 @@ def create_contact(
         introduced_by=db.session.get(Contact, introducer_id) if introducer_id else None,
         **values,
     )
-    db.session.add(contact)
     if not commit:
+        db.session.add(contact)
         schedule_followups(contact, now=now, fresh=True)
         _set_tags(contact, tags, fresh=True)
         return contact, True
-    # One transaction: the person, their tags and follow-ups land together or
-    # not at all, so a failure half-way leaves nothing half-saved. All is worked
-    # out first and written in one go, so SQLite's write lock is held briefly.
     try:
-        schedule_followups(contact, now=now, fresh=True)
-        _set_tags(contact, tags, fresh=True)
-        db.session.commit()
+        _write_capture(contact, tags, now)
     except IntegrityError:
         db.session.rollback()
         existing = _stored(user, contact_id)
@@ -337,6 +342,36 @@ def create_contact(
         db.session.rollback()
         raise
     return contact, True
+
+
+def _write_capture(contact: Contact, tags: list[str], now: dt.datetime) -> None:
+    """Write a new person with their tags and follow-ups, and commit.
+
+    Captures come in bursts (a phone's outbox flushing after a meetup), so this
+    path skips the ORM's unit of work: everything is worked out first, then each
+    table gets one INSERT. One transaction: the person, their tags and
+    follow-ups land together or not at all, and SQLite's write lock is held only
+    for those statements. A repeated id is not looked up first: the insert meets
+    the primary key, and the caller answers with the stored person.
+    """
+    person = insert_row(contact)
+    followups: list[FollowUp] = []
+    schedule_followups(contact, now=now, fresh=True, add=followups.append)
+    db.session.execute(insert(Contact.__table__), [person])
+    if followups:
+        rows = [insert_row(f) for f in followups]
+        db.session.execute(insert(FollowUp.__table__), rows)
+    if tags:
+        rows = [
+            {"contact_id": contact.id, "tag": t, "user_id": contact.user_id}
+            for t in tags
+        ]
+        db.session.execute(insert(ContactTag.__table__), rows)
+    with kept_after_commit():
+        db.session.commit()
+    # The person joins the session as if just loaded: no query to read it back.
+    make_transient_to_detached(contact)
+    db.session.add(contact)
 
 
 def update_contact(
@@ -373,12 +408,13 @@ def mark_read(contact: Contact) -> None:
         db.session.commit()
 
 
-def _iso(moment: dt.datetime | None, user: User) -> str | None:
-    return moment.astimezone(owner_zone(user)).isoformat() if moment else None
-
-
 def contact_to_dict(contact: Contact, user: User) -> dict:
     """Return the person's JSON shape (DESIGN §4); times carry the owner's offset."""
+    zone = owner_zone(user)
+
+    def _iso(moment: dt.datetime | None) -> str | None:
+        return moment.astimezone(zone).isoformat() if moment else None
+
     return {
         "id": contact.id,
         "name": contact.name,
@@ -395,15 +431,15 @@ def contact_to_dict(contact: Contact, user: User) -> dict:
         "notes": contact.notes,
         "tags": list(contact.tags or []),
         "event_id": contact.event_id,
-        "met_at": _iso(contact.met_at, user),
+        "met_at": _iso(contact.met_at),
         "introduced_by_id": contact.introduced_by_id,
         "source": contact.source,
         "preferred_channel": contact.preferred_channel,
         "keep_in_touch_days": contact.keep_in_touch_days,
-        "last_interaction_at": _iso(contact.last_interaction_at, user),
+        "last_interaction_at": _iso(contact.last_interaction_at),
         "unread": bool(contact.unread),
-        "created_at": _iso(contact.created_at, user),
-        "updated_at": _iso(contact.updated_at, user),
+        "created_at": _iso(contact.created_at),
+        "updated_at": _iso(contact.updated_at),
     }
 
 

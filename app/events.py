@@ -184,13 +184,18 @@ def active_event(user: User) -> Event | None:
 
 def default_event(user: User, now: dt.datetime) -> Event | None:
     """Return the event a capture made now belongs to: the active one, else today's."""
-    # One query on every capture: the active event first, else the newest today.
-    return db.session.execute(
-        db.select(Event)
-        .where(
-            Event.user_id == user.id,
-            db.or_(Event.active.is_(True), Event.date == event_day(user, now)),
-        )
-        .order_by(Event.active.desc(), Event.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    params = {"user_id": user.id, "day": event_day(user, now)}
+    return db.session.execute(_DEFAULT_EVENT, params).scalar_one_or_none()
+
+
+# One query on every capture, built once: the active event first, else the
+# newest of today's.
+_DEFAULT_EVENT = (
+    db.select(Event)
+    .where(
+        Event.user_id == db.bindparam("user_id"),
+        db.or_(Event.active.is_(True), Event.date == db.bindparam("day")),
+    )
+    .order_by(Event.active.desc(), Event.id.desc())
+    .limit(1)
+)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    inspect,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -39,6 +40,30 @@ def new_uuid() -> str:
 
 def new_feed_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def insert_row(obj: db.Model) -> dict:
+    """Return the row a new object inserts, filling its column defaults on it too.
+
+    For hot write paths that insert with one Core statement per table instead
+    of the ORM's unit of work; the object then reads as it was written.
+    """
+    row = {}
+    for attr in inspect(type(obj)).column_attrs:
+        column = attr.columns[0]
+        if attr.key not in obj.__dict__:
+            default = column.default
+            if default is None and column.primary_key:
+                continue  # the database numbers it
+            if default is None:
+                value = None
+            elif default.is_callable:
+                value = default.arg(None)
+            else:
+                value = default.arg
+            setattr(obj, attr.key, value)
+        row[column.key] = obj.__dict__[attr.key]
+    return row
 
 
 class UTCDateTime(db.TypeDecorator):

@@ -15,6 +15,7 @@ history and are never touched or reopened.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -80,13 +81,21 @@ def first_name(contact: Contact | None) -> str:
 
 
 def schedule_followups(
-    contact: Contact, now: dt.datetime, *, fresh: bool = False
+    contact: Contact,
+    now: dt.datetime,
+    *,
+    fresh: bool = False,
+    add: Callable[[FollowUp], None] | None = None,
 ) -> None:
     """Create, update or cancel the follow-ups a person needs (idempotent).
 
     Adds to the session and flushes; the caller commits. fresh=True: the
-    person is new, so there are no follow-ups of theirs to look up.
+    person is new, so there are no follow-ups of theirs to look up. With
+    `add`, new follow-ups go to it instead, unflushed, for the caller to write.
     """
+    flush = add is None
+    if add is None:
+        add = db.session.add
     user = db.session.get(User, contact.user_id)
     zone = zone_of(user)
     hour = user.followup_hour if user.followup_hour is not None else 9
@@ -101,22 +110,26 @@ def schedule_followups(
         "thank_you": can_reach and contact.source != "import",
         "promise": can_reach and bool((contact.promise or "").strip()),
     }
+    timing = (day, zone, hour, now)
     for key, needed in wanted.items():
-        _ensure(contact, key, key, needed, existing.get(key), day, zone, hour, now)
+        _ensure(add, contact, key, key, needed, existing.get(key), *timing)
     # Intro thank-yous addressed to this person go when they can't be reached.
     for key, followup in existing.items():
         if key.startswith(INTRO_PREFIX) and not can_reach:
             _cancel(followup)
-    _schedule_intro(contact, day, zone, hour, now, fresh)
-    _schedule_keep_in_touch(contact, existing, zone, hour, now, can_reach)
-    db.session.flush()
+    _schedule_intro(add, contact, *timing, fresh)
+    _schedule_keep_in_touch(add, contact, existing, zone, hour, now, can_reach)
+    if flush:
+        db.session.flush()
 
 
-def _ensure(contact, kind, key, needed, followup, day, zone, hour, now, about=None):
+def _ensure(
+    add, contact, kind, key, needed, followup, day, zone, hour, now, about=None
+):
     """Create a follow-up that is needed, re-time or cancel a pending one."""
     if followup is None:
         if needed:
-            db.session.add(
+            add(
                 FollowUp(
                     user_id=contact.user_id,
                     contact_id=contact.id,
@@ -148,7 +161,7 @@ def _cancel(followup: FollowUp) -> None:
         db.session.delete(followup)
 
 
-def _schedule_intro(contact, day, zone, hour, now, fresh=False) -> None:
+def _schedule_intro(add, contact, day, zone, hour, now, fresh=False) -> None:
     """Keep the thank-you to whoever introduced this person in step."""
     key = INTRO_PREFIX + contact.id
     mine: list[FollowUp] = []
@@ -168,6 +181,7 @@ def _schedule_intro(contact, day, zone, hour, now, fresh=False) -> None:
     ).scalar_one_or_none()
     needed = reachable(introducer)
     _ensure(
+        add,
         introducer,
         "intro_thanks",
         key,
@@ -188,7 +202,7 @@ def _kit_number(key: str) -> int:
         return 0
 
 
-def _schedule_keep_in_touch(contact, existing, zone, hour, now, can_reach) -> None:
+def _schedule_keep_in_touch(add, contact, existing, zone, hour, now, can_reach) -> None:
     """Keep exactly one pending keep-in-touch, due `days` after the last contact."""
     kits = sorted(
         (f for k, f in existing.items() if k.startswith(KIT_PREFIX)),
@@ -211,7 +225,7 @@ def _schedule_keep_in_touch(contact, existing, zone, hour, now, can_reach) -> No
             latest.due_at = when
         return
     number = _kit_number(latest.key) + 1 if latest is not None else 1
-    db.session.add(
+    add(
         FollowUp(
             user_id=contact.user_id,
             contact_id=contact.id,

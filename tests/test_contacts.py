@@ -8,9 +8,8 @@ import uuid
 
 import pytest
 
-from app.contacts import create_contact
 from app.extensions import db
-from app.models import Contact, ContactTag, FollowUp, Interaction, User
+from app.models import Contact, ContactTag, FollowUp, Interaction
 from tests.conftest import assert_api_error
 
 URL = "/api/v1/contacts"
@@ -75,25 +74,45 @@ def test_racing_identical_captures_make_one_row(app, user, token_for):
     assert count_rows(app, ContactTag) == 1
 
 
-def test_integrity_error_on_insert_returns_the_stored_row(app, user, monkeypatch):
-    # Simulate the loser of a race: the check found nothing, the insert collides.
-    contact_id = str(uuid.uuid4())
-    with app.app_context():
-        owner = db.session.get(User, user)
-        now = dt.datetime(2026, 3, 10, 12, tzinfo=dt.UTC)
-        create_contact(owner, {"id": contact_id, "name": "First"}, now)
-        import app.contacts as contacts
+def test_replay_answers_with_the_stored_person_even_if_its_fields_now_fail(api, app):
+    # The phone's first copy was saved but its answer lost; the event was deleted
+    # before the outbox sent the capture again.
+    event = api.post(
+        "/api/v1/events", json={"name": "Meetup", "date": "2026-03-10"}
+    ).get_json()
+    payload = {"id": str(uuid.uuid4()), "name": "Jane", "event_id": event["id"]}
+    assert api.post(URL, json=payload).status_code == 201
+    assert api.delete(f"/api/v1/events/{event['id']}").status_code == 204
+    again = api.post(URL, json=payload)
+    assert again.status_code == 200
+    assert again.get_json()["id"] == payload["id"]
+    assert again.get_json()["event_id"] is None
+    assert count_rows(app) == 1
+    # A first copy with the same fields is still refused.
+    assert_api_error(capture(api, event_id=event["id"]), 400, field="event_id")
 
-        real = contacts._stored
-        calls = iter([None])
-        monkeypatch.setattr(
-            contacts, "_stored", lambda u, i: next(calls, None) or real(u, i)
+
+def test_capture_writes_one_insert_per_table_and_reads_nothing_back(api, count_queries):
+    capture(api, name="Warm up")  # the token's owner and the day's event are read
+    with count_queries() as statements:
+        response = capture(
+            api,
+            name="Jane Doe",
+            email="jane@example.com",
+            promise="Send the slides",
+            tags=["ux", "maps"],
         )
-        stored, created = create_contact(
-            owner, {"id": contact_id, "name": "Second"}, now
-        )
-        assert not created
-        assert stored.name == "First"
+    assert response.status_code == 201
+    writes = [s.split("(")[0].strip() for s in statements if s.startswith("INSERT")]
+    assert writes == [
+        "INSERT INTO contacts",
+        "INSERT INTO followups",
+        "INSERT INTO contact_tags",
+    ]
+    # The token and its owner, the day's event, the possible duplicates.
+    reads = [s for s in statements if s.lstrip().startswith("SELECT")]
+    assert len(reads) == 3, reads
+    assert response.get_json()["tags"] == ["ux", "maps"]
 
 
 @pytest.mark.parametrize(
