@@ -357,17 +357,17 @@ def _write_capture(contact: Contact, tags: list[str], now: dt.datetime) -> None:
     person = insert_row(contact)
     followups: list[FollowUp] = []
     schedule_followups(contact, now=now, fresh=True, add=followups.append)
-    db.session.execute(insert(Contact.__table__), [person])
-    if followups:
-        rows = [insert_row(f) for f in followups]
-        db.session.execute(insert(FollowUp.__table__), rows)
-    if tags:
-        rows = [
-            {"contact_id": contact.id, "tag": t, "user_id": contact.user_id}
-            for t in tags
-        ]
-        db.session.execute(insert(ContactTag.__table__), rows)
+    followup_rows = [insert_row(f) for f in followups]
+    tag_rows = [
+        {"contact_id": contact.id, "tag": tag, "user_id": contact.user_id}
+        for tag in tags
+    ]
     with kept_after_commit():
+        db.session.execute(insert(Contact.__table__), [person])
+        if followup_rows:
+            db.session.execute(insert(FollowUp.__table__), followup_rows)
+        if tag_rows:
+            db.session.execute(insert(ContactTag.__table__), tag_rows)
         db.session.commit()
     # The person joins the session as if just loaded: no query to read it back.
     make_transient_to_detached(contact)
