@@ -188,7 +188,7 @@ GROWTH = {
     "queue API": ("/api/v1/followups", "token"),
     "people list": ("/api/v1/contacts", "token"),
     "search, common name": ("/api/v1/contacts?q=m%C3%BCller&limit=20", "token"),
-    "search, one person": ("/api/v1/contacts?q=yusuf.zimmermann&limit=20", "token"),
+    "search, one person": ("/api/v1/contacts?q=brandtner&limit=20", "token"),
     "tag filter": ("/api/v1/contacts?tag=mentor&limit=20", "token"),
     "queue page": ("/queue", "session"),
 }

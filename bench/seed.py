@@ -33,6 +33,12 @@ TOPICS = (
 )
 TAGS = "meetup ux python hiring founder design alumni mentor data fintech".split()
 BATCH = 5_000
+ONE_PERSON = {
+    "name": "Ottilie Brandtner",
+    "first_name": "Ottilie",
+    "last_name": "Brandtner",
+    "email": "ottilie@brandtner.example",
+}
 
 
 def people(user_id: int, count: int, now: dt.datetime, rng: random.Random):
@@ -71,6 +77,10 @@ def people(user_id: int, count: int, now: dt.datetime, rng: random.Random):
             "created_at": met,
             "updated_at": met,
         }
+        if n == count // 2:
+            # One person met a year ago whose name nobody else has, for the
+            # search that should find exactly one person at any account size.
+            contact.update(ONE_PERSON)
         yield contact, tags
 
 

@@ -66,6 +66,8 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+            assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() > 0
 
 
 def test_first_run_leads_every_page_to_setup(client):
