@@ -33,6 +33,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class WrongAccount(Conflict):
+    """A write made on this device for another account, sent under this one."""
+
+    code = "wrong_account"
+
+
 class Unprocessable(DomainError):
     status = 422
     code = "unprocessable"

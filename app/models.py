@@ -120,6 +120,15 @@ class User(db.Model):
         # deleted account's id; the version ends sessions on a password change.
         return f"{self.id}:{self.session_version}:{self.created_at.timestamp():.6f}"
 
+    @property
+    def device_key(self) -> str:
+        """Name this account to a shared phone's outbox; it outlives password changes.
+
+        Captures waiting on a phone carry it, so a capture one owner made is never
+        sent under the next owner who logs in there.
+        """
+        return f"{self.id}.{self.created_at.timestamp():.6f}"
+
 
 class ApiToken(db.Model):
     __tablename__ = "api_tokens"

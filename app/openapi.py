@@ -377,6 +377,16 @@ def _query(name: str, schema: dict, description: str) -> dict:
             "description": description}  # fmt: skip
 
 
+ACCOUNT = {
+    "name": "X-Morrow-Account",
+    "in": "header",
+    "required": False,
+    "schema": _s("string"),
+    "description": (
+        "The account a capture was made under on a shared device (the app's page "
+        "names it in data-account); another account's answers 409 wrong_account."
+    ),
+}
 CONTACT_ID = _path_param("contact_id", _s("string"), "The person's UUID.")
 EVENT_ID = _path_param("event_id", _s("string"), "The event's id (an integer).")
 EVENT_INT = _path_param("event_id", _s("integer"), "The event's id.")
@@ -488,6 +498,7 @@ PATHS: dict[str, Any] = {
                 415,
                 status=201,
                 requestBody=_body("ContactInput"),
+                parameters=[ACCOUNT],
             ),  # fmt: skip
         },
     },

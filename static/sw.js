@@ -93,7 +93,8 @@ self.addEventListener("sync", (event) => {
 });
 
 // The same rules as static/js/outbox.js, kept short: 2xx deletes the entry,
-// network error / 5xx / 429 stops (the browser retries the sync), 4xx is set aside.
+// network error / 5xx / 429 stops (the browser retries the sync), 4xx is set aside;
+// another account's capture (409 wrong_account) waits for its owner.
 async function flushOutbox() {
   const run = async () => {
     const db = await new Promise((resolve, reject) => {
@@ -117,9 +118,10 @@ async function flushOutbox() {
     for (const { id } of pending) {
       const entry = await op("outbox", "readonly", (s) => s.get(id));
       if (!entry || entry.status !== "pending") continue;
+      const headers = { "Content-Type": "application/json", "X-CSRFToken": token };
+      if (entry.account) headers["X-Morrow-Account"] = entry.account;
       const response = await fetch("/api/v1/contacts", {
-        method: "POST", credentials: "same-origin", body: JSON.stringify(entry.payload),
-        headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+        method: "POST", credentials: "same-origin", body: JSON.stringify(entry.payload), headers,
       });  // a network error rejects: the browser schedules another sync
       if (response.ok) {
         await op("outbox", "readwrite", (s) => s.delete(id));
@@ -129,6 +131,7 @@ async function flushOutbox() {
         const body = await response.json().catch(() => null);
         // A stale token is not the capture's fault: leave it for the page, which renews it.
         if (body && body.error && body.error.code === "csrf_failed") throw new Error("outbox: token");
+        if (body && body.error && body.error.code === "wrong_account") continue;
         const error = (body && body.error && body.error.message) || `The server refused it (${response.status}).`;
         await op("outbox", "readwrite", (s) => s.put({ ...entry, status: "failed", error }));
       }

@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from app.extensions import db
-from app.models import Contact, ContactTag, FollowUp, Interaction
+from app.models import Contact, ContactTag, FollowUp, Interaction, User
 from tests.conftest import assert_api_error
 
 URL = "/api/v1/contacts"
@@ -113,6 +113,22 @@ def test_capture_writes_one_insert_per_table_and_reads_nothing_back(api, count_q
     reads = [s for s in statements if s.lstrip().startswith("SELECT")]
     assert len(reads) == 3, reads
     assert response.get_json()["tags"] == ["ux", "maps"]
+
+
+def test_a_capture_made_under_another_account_is_refused_and_not_saved(
+    api, app, user, make_user
+):
+    # A shared phone: the outbox names the account each capture was made under.
+    with app.app_context():
+        mine = db.session.get(User, user).device_key
+        theirs = db.session.get(User, make_user("second@example.com")).device_key
+    body = {"id": str(uuid.uuid4()), "name": "Made by the other owner"}
+    refused = api.post(URL, json=body, headers={"X-Morrow-Account": theirs})
+    assert_api_error(refused, 409, "wrong_account")
+    assert count_rows(app) == 0
+    answer = api.post(URL, json=body, headers={"X-Morrow-Account": mine})
+    assert answer.status_code == 201
+    assert count_rows(app) == 1
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,13 @@ from datetime import datetime
 from flask import Blueprint, current_app, request
 from flask_login import current_user
 
-from ..errors import DomainError, TooLarge, UnsupportedMedia, ValidationError
+from ..errors import (
+    DomainError,
+    TooLarge,
+    UnsupportedMedia,
+    ValidationError,
+    WrongAccount,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -23,7 +29,18 @@ def require_login():
         from ..extensions import login_manager
 
         return login_manager.unauthorized()
+    claimed = request.headers.get(ACCOUNT_HEADER)
+    if claimed and claimed != current_user.device_key:
+        # The phone's outbox names the account each capture was made under.
+        raise WrongAccount(
+            "This was saved on this device by another account. Log in as that "
+            "account to send it."
+        )
     return None
+
+
+# Sent by the PWA's outbox with each capture: the account it was made under.
+ACCOUNT_HEADER = "X-Morrow-Account"
 
 
 PUBLIC_ENDPOINTS: set[str] = {"api.openapi"}

@@ -1,6 +1,6 @@
 // Shows the outbox: "2 waiting to sync" in the header and on Home, and on the
 // People list the captures not yet on the server, failed ones editable.
-import { discard, flush, listFailed, listPending, outboxState, resend } from "./outbox.js";
+import { discard, flush, listFailed, listPending, otherAccountsCount, outboxState, resend } from "./outbox.js";
 
 const status = document.querySelector("[data-sync-status]");
 const count = document.querySelector("[data-outbox-count]");
@@ -20,17 +20,18 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-function summary(pending, failed) {
+function summary(pending, failed, others) {
   const parts = [];
   if (pending) parts.push(`${pending} waiting to sync`);
   if (failed) parts.push(`${failed} not saved`);
+  if (others) parts.push(`${others} kept for another account`);
   if (outboxState().needsLogin) parts.push("log in again to sync");
   return parts.join(" · ");
 }
 
 async function render() {
-  const [pending, failed] = await Promise.all([listPending(), listFailed()]);
-  const text = summary(pending.length, failed.length);
+  const [pending, failed, others] = await Promise.all([listPending(), listFailed(), otherAccountsCount()]);
+  const text = summary(pending.length, failed.length, others);
   const offline = !navigator.onLine;
   if (status) {
     status.textContent = offline ? (text ? `Offline · ${text}` : "Offline") : text;

@@ -1,6 +1,8 @@
 // The capture outbox: every capture is written to IndexedDB first, then sent.
 // An entry leaves only after the server answers 2xx for it; a network error,
 // 5xx or 429 stops the flush until later; another 4xx is set aside for the owner.
+// Each entry names the account it was made under: on a shared phone, captures
+// wait for their own owner to log in again and are never sent under another.
 const DB_NAME = "morrow";
 const ENDPOINT = "/api/v1/contacts";
 const LOCK = "morrow-outbox";
@@ -40,14 +42,28 @@ const getEntry = (id) => withStore("outbox", "readonly", (s) => s.get(id));
 const putEntry = (entry) => withStore("outbox", "readwrite", (s) => s.put(entry));
 const deleteEntry = (id) => withStore("outbox", "readwrite", (s) => s.delete(id));
 
+// The signed-in account, as the page names it (see base.html).
+function account() {
+  return (typeof document !== "undefined" && document.body && document.body.dataset.account) || null;
+}
+
+// Entries saved before entries named their account go with whoever sends them.
+const mine = (entry) => !entry.account || entry.account === account();
+
+async function allEntries() {
+  return (await withStore("outbox", "readonly", (s) => s.getAll())) || [];
+}
+
 async function entries(status) {
-  const all = (await withStore("outbox", "readonly", (s) => s.getAll())) || [];
-  return all.filter((e) => e.status === status).sort((a, b) => a.createdAt - b.createdAt);
+  const all = await allEntries();
+  return all.filter((e) => e.status === status && mine(e)).sort((a, b) => a.createdAt - b.createdAt);
 }
 
 export const listPending = () => entries("pending");
 export const listFailed = () => entries("failed");
 export async function pendingCount() { return (await listPending()).length; }
+/** Captures made on this device under other accounts, waiting for them. */
+export async function otherAccountsCount() { return (await allEntries()).filter((e) => !mine(e)).length; }
 export function outboxState() { return { needsLogin }; }
 
 function changed(fromOtherTab = false) {
@@ -61,6 +77,7 @@ export async function saveCapture(payload) {
   const id = payload.id || crypto.randomUUID();
   const existing = await getEntry(id);
   await putEntry({ id, payload: { ...payload, id }, status: "pending",
+                   account: existing ? existing.account : account(),
                    createdAt: existing ? existing.createdAt : Date.now() });
   changed();
   requestBackgroundSync();
@@ -113,6 +130,7 @@ async function sendAll() {
   for (const { id } of await listPending()) {
     const entry = await getEntry(id);  // another tab may have sent it meanwhile
     if (!entry || entry.status !== "pending") continue;
+    if (!mine(entry)) continue;
     const outcome = await send(entry);
     if (outcome === "retry") return scheduleRetry();
     if (outcome === "login") { needsLogin = true; changed(); return; }
@@ -125,8 +143,8 @@ async function sendAll() {
 async function send(entry) {
   let response;
   try {
-    response = await post(entry.payload, await csrfToken());
-    if (await isCsrfFailure(response)) response = await post(entry.payload, await freshCsrfToken());
+    response = await post(entry, await csrfToken());
+    if (await isErrorCode(response, 400, "csrf_failed")) response = await post(entry, await freshCsrfToken());
   } catch (error) {
     return "retry";
   }
@@ -136,6 +154,8 @@ async function send(entry) {
     return "sent";
   }
   if (response.status === 401) return "login";
+  // Logged in as someone else since the page loaded: it waits for its owner.
+  if (await isErrorCode(response, 409, "wrong_account")) return "skip";
   if (response.status === 429 || response.status >= 500) return "retry";
   const body = await response.json().catch(() => null);
   const error = (body && body.error && body.error.message) || `The server refused it (${response.status}).`;
@@ -145,19 +165,21 @@ async function send(entry) {
   return "failed";
 }
 
-function post(payload, token) {
+function post(entry, token) {
+  const headers = { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token || "" };
+  if (entry.account) headers["X-Morrow-Account"] = entry.account;
   return fetch(ENDPOINT, {
     method: "POST",
     credentials: "same-origin",
-    headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token || "" },
-    body: JSON.stringify(payload),
+    headers,
+    body: JSON.stringify(entry.payload),
   });
 }
 
-async function isCsrfFailure(response) {
-  if (response.status !== 400) return false;
+async function isErrorCode(response, status, code) {
+  if (response.status !== status) return false;
   const body = await response.clone().json().catch(() => null);
-  return Boolean(body && body.error && body.error.code === "csrf_failed");
+  return Boolean(body && body.error && body.error.code === code);
 }
 
 async function csrfToken() {

@@ -106,12 +106,18 @@ def new_context(browser, phone, live_server, **options):
     return browser.new_context(**{**phone, "base_url": live_server.url, **options})
 
 
-def log_in(page) -> None:
+def log_in(page, email: str = OWNER_EMAIL) -> None:
     page.goto("/login")
-    page.fill("input[name=email]", OWNER_EMAIL)
+    page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
     page.click("form button[type=submit]")
     page.wait_for_url(lambda url: not url.endswith("/login"))
+
+
+def log_out(page) -> None:
+    page.goto("/settings")
+    page.locator("form[action$='logout'] button").first.click()
+    page.wait_for_url("**/login")
 
 
 def wait_for_control(page) -> None:

@@ -6,7 +6,7 @@ import time
 import uuid
 from collections import Counter
 
-from browserlib import outbox, save_capture, wait_until
+from browserlib import PASSWORD, log_in, log_out, outbox, save_capture, wait_until
 from playwright.sync_api import expect
 
 
@@ -126,3 +126,52 @@ def test_two_tabs_flushing_at_once_send_each_capture_once(
     assert_each_once(live_server, sent)
     # Not one capture was sent twice: no replay answered 200.
     assert sorted(faults.statuses()) == [201] * 20
+
+
+def test_a_shared_phone_sends_each_capture_only_under_the_account_that_made_it(
+    page, live_server, faults
+):
+    from app.auth import create_user
+    from app.extensions import db
+    from app.models import Contact, User
+
+    with live_server.app.app_context():
+        create_user("second@example.com", PASSWORD, "Europe/Berlin")
+        db.session.remove()
+    faults.fail_with = 500  # the owner's captures can't be sent before they leave
+    page.goto("/capture")
+    sent = captures(2, prefix="Owner's")
+    for capture in sent:
+        assert save_capture(page, capture)["queued"] is True
+    log_out(page)
+
+    faults.fail_with = None
+    log_in(page, "second@example.com")
+    page.goto("/people")
+    expect(page.locator("[data-sync-status]")).to_have_text(
+        "2 kept for another account"
+    )
+    assert outbox(page, "pendingCount()") == 0
+    assert page.locator("[data-outbox-list] li").count() == 0  # no names shown
+    outbox(page, "flush()")
+    # Even a stale page or the service worker naming the owner gets a refusal.
+    answer = page.evaluate(
+        """async (id) => (await fetch('/api/v1/contacts', {method: 'POST',
+             headers: {'Content-Type': 'application/json', 'X-Morrow-Account': '1.0',
+                       'X-CSRFToken': document.querySelector('meta[name=csrf-token]').content},
+             body: JSON.stringify({id, name: 'Stray'})})).status""",
+        str(uuid.uuid4()),
+    )
+    assert answer == 409
+    assert live_server.people() == []
+
+    log_out(page)
+    log_in(page)
+    wait_until(lambda: len(live_server.people()) == 2, message="the owner's captures")
+    assert_each_once(live_server, sent)
+    with live_server.app.app_context():
+        owners = db.session.execute(
+            db.select(User.email).join(Contact, Contact.user_id == User.id)
+        ).scalars()
+        assert set(owners) == {"owner@example.com"}
+        db.session.remove()
