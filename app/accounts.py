@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import url_for
 
+from . import clock
 from .cards import public_base_url
 from .extensions import db
 from .models import User
+from .scheduling import retime_pending
 from .validation import FieldErrors, clean_int, clean_region, clean_timezone
 
 SETTINGS_FIELDS = ("timezone", "followup_hour", "default_region", "weekly_goal")
@@ -36,8 +38,12 @@ def update_settings(user: User, data: dict) -> User:
             "weekly_goal", clean_int, data["weekly_goal"], "weekly_goal", 0, 100
         )
     errors.raise_if_any()
+    timing = (user.timezone, user.followup_hour)
     for field, value in values.items():
         setattr(user, field, value)
+    if (user.timezone, user.followup_hour) != timing:
+        # Tomorrow's follow-ups come at the new hour in the new zone.
+        retime_pending(user, clock.now())
     db.session.commit()
     return user
 

@@ -238,6 +238,34 @@ def _schedule_keep_in_touch(add, contact, existing, zone, hour, now, can_reach) 
     )
 
 
+def retime_pending(user: User, now: dt.datetime) -> int:
+    """Move follow-ups not yet due to the owner's new time zone or hour.
+
+    Runs after a settings change; the caller commits. Snoozed follow-ups keep
+    the time the owner picked, and ones already due stay in today's queue.
+    Returns how many people's follow-ups were looked at.
+    """
+    rows = db.session.execute(
+        select(FollowUp.contact_id, FollowUp.about_contact_id, FollowUp.kind).where(
+            FollowUp.user_id == user.id,
+            FollowUp.status == "pending",
+            FollowUp.snoozed_until.is_(None),
+            FollowUp.due_at > now,
+        )
+    ).all()
+    # An introducer's thank-you is timed by the meeting with the person introduced.
+    people = sorted(
+        {about if kind == "intro_thanks" else contact for contact, about, kind in rows}
+        - {None}
+    )
+    for start in range(0, len(people), 500):
+        chunk = people[start : start + 500]
+        contacts = db.session.execute(select(Contact).where(Contact.id.in_(chunk)))
+        for contact in contacts.scalars():
+            schedule_followups(contact, now=now)
+    return len(people)
+
+
 def log_interaction(
     contact: Contact, kind: str, note: str, now: dt.datetime
 ) -> Interaction:

@@ -333,3 +333,45 @@ def test_queue_query_count_does_not_grow_with_people(
     with count_queries() as many:
         assert len(api.get("/api/v1/followups").get_json()["items"]) == 12
     assert len(many) == len(few)
+
+
+def due_times(app, *contact_ids: str) -> list[dt.datetime]:
+    with app.app_context():
+        return [
+            db.session.execute(
+                db.select(FollowUp.due_at).filter_by(contact_id=c, key="thank_you")
+            ).scalar_one()
+            for c in contact_ids
+        ]
+
+
+def test_a_new_hour_or_time_zone_moves_followups_not_yet_due(
+    app, api, user, meet, clock
+):
+    plain = meet(user)
+    snoozed = meet(user, name="Ben Ode", email="ben@example.com")
+    later = DUE + dt.timedelta(hours=3)
+    with app.app_context():
+        db.session.execute(
+            db.update(FollowUp)
+            .where(FollowUp.contact_id == snoozed)
+            .values(due_at=later, snoozed_until=later)
+        )
+        db.session.commit()
+    clock.set(MET + dt.timedelta(hours=1))
+    assert due_times(app, plain) == [DUE]  # 09:00 in Berlin
+
+    assert api.patch("/api/v1/me", json={"followup_hour": 18}).status_code == 200
+    assert due_times(app, plain, snoozed) == [DUE + dt.timedelta(hours=9), later]
+
+    api.patch("/api/v1/me", json={"timezone": "America/New_York"})
+    # Met at 14:00 in New York on the 20th: 18:00 there on the 21st.
+    expected = dt.datetime(2026, 11, 21, 23, 0, tzinfo=dt.UTC)
+    assert due_times(app, plain, snoozed) == [expected, later]
+
+    # Once due, a follow-up stays in the queue whatever the settings say.
+    clock.set(expected + dt.timedelta(minutes=5))
+    api.patch("/api/v1/me", json={"followup_hour": 21, "timezone": "Europe/Berlin"})
+    assert due_times(app, plain) == [expected]
+    queue = api.get("/api/v1/followups").get_json()["items"]
+    assert plain in {item["contact_id"] for item in queue}
