@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -129,5 +130,13 @@ def defaults(instance_path: str) -> dict:
         "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 90,
         "WTF_CSRF_CHECK_DEFAULT": False,
         "WTF_CSRF_TIME_LIMIT": None,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": True,
+            "json_serializer": json_text,
+        },
     }
+
+
+def json_text(value) -> str:
+    """Store JSON (tags) as readable text, so "café" is searchable as typed."""
+    return json.dumps(value, ensure_ascii=False)

@@ -462,12 +462,15 @@ def search_contacts(
     dialect = db.engine.dialect.name
     candidates: set[str] | None = None
     for word in q.lower().split()[:8]:
+        pattern = _like(word)
+        if dialect == "postgresql":
+            query = query.where(search_index.pg_search_text.like(pattern, "\\"))
+            continue
         if search_index.uses_index(dialect, word):
             ids = search_index.sparse_matches(user.id, word)
             if ids is not None:
                 candidates = set(ids) if candidates is None else candidates & set(ids)
                 continue
-        pattern = _like(word)
         columns = (
             Contact.name,
             Contact.company,

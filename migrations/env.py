@@ -65,7 +65,10 @@ def run_migrations_offline():
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    """Leave the search index (virtual table and shadow tables) to its migration."""
+    """Leave the search indexes (SQLite's FTS tables, PostgreSQL's trigram index)
+    to their migrations."""
+    if type_ == "index" and name == "ix_contacts_search_trgm":
+        return False
     return not (type_ == "table" and name.startswith("contact_fts"))
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import inspect, text
 
 from app import create_app
 from app.extensions import db
+from app.search_index import PG_INDEX
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 # SQLite's expression index (user_id, lower(email)) can't be reflected, so the
@@ -48,14 +49,16 @@ def schema_differences(app) -> list:
         d
         for d in diffs
         if not (
-            isinstance(d, tuple) and d[0] == "remove_table" and not_modelled(d[1].name)
+            isinstance(d, tuple)
+            and d[0] in ("remove_table", "remove_index")
+            and not_modelled(d[1].name)
         )
     ]
 
 
 def not_modelled(name: str) -> bool:
-    """Tables that live outside the models: Alembic's own, the search index."""
-    return name == "alembic_version" or name.startswith("contact_fts")
+    """Tables and indexes outside the models: Alembic's own, the search indexes."""
+    return name in ("alembic_version", PG_INDEX) or name.startswith("contact_fts")
 
 
 def test_migrations_build_the_models_schema_on_an_empty_database(empty_app):
@@ -97,7 +100,8 @@ def test_upgrading_a_database_from_the_first_release_keeps_its_data(empty_app):
                     "phone, company, title, website, linkedin, talked_about, promise, notes, "
                     "tags, met_at, source, unread, created_at, updated_at) VALUES "
                     "('00000000-0000-4000-8000-000000000001', 1, 'Kept Person', 'Kept', "
-                    "'Person', 'kp@example.com', '', '', '', '', '', 'maps', '', '', '[]', "
+                    "'Person', 'kp@example.com', '', '', '', '', '', 'maps', '', '', "
+                    "'[\"caf\\u00e9-owners\"]', "
                     "'2026-01-01 10:00:00', 'capture', false, '2026-01-01 10:00:00', "
                     "'2026-01-01 10:00:00')"
                 )
@@ -112,6 +116,15 @@ def test_upgrading_a_database_from_the_first_release_keeps_its_data(empty_app):
             ).one()
     assert tuple(row) == ("Kept Person", "maps", "kept@example.com")
     assert schema_differences(empty_app) == []
+    # Tags written escaped by the first release are stored as typed, and found.
+    with empty_app.app_context():
+        from app.contacts import search_contacts
+        from app.models import Contact, User
+
+        person = db.session.execute(db.select(Contact)).scalar_one()
+        assert person.tags == ["café-owners"]
+        found, _ = search_contacts(db.session.get(User, 1), "café")
+        assert [c.name for c in found] == ["Kept Person"]
 
 
 def test_migrations_create_the_search_index_and_fill_it(empty_app):
@@ -120,9 +133,7 @@ def test_migrations_create_the_search_index_and_fill_it(empty_app):
 
     with empty_app.app_context():
         if db.engine.dialect.name != "sqlite":
-            pytest.skip(
-                "the full-text index is SQLite's; PostgreSQL searches with LIKE"
-            )
+            pytest.skip("the FTS5 index is SQLite's; PostgreSQL's is tested below")
         config = empty_app.extensions["migrate"].migrate.get_config()
         from alembic.script import ScriptDirectory
 
@@ -168,3 +179,15 @@ def test_migrations_create_the_search_index_and_fill_it(empty_app):
             )
     assert set(TRIGGERS) <= triggers
     assert found == ["00000000-0000-4000-8000-000000000001"]
+
+
+def test_migrations_create_postgresqls_trigram_index(empty_app):
+    with empty_app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("pg_trgm is PostgreSQL's; SQLite's FTS5 index is tested above")
+        upgrade()
+        indexes = {i["name"] for i in inspect(db.engine).get_indexes("contacts")}
+        assert PG_INDEX in indexes
+        downgrade(revision="-1")
+        indexes = {i["name"] for i in inspect(db.engine).get_indexes("contacts")}
+        assert PG_INDEX not in indexes

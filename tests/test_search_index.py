@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from sqlalchemy import text
 
 from app.extensions import db
@@ -142,3 +143,64 @@ def test_common_and_rare_words_together_find_the_same_people(api, monkeypatch):
     assert found(api, "common rarity") == expected
     assert len(found(api, "widgets")) == 6
     assert found(api, "widgets carla 3") == ["Common Carla 3"]
+
+
+def test_tags_are_found_as_typed_accents_included(api):
+    capture(api, name="Jo Café", tags=["café-owners", "brunch"])
+    capture(api, name="Ada Lovelace", tags=["engines"])
+    for q in ("café-owners", "café", "caf", "owners", "brunch"):
+        assert found(api, q) == ["Jo Café"], q
+
+
+def test_postgresql_answers_rare_words_from_the_trigram_index(app, api, user):
+    import datetime as dt
+
+    from sqlalchemy import event, insert
+
+    from app.models import Contact
+    from app.search_index import PG_INDEX
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("pg_trgm is PostgreSQL's; SQLite's FTS5 is tested above")
+        now = dt.datetime(2026, 3, 10, tzinfo=dt.UTC)
+        rows = [
+            {
+                "id": str(uuid.uuid4()),
+                "user_id": user,
+                "name": f"Person {n} Müller",
+                "talked_about": "Moving from teaching into UX research",
+                "tags": ["meetup"],
+                "met_at": now,
+                "created_at": now - dt.timedelta(minutes=n),
+                "updated_at": now,
+            }
+            for n in range(20000)
+        ]
+        db.session.execute(insert(Contact), rows)
+        db.session.commit()
+        db.session.execute(text("ANALYZE contacts"))
+        db.session.commit()
+        engine = db.engine
+    capture(api, name="Zanzibar Zoe")
+    seen: list[tuple[str, dict]] = []
+
+    def record(conn, cursor, statement, parameters, *args):
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert found(api, "zanzibar") == ["Zanzibar Zoe"]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    # The search's own query, as the app sent it, planned by PostgreSQL.
+    statement, parameters = next((s, p) for s, p in seen if "LIKE" in s)
+    with app.app_context():
+        raw = db.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute("EXPLAIN " + statement, parameters)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            raw.close()
+    assert PG_INDEX in plan, plan
