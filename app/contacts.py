@@ -9,7 +9,7 @@ import datetime as dt
 import re
 import uuid
 
-from sqlalchemy import delete, exists, func, insert, or_
+from sqlalchemy import delete, exists, func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -443,10 +443,6 @@ def contact_to_dict(contact: Contact, user: User) -> dict:
     }
 
 
-def _like(word: str) -> str:
-    return "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"
-
-
 def search_contacts(
     user: User,
     q: str = "",
@@ -462,30 +458,12 @@ def search_contacts(
     dialect = db.engine.dialect.name
     candidates: set[str] | None = None
     for word in q.lower().split()[:8]:
-        pattern = _like(word)
-        if dialect == "postgresql":
-            query = query.where(search_index.pg_search_text.like(pattern, "\\"))
-            continue
         if search_index.uses_index(dialect, word):
             ids = search_index.sparse_matches(user.id, word)
             if ids is not None:
                 candidates = set(ids) if candidates is None else candidates & set(ids)
                 continue
-        columns = (
-            Contact.name,
-            Contact.company,
-            Contact.title,
-            Contact.email,
-            Contact.talked_about,
-            Contact.promise,
-            Contact.notes,
-        )
-        tagged = exists().where(
-            ContactTag.contact_id == Contact.id, ContactTag.tag.like(pattern, "\\")
-        )
-        query = query.where(
-            or_(*(func.lower(c).like(pattern, "\\") for c in columns), tagged)
-        )
+        query = query.where(search_index.contains(dialect, word))
     if candidates is not None:
         # Look the few candidates up by id; "+ 0" keeps SQLite from walking the
         # (user_id, created_at) index instead, which reads every row for a rare word.

@@ -8,15 +8,19 @@ found faster by scanning newest-first with LIKE (a page fills after a few rows),
 and so are shorter words.
 
 On PostgreSQL a GIN index with pg_trgm's trigram operator class covers the same
-text as one expression, and every search word is a LIKE on that expression: the
-planner reads the index for a rare word and walks newest-first for a common one.
-Where pg_trgm can't be installed the migration leaves the index out and the same
-query scans instead.
+text as one expression and plays the same part: a LIKE on that expression asks
+it for the few people a rare word matches; a common word is found with strpos(),
+which the index cannot serve, so the planner walks newest-first and stops after
+a page (it cannot tell a common word from a rare one by itself, and read every
+match of a common word from the index). Where pg_trgm can't be installed the
+migration leaves the index out and the same queries scan instead.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import DDL, column, event, literal_column, table, text
+import re
+
+from sqlalchemy import DDL, column, event, func, literal_column, select, table, text
 
 from .extensions import db
 from .models import Contact
@@ -94,6 +98,9 @@ PG_CREATE_STATEMENTS = (
 )
 PG_DROP_STATEMENTS = (f"DROP INDEX IF EXISTS {PG_INDEX}",)
 pg_search_text = literal_column(_PG_TEXT.format(row="contacts."))
+# SQLite: the text the FTS index holds, lower-cased (ASCII letters only, as
+# SQLite's lower() does; the index itself folds every letter's case).
+sqlite_search_text = literal_column(f"lower({_BODY.format(row='contacts')})")
 
 # db.create_all() (tests, first runs without migrations) builds the index too.
 for statement in CREATE_STATEMENTS:
@@ -114,26 +121,44 @@ event.listen(
 
 
 def uses_index(dialect_name: str, word: str) -> bool:
-    return dialect_name == "sqlite" and len(word) >= MIN_INDEXED_LENGTH
+    return dialect_name in ("sqlite", "postgresql") and len(word) >= MIN_INDEXED_LENGTH
 
 
 def sparse_matches(user_id: int, word: str, cap: int = SPARSE_CAP) -> list[str] | None:
     """Return the ids of the owner's people whose text contains `word`, if few.
 
     A rare word is answered from the index alone; a common one (more than `cap`
-    people) returns None, and the caller scans newest-first with LIKE instead,
-    which finds a page of dense matches after reading a few rows.
+    people) returns None, and the caller scans newest-first instead, which finds
+    a page of dense matches after reading a few rows.
     """
-    phrase = 'body : "' + word.replace('"', '""') + '"'
-    ids = (
-        db.session.execute(
+    if db.engine.dialect.name == "postgresql":
+        query = select(Contact.id).where(
+            Contact.user_id == user_id, pg_search_text.like(like_pattern(word), "\\")
+        )
+    else:
+        phrase = 'body : "' + word.replace('"', '""') + '"'
+        query = (
             _fts.select()
             .with_only_columns(_fts.c.contact_id)
             .where(text(f"{FTS_TABLE} MATCH :phrase").bindparams(phrase=phrase))
             .where(_fts.c.user_id == user_id)
-            .limit(cap + 1)
         )
-        .scalars()
-        .all()
-    )
+    ids = db.session.execute(query.limit(cap + 1)).scalars().all()
     return None if len(ids) > cap else list(ids)
+
+
+def contains(dialect_name: str, word: str):
+    """The person's searched text contains `word`, read row by row.
+
+    For common words, scanned newest-first: one expression per person, not a
+    LIKE per column. On PostgreSQL strpos() keeps the planner off the trigram
+    index, which would fetch every match of a common word before sorting them.
+    """
+    if dialect_name == "postgresql":
+        return func.strpos(pg_search_text, word) > 0
+    return func.instr(sqlite_search_text, word) > 0
+
+
+def like_pattern(word: str) -> str:
+    """Return a LIKE pattern (escape character backslash) matching `word` anywhere."""
+    return "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"
