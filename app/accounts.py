@@ -43,7 +43,7 @@ def update_settings(user: User, data: dict) -> User:
         setattr(user, field, value)
     if (user.timezone, user.followup_hour) != timing:
         # Tomorrow's follow-ups come at the new hour in the new zone.
-        retime_pending(user, clock.now())
+        retime_pending(user, clock.now(), timing)
     db.session.commit()
     return user
 

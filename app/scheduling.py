@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 
 from .extensions import db
 from .models import Contact, FollowUp, Interaction, User
@@ -31,8 +31,12 @@ INTRO_PREFIX = "intro:"
 
 def zone_of(user: User) -> ZoneInfo:
     """Return the owner's time zone, UTC when it is unset or unknown."""
+    return zone_named(user.timezone)
+
+
+def zone_named(name: str | None) -> ZoneInfo:
     try:
-        return ZoneInfo(user.timezone or "UTC")
+        return ZoneInfo(name or "UTC")
     except (KeyError, ValueError):
         return ZoneInfo("UTC")
 
@@ -238,32 +242,46 @@ def _schedule_keep_in_touch(add, contact, existing, zone, hour, now, can_reach) 
     )
 
 
-def retime_pending(user: User, now: dt.datetime) -> int:
+def retime_pending(
+    user: User, now: dt.datetime, before: tuple[str | None, int | None]
+) -> int:
     """Move follow-ups not yet due to the owner's new time zone or hour.
 
-    Runs after a settings change; the caller commits. Snoozed follow-ups keep
-    the time the owner picked, and ones already due stay in today's queue.
-    Returns how many people's follow-ups were looked at.
+    `before` is the (time zone, hour) they were timed with. Each keeps its day,
+    as it was in the old zone, and comes at the new hour in the new zone (or at
+    once, if that moment has passed). Snoozed follow-ups keep the time the owner
+    picked; ones already due stay in today's queue. One read and one batched
+    update, however many people the account holds; the caller commits.
+    Returns how many follow-ups moved.
     """
+    old_zone = zone_named(before[0])
+    old_hour = before[1] if before[1] is not None else 9
+    zone = zone_of(user)
+    hour = user.followup_hour if user.followup_hour is not None else 9
     rows = db.session.execute(
-        select(FollowUp.contact_id, FollowUp.about_contact_id, FollowUp.kind).where(
+        select(FollowUp.id, FollowUp.due_at).where(
             FollowUp.user_id == user.id,
             FollowUp.status == "pending",
             FollowUp.snoozed_until.is_(None),
             FollowUp.due_at > now,
         )
     ).all()
-    # An introducer's thank-you is timed by the meeting with the person introduced.
-    people = sorted(
-        {about if kind == "intro_thanks" else contact for contact, about, kind in rows}
-        - {None}
-    )
-    for start in range(0, len(people), 500):
-        chunk = people[start : start + 500]
-        contacts = db.session.execute(select(Contact).where(Contact.id.in_(chunk)))
-        for contact in contacts.scalars():
-            schedule_followups(contact, now=now)
-    return len(people)
+    moved = []
+    for followup_id, due in rows:
+        local = due.astimezone(old_zone)
+        if (local.hour, local.minute, local.second) != (old_hour, 0, 0):
+            continue  # not timed at the follow-up hour: leave it be
+        when = max(local_moment(local.date(), hour, zone), now)
+        if when != due:
+            moved.append({"followup_id": followup_id, "new_due": when})
+    if moved:
+        db.session.execute(
+            update(FollowUp.__table__)
+            .where(FollowUp.__table__.c.id == bindparam("followup_id"))
+            .values(due_at=bindparam("new_due")),
+            moved,
+        )
+    return len(moved)
 
 
 def log_interaction(

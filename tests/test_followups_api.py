@@ -375,3 +375,34 @@ def test_a_new_hour_or_time_zone_moves_followups_not_yet_due(
     assert due_times(app, plain) == [expected]
     queue = api.get("/api/v1/followups").get_json()["items"]
     assert plain in {item["contact_id"] for item in queue}
+
+
+def test_a_new_hour_leaves_due_followups_and_moves_the_rest_in_one_update(
+    app, api, user, meet, clock, count_queries
+):
+    people = [
+        meet(user, name=f"P{n}", email=f"p{n}@example.com", keep_in_touch_days=30)
+        for n in range(6)
+    ]
+    clock.set(DUE + dt.timedelta(minutes=30))  # the thank-yous are due
+    with app.app_context():
+        kit = db.session.execute(
+            db.select(FollowUp.due_at).filter_by(
+                contact_id=people[0], kind="keep_in_touch"
+            )
+        ).scalar_one()
+    with count_queries() as statements:
+        assert api.patch("/api/v1/me", json={"followup_hour": 18}).status_code == 200
+    # However many people: read the follow-ups once, update them in one batch.
+    assert sum(s.lstrip().startswith("UPDATE followups") for s in statements) == 1
+    assert sum("FROM followups" in s for s in statements) == 1
+    assert due_times(app, *people) == [DUE] * 6  # already due: they stay
+    with app.app_context():
+        moved = db.session.execute(
+            db.select(FollowUp.due_at).filter_by(
+                contact_id=people[0], kind="keep_in_touch"
+            )
+        ).scalar_one()
+    assert moved == kit + dt.timedelta(hours=9)  # 09:00 → 18:00, same day
+    queue = api.get("/api/v1/followups").get_json()["items"]
+    assert {item["contact_id"] for item in queue} == set(people)
