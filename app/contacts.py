@@ -27,6 +27,7 @@ from .validation import (
     clean_phone,
     clean_text,
     clean_url,
+    without_control,
 )
 
 TEXT_LIMITS = {
@@ -99,7 +100,7 @@ def clean_tags(value, field: str = "tags") -> list[str]:
         )
     tags: list[str] = []
     for raw in value:
-        tag = " ".join(raw.lower().split()).strip("#").strip()
+        tag = " ".join(without_control(raw).lower().split()).strip("#").strip()
         if not tag or tag in tags:
             continue
         if len(tag) > MAX_TAG_LENGTH:
@@ -457,7 +458,8 @@ def search_contacts(
     query = db.select(Contact)
     dialect = db.engine.dialect.name
     candidates: set[str] | None = None
-    for word in q.lower().split()[:8]:
+    # Control characters can't be typed, match nothing and upset databases.
+    for word in without_control(q).lower().split()[:8]:
         if search_index.uses_index(dialect, word):
             ids = search_index.sparse_matches(user.id, word)
             if ids is not None:
@@ -479,7 +481,7 @@ def search_contacts(
             exists().where(
                 ContactTag.contact_id == Contact.id,
                 ContactTag.user_id == user.id,
-                ContactTag.tag == tag.strip().lower(),
+                ContactTag.tag == without_control(tag).strip().lower(),
             )
         )
     if after is not None:

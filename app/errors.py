@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 
@@ -132,6 +133,21 @@ def register_error_handlers(app: Flask) -> None:
             ),
             status,
         )
+
+    @app.errorhandler(DataError)
+    def handle_data_error(error: DataError):
+        # PostgreSQL refuses NUL characters in text (SQLite stores them): a
+        # request carrying one where text is not cleaned first (an id, a
+        # cursor) gets a clear 400, and nothing is saved.
+        if "NUL" not in str(error.orig):
+            return handle_unexpected(error)
+        from .extensions import db
+
+        db.session.rollback()
+        message = "Text can't contain NUL characters."
+        if wants_json():
+            return error_response(400, message)
+        return render_template("error.html", status=400, message=message), 400
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

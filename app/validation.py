@@ -46,6 +46,11 @@ def _fail(field: str, message: str):
     raise ValidationError(message, {field: message})
 
 
+def without_control(text: str) -> str:
+    """Drop control characters (NUL and the like); tabs and newlines stay."""
+    return _CONTROL.sub("", text)
+
+
 def clean_text(value, field: str, max_length: int, *, multiline: bool = False) -> str:
     """Return trimmed text without control characters, or raise if too long."""
     if value is None:
@@ -54,7 +59,7 @@ def clean_text(value, field: str, max_length: int, *, multiline: bool = False) -
         _fail(field, f"{field} must be text.")
     value = unicodedata.normalize("NFC", value)
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    value = _CONTROL.sub("", value)
+    value = without_control(value)
     if not multiline:
         value = " ".join(value.split())
     value = value.strip()

@@ -163,3 +163,32 @@ def test_an_import_over_the_limit_is_a_form_error_on_the_page(app, owner):
     assert page.status_code == 413
     html = page.get_data(as_text=True)
     assert "larger than" in html and "Import" in html
+
+
+def test_nul_characters_get_a_clear_answer_never_a_500(api, owner):
+    import uuid
+
+    from app.api import encode_cursor
+
+    made = api.post(
+        "/api/v1/contacts",
+        json={"id": str(uuid.uuid4()), "name": "Jo Nul", "tags": ["a\x00b"]},
+    )
+    assert made.status_code == 201
+    assert made.get_json()["tags"] == ["ab"]
+    for query in ({"q": "nul\x00"}, {"q": "\x00\x00\x00"}, {"tag": "a\x00b"}):
+        answer = api.get("/api/v1/contacts", query_string=query)
+        assert answer.status_code == 200, query
+    found = api.get("/api/v1/contacts", query_string={"q": "n\x00ul"}).get_json()
+    assert [c["name"] for c in found["items"]] == ["Jo Nul"]
+    assert owner.get("/people", query_string={"q": "jo\x00 nul"}).status_code == 200
+    # An id nobody cleans: PostgreSQL refuses NUL in text, SQLite finds nothing.
+    cursor = encode_cursor("2026-03-10T12:00:00+00:00", "a\x00b")
+    answer = api.get("/api/v1/contacts", query_string={"cursor": cursor})
+    assert answer.status_code in (200, 400)
+    if answer.status_code == 400:
+        assert_api_error(answer, 400)
+    refused = api.post(
+        "/api/v1/contacts", json={"name": "Who", "introduced_by_id": "x\x00y"}
+    )
+    assert_api_error(refused, 400)
