@@ -10,6 +10,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -239,6 +240,7 @@ def settings_delete():
 
     errors: dict[str, str] = {}
     if request.method == "POST":
+        device_key = current_user.device_key
         try:
             delete_account(current_user, request.form.get("password", ""))
         except ValidationError as error:
@@ -246,9 +248,22 @@ def settings_delete():
             errors = error.fields
         else:
             logout_user()
+            session[FORGET_DEVICE_KEY] = device_key
             flash("Your account and everything in it have been deleted.")
             return redirect(url_for("auth.login"))
     return (
         render_template("settings/delete.html", errors=errors),
         400 if errors else 200,
     )
+
+
+# After an account is deleted, the next page tells this phone to drop the
+# captures it still keeps for that account (see static/js/outbox.js).
+FORGET_DEVICE_KEY = "forget_device"
+
+
+@bp.app_context_processor
+def forget_deleted_account() -> dict:
+    if current_user.is_authenticated or FORGET_DEVICE_KEY not in session:
+        return {}
+    return {"forget_account": session.pop(FORGET_DEVICE_KEY)}

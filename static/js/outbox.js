@@ -99,6 +99,16 @@ export async function resend(id, changes = {}) {
   return flush();
 }
 
+/** Drop what this device still keeps for an account that was deleted. */
+export async function forgetAccount(key) {
+  const theirs = (await allEntries()).filter((e) => e.account === key);
+  await Promise.all(theirs.map((e) => deleteEntry(e.id)));
+  changed();
+}
+if (typeof document !== "undefined" && document.body && document.body.dataset.forgetAccount) {
+  forgetAccount(document.body.dataset.forgetAccount).catch(() => {});
+}
+
 /** Drop a failed capture the owner no longer wants. */
 export async function discard(id) {
   const entry = await getEntry(id);

@@ -175,3 +175,32 @@ def test_a_shared_phone_sends_each_capture_only_under_the_account_that_made_it(
         ).scalars()
         assert set(owners) == {"owner@example.com"}
         db.session.remove()
+
+
+def test_deleting_an_account_drops_what_this_phone_kept_for_it(page, faults):
+    faults.fail_with = 500  # nothing gets through before the account goes
+    page.goto("/capture")
+    for capture in captures(2, prefix="Deleted's"):
+        save_capture(page, capture)
+    # One kept for someone else who used this phone.
+    page.evaluate("document.body.dataset.account = 'someone-else'")
+    save_capture(page, captures(1, prefix="Other's")[0])
+    page.goto("/settings/delete")
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Delete my account for good").click()
+    page.wait_for_url(lambda url: "/login" in url or "/setup" in url)
+    wait_until(
+        lambda: (
+            page.evaluate(
+                """() => new Promise((resolve) => {
+                 const open = indexedDB.open('morrow', 1);
+                 open.onsuccess = () => {
+                   const all = open.result.transaction('outbox').objectStore('outbox').getAll();
+                   all.onsuccess = () => resolve(all.result.map((e) => e.payload.name));
+                 };
+               })"""
+            )
+            == ["Other's 00"]
+        ),
+        message="only the other account's capture left",
+    )
