@@ -7,8 +7,9 @@ Create Date: 2026-11-26 09:00:00
 Tags were stored as JSON with non-ASCII letters escaped ("caf\\u00e9"), so the
 search index could not find "café" in them. They are rewritten as typed; on
 SQLite the index triggers re-index each rewritten person. On PostgreSQL,
-pg_trgm's GIN index covers the searched text; where the extension can't be
-installed (no permission) the index is left out and search scans as before.
+pg_trgm's GIN index covers the searched text, built CONCURRENTLY so captures
+go on while it reads a large table; where the extension can't be installed (no
+permission) the index is left out and search scans as before.
 """
 
 import json
@@ -43,18 +44,23 @@ def upgrade():
             .where(contacts.c.id == contact_id)
             .values(tags=sa.cast(sa.literal(typed, sa.Text), json_type))
         )
-    if bind.dialect.name == "postgresql":
-        try:
-            with bind.begin_nested():
-                for statement in PG_CREATE_STATEMENTS:
-                    op.execute(statement)
-        except sa.exc.DBAPIError as error:
-            log.warning(
-                "pg_trgm is not available (%s): people search works without its "
-                "index; a superuser can run CREATE EXTENSION pg_trgm, then "
-                "flask db downgrade b3f0c2d4e5a6 and flask db upgrade.",
-                str(error.orig).strip(),
-            )
+    if bind.dialect.name != "postgresql":
+        return
+    extension, index = PG_CREATE_STATEMENTS
+    try:
+        with bind.begin_nested():
+            op.execute(extension)
+    except sa.exc.DBAPIError as error:
+        log.warning(
+            "pg_trgm is not available (%s): people search works without its "
+            "index; a superuser can run CREATE EXTENSION pg_trgm, then "
+            "flask db downgrade b3f0c2d4e5a6 and flask db upgrade.",
+            str(error.orig).strip(),
+        )
+        return
+    # Built without locking out captures while it reads a large table.
+    with op.get_context().autocommit_block():
+        op.execute(index.replace("CREATE INDEX", "CREATE INDEX CONCURRENTLY", 1))
 
 
 def downgrade():
