@@ -15,10 +15,10 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from . import search_index
 from .errors import Conflict, NotFound, ValidationError
-from .events import event_day, get_event, owner_zone
+from .events import get_event
 from .extensions import db, kept_after_commit
 from .models import Contact, ContactTag, Event, FollowUp, User, insert_row
-from .scheduling import schedule_followups
+from .scheduling import schedule_followups, zone_of
 from .validation import (
     FieldErrors,
     clean_email,
@@ -126,7 +126,7 @@ def clean_met_at(value, user: User, field: str = "met_at") -> dt.datetime:
     else:
         raise ValidationError("Give a time.", {field: "Give a time."})
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=owner_zone(user))
+        moment = moment.replace(tzinfo=zone_of(user))
     return moment.astimezone(dt.UTC)
 
 
@@ -411,7 +411,7 @@ def mark_read(contact: Contact) -> None:
 
 def contact_to_dict(contact: Contact, user: User) -> dict:
     """Return the person's JSON shape (DESIGN §4); times carry the owner's offset."""
-    zone = owner_zone(user)
+    zone = zone_of(user)
 
     def _iso(moment: dt.datetime | None) -> str | None:
         return moment.astimezone(zone).isoformat() if moment else None
@@ -542,13 +542,6 @@ def unread_count(user: User) -> int:
     return db.session.execute(
         db.select(func.count()).where(Contact.user_id == user.id, Contact.unread)
     ).scalar_one()
-
-
-def meeting_day(contact: Contact, user: User) -> dt.date:
-    """Return the event day a person was met on (DESIGN §3)."""
-    if contact.event is not None:
-        return contact.event.date
-    return event_day(user, contact.met_at)
 
 
 from .contact_merge import find_duplicates, merge_contacts  # noqa: E402

@@ -3,35 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 
+from . import scheduling
 from .errors import NotFound, ValidationError
 from .extensions import db
 from .models import MAX_ID, Event, User
+from .scheduling import zone_of
 from .validation import FieldErrors, clean_text
 
-# A capture between midnight and this hour belongs to the evening before
-# (the after-party rule of DESIGN §3).
-AFTER_PARTY_HOUR = 4
 EVENT_FIELDS = ("name", "date", "place", "notes", "active")
-
-
-def owner_zone(user: User) -> ZoneInfo:
-    """Return the owner's time zone, UTC when it is unset or unknown."""
-    try:
-        return ZoneInfo(user.timezone or "UTC")
-    except (KeyError, ValueError):  # a zone removed from tzdata since it was saved
-        return ZoneInfo("UTC")
 
 
 def event_day(user: User, when: dt.datetime) -> dt.date:
     """Return the owner-local date a moment counts for, after-parties included."""
-    local = when.astimezone(owner_zone(user))
-    if local.hour < AFTER_PARTY_HOUR:
-        local -= dt.timedelta(days=1)
-    return local.date()
+    return scheduling.event_day(when, zone_of(user))
 
 
 def event_to_dict(event: Event) -> dict:

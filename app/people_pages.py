@@ -34,9 +34,10 @@ from .contacts import (
     update_contact,
 )
 from .errors import NotFound, ValidationError
-from .events import active_event, default_event, get_event, list_events, owner_zone
+from .events import active_event, default_event, get_event, list_events
 from .extensions import db
 from .models import Contact
+from .scheduling import zone_of
 from .ui import register_home_panel, register_nav
 
 bp = Blueprint("people", __name__)
@@ -73,7 +74,7 @@ def local_input(moment: dt.datetime | None) -> str:
     """Format a time for a datetime-local input in the owner's zone."""
     if moment is None:
         return ""
-    return moment.astimezone(owner_zone(current_user)).strftime("%Y-%m-%dT%H:%M")
+    return moment.astimezone(zone_of(current_user)).strftime("%Y-%m-%dT%H:%M")
 
 
 def _tags_from_form(form) -> list[str]:
@@ -245,7 +246,7 @@ def detail(contact_id: str):
         person=contact_to_dict(contact, current_user),
         introduced=[*introduced],
         duplicates=duplicates,
-        met_local=contact.met_at.astimezone(owner_zone(current_user)),
+        met_local=contact.met_at.astimezone(zone_of(current_user)),
     )
 
 

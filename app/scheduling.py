@@ -23,7 +23,8 @@ from sqlalchemy import bindparam, select, update
 from .extensions import db
 from .models import Contact, FollowUp, Interaction, User
 
-# A moment between midnight and this hour counts for the evening before.
+# A moment between midnight and this hour counts for the evening before
+# (the after-party rule of DESIGN §3).
 AFTER_PARTY_HOUR = 4
 KIT_PREFIX = "kit:"
 INTRO_PREFIX = "intro:"
