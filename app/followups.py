@@ -173,6 +173,19 @@ def parse_until(value, user: User) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
+# Snooze choices offered on the Queue page, in days from today.
+SNOOZE_CHOICES = {"tomorrow": 1, "next_week": 7}
+
+
+def snooze_choice(user: User, choice: str, date_text: str, now: dt.datetime):
+    """Turn a snooze choice (tomorrow, next week, else a date) into a moment."""
+    if choice in SNOOZE_CHOICES:
+        zone = zone_of(user)
+        day = now.astimezone(zone).date() + dt.timedelta(days=SNOOZE_CHOICES[choice])
+        return local_moment(day, user.followup_hour, zone)
+    return parse_until(date_text, user)
+
+
 def snooze(user: User, followup: FollowUp, until: dt.datetime, now: dt.datetime):
     """Put a follow-up aside until a later moment."""
     require_open(followup, "snoozed")
@@ -391,13 +404,6 @@ def event_score(user: User, event: Event, now: dt.datetime) -> dict:
             for f in overdue
         ],
     }
-
-
-def get_event(user: User, event_id: int) -> Event:
-    event = db.session.get(Event, event_id) if 0 < event_id <= MAX_ID else None
-    if event is None or event.user_id != user.id:
-        raise NotFound("There is no such event.")
-    return event
 
 
 def interactions_for(contact: Contact, limit: int = 20) -> list[Interaction]:

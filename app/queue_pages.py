@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import (
     Blueprint,
     current_app,
@@ -38,16 +36,16 @@ from .followups import (
     list_followups,
     mark_done,
     next_due,
-    parse_until,
     progress,
     skip,
     snooze,
+    snooze_choice,
     template_cache,
     upcoming,
     week_interactions,
 )
 from .models import Contact, Template
-from .scheduling import local_moment, log_interaction, schedule_followups, zone_of
+from .scheduling import log_interaction, schedule_followups, zone_of
 from .ui import register_home_panel, register_nav, register_settings_section
 from .validation import clean_int, clean_text
 
@@ -159,26 +157,17 @@ def skip_followup(followup_id: int):
     return redirect(url_for("queue.queue"))
 
 
-def snooze_until(choice: str, date_text: str, now: dt.datetime) -> dt.datetime:
-    """Turn a snooze choice (tomorrow, next week, a date) into a moment."""
-    zone = zone_of(current_user)
-    today = now.astimezone(zone).date()
-    hour = current_user.followup_hour
-    if choice == "tomorrow":
-        return local_moment(today + dt.timedelta(days=1), hour, zone)
-    if choice == "next_week":
-        return local_moment(today + dt.timedelta(days=7), hour, zone)
-    return parse_until(date_text, current_user)
-
-
 @bp.post("/queue/<int:followup_id>/snooze")
 def snooze_followup(followup_id: int):
     """Snooze a follow-up until tomorrow, next week or a chosen date."""
     followup = get_followup(current_user, followup_id)
     now = clock.now()
     try:
-        until = snooze_until(
-            request.form.get("when", ""), request.form.get("date", ""), now
+        until = snooze_choice(
+            current_user,
+            request.form.get("when", ""),
+            request.form.get("date", ""),
+            now,
         )
         snooze(current_user, followup, until, now)
     except ValidationError as error:

@@ -7,11 +7,11 @@ from flask_login import current_user
 
 from .. import clock
 from ..errors import ValidationError
+from ..events import get_event
 from ..followups import (
     edit_draft,
     event_score,
     followup_to_dict,
-    get_event,
     get_followup,
     list_followups,
     mark_done,
