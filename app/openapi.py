@@ -10,6 +10,7 @@ import copy
 from typing import Any
 
 from .cards import CARD_FIELDS, MAX_LINKS
+from .contacts import CHANNELS, MAX_TAG_LENGTH, MAX_TAGS, SOURCES, TEXT_LIMITS
 
 # The card's text fields; links is a list.
 CARD_TEXT_FIELDS = tuple(f for f in CARD_FIELDS if f != "links")
@@ -35,7 +36,7 @@ STR = _s("string")
 NSTR = _s(["string", "null"])
 TIME = _s("string", format="date-time")
 NTIME = _s(["string", "null"], format="date-time")
-CHANNEL = {"enum": ["email", "sms", "whatsapp", "linkedin", None]}
+CHANNEL = {"enum": [*CHANNELS, None]}
 
 SCHEMAS: dict[str, Any] = {
     "Error": _s(
@@ -152,28 +153,13 @@ SCHEMAS: dict[str, Any] = {
         required=["id", "name", "source", "tags", "met_at", "created_at"],
         properties={
             "id": _s("string", format="uuid"),
-            **{
-                k: STR
-                for k in (
-                    "name",
-                    "first_name",
-                    "last_name",
-                    "email",
-                    "company",
-                    "title",
-                    "website",
-                    "linkedin",
-                    "talked_about",
-                    "promise",
-                    "notes",
-                )
-            },  # fmt: skip
+            **{k: STR for k in (*TEXT_LIMITS, "email", "website", "linkedin")},
             "phone": _s("string", description="E.164, or empty"),
             "tags": _s("array", items=STR),
             "event_id": _s(["integer", "null"]),
             "met_at": TIME,
             "introduced_by_id": NSTR,
-            "source": {"enum": ["capture", "scan", "exchange", "import"]},
+            "source": {"enum": list(SOURCES)},
             "preferred_channel": CHANNEL,
             "keep_in_touch_days": _s(["integer", "null"]),
             "last_interaction_at": NTIME,
@@ -198,23 +184,15 @@ SCHEMAS: dict[str, Any] = {
         "object",
         properties={
             "id": _s("string", format="uuid", description="client-chosen, idempotent"),
-            "name": _s("string", maxLength=200),
-            "first_name": _s("string", maxLength=100),
-            "last_name": _s("string", maxLength=100),
-            "email": STR,
-            "phone": STR,
-            "company": _s("string", maxLength=140),
-            "title": _s("string", maxLength=140),
-            "website": STR,
-            "linkedin": STR,
-            "talked_about": _s("string", maxLength=5000),
-            "promise": _s("string", maxLength=5000),
-            "notes": _s("string", maxLength=20000),
-            "tags": _s("array", items=_s("string", maxLength=40), maxItems=20),
+            **{k: _s("string", maxLength=n) for k, n in TEXT_LIMITS.items()},
+            **{k: STR for k in ("email", "phone", "website", "linkedin")},
+            "tags": _s(
+                "array", items=_s("string", maxLength=MAX_TAG_LENGTH), maxItems=MAX_TAGS
+            ),
             "event_id": _s(["integer", "null"]),
             "met_at": _s("string", format="date-time"),
             "introduced_by_id": NSTR,
-            "source": {"enum": ["capture", "scan", "exchange", "import"]},
+            "source": {"enum": list(SOURCES)},
             "preferred_channel": CHANNEL,
             "keep_in_touch_days": _s(["integer", "null"], minimum=1, maximum=3650),
         },
