@@ -406,3 +406,18 @@ def test_a_new_hour_leaves_due_followups_and_moves_the_rest_in_one_update(
     assert moved == kit + dt.timedelta(hours=9)  # 09:00 → 18:00, same day
     queue = api.get("/api/v1/followups").get_json()["items"]
     assert {item["contact_id"] for item in queue} == set(people)
+
+
+def test_a_new_hour_leaves_followups_timed_by_hand(app, api, user, meet, clock):
+    # An imported follow-up due at 14:37 was not timed by the follow-up hour.
+    person = meet(user)
+    by_hand = DUE + dt.timedelta(hours=5, minutes=37)
+    with app.app_context():
+        db.session.execute(
+            db.update(FollowUp)
+            .where(FollowUp.contact_id == person)
+            .values(due_at=by_hand)
+        )
+        db.session.commit()
+    api.patch("/api/v1/me", json={"followup_hour": 18, "timezone": "Asia/Tokyo"})
+    assert due_times(app, person) == [by_hand]
