@@ -120,8 +120,9 @@ event.listen(
 )
 
 
-def uses_index(dialect_name: str, word: str) -> bool:
-    return dialect_name in ("sqlite", "postgresql") and len(word) >= MIN_INDEXED_LENGTH
+def uses_index(word: str) -> bool:
+    """Tell whether the trigram index can look `word` up (SQLite and PostgreSQL)."""
+    return len(word) >= MIN_INDEXED_LENGTH
 
 
 def sparse_matches(user_id: int, word: str, cap: int = SPARSE_CAP) -> list[str] | None:
