@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 0.0.0.0
 PORT ?= 5000
 
-.PHONY: run test test-fast bench venv dev-venv node lint clean lighthouse
+.PHONY: run test test-fast bench profile-capture venv dev-venv node lint clean lighthouse
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ lighthouse: dev-venv node
 ## make bench: the performance budget against a bare Flask floor (BENCH_ARGS=--quick)
 bench: dev-venv
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## make profile-capture: where a capture's time goes, against the floor, in one process
+profile-capture: dev-venv
+	$(BIN)/python -m bench.capture_profile
 
 lint: dev-venv
 	$(BIN)/ruff check app tests bench wsgi.py

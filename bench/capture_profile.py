@@ -1,0 +1,163 @@
+"""Where a capture's time goes, against the floor, in one process (no gunicorn).
+
+`python -m bench.capture_profile [N]` posts N captures to Morrow and N inserts to
+the floor through Flask's test client, alternating in chunks, and prints the
+median CPU time per request of each, and how much of it SQLite itself took
+(statements and commits, from cProfile). It also times the people table's
+search index: the same inserts on a copy of Morrow's schema with and without
+its triggers.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import os
+import pstats
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.run import capture_payload  # noqa: E402
+
+CHUNKS = 20
+
+
+def cpu_ms_per_request(client, path: str, headers: dict, count: int) -> float:
+    bodies = [capture_payload(1, n) for n in range(count)]
+    began = time.process_time()
+    for body in bodies:
+        response = client.post(path, data=body, headers=headers)
+        assert response.status_code == 201, response.data
+    return (time.process_time() - began) / count * 1000
+
+
+def sqlite_ms_per_request(client, path: str, headers: dict, count: int) -> float:
+    profile = cProfile.Profile()
+    profile.enable()
+    cpu_ms_per_request(client, path, headers, count)
+    profile.disable()
+    stats = pstats.Stats(profile).stats
+    seconds = sum(
+        row[2]
+        for (_, _, name), row in stats.items()
+        if name in ("<method 'execute' of 'sqlite3.Cursor' objects>",
+                    "<method 'executemany' of 'sqlite3.Cursor' objects>",
+                    "<method 'commit' of 'sqlite3.Connection' objects>")
+    )  # fmt: skip
+    return seconds / count * 1000
+
+
+def search_index_ms(database: Path, count: int = 1500) -> tuple[float, float]:
+    """Per-capture SQLite time of one person's row, with and without the index."""
+    times = []
+    for keep_index in (True, False):
+        copy = database.with_suffix(f".{keep_index}.sqlite3")
+        copy.write_bytes(database.read_bytes())
+        conn = sqlite3.connect(copy, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        if not keep_index:
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            ).fetchall():
+                conn.execute(f'DROP TRIGGER "{name}"')
+        user_id = conn.execute("SELECT id FROM users").fetchone()[0]
+        began = time.perf_counter()
+        for n in range(count):
+            conn.execute("BEGIN")
+            conn.execute(
+                "INSERT INTO contacts (id, user_id, name, first_name, last_name, "
+                "email, phone, company, title, website, linkedin, talked_about, "
+                "promise, notes, tags, met_at, source, unread, created_at, "
+                "updated_at) VALUES (?, ?, ?, '', '', ?, '', '', '', '', '', ?, ?, "
+                "'', '[\"meetup\", \"ux\"]', '2026-01-01 10:00:00', 'capture', 0, "
+                "'2026-01-01 10:00:00', '2026-01-01 10:00:00')",
+                (
+                    str(uuid.uuid4()),
+                    user_id,
+                    f"Person {n} Müller",
+                    f"p{n}@example.com",
+                    "Moving from teaching into UX research; loves maps.",
+                    "Send the article about card sorting",
+                ),
+            )
+            conn.execute("COMMIT")
+        times.append((time.perf_counter() - began) / count * 1000)
+        conn.close()
+    return times[0], times[1]
+
+
+def main() -> int:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    tmp = Path(tempfile.mkdtemp(prefix="morrow-profile-"))
+    database = tmp / "morrow.sqlite3"
+    env = {
+        **os.environ,
+        "SECRET_KEY": "capture-profile-secret-key-0123456789",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "FLOOR_DATABASE_URL": f"sqlite:///{tmp / 'floor.sqlite3'}",
+    }
+    os.environ.update(env)
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        [*flask, "user", "create", "profile@example.com", "--password",
+         "profile password", "--timezone", "Europe/Berlin"],
+        cwd=ROOT, env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    search_with, search_without = search_index_ms(database)
+
+    from app import create_app
+    from app.auth import create_token
+    from app.extensions import db
+    from app.models import User
+    from bench import floor_app
+
+    floor_app.create_tables()
+    morrow = create_app()
+    with morrow.app_context():
+        token = create_token(db.session.execute(db.select(User)).scalar_one())
+    targets = {
+        "floor": (floor_app.app.test_client(), "/captures", {}),
+        "morrow": (
+            morrow.test_client(),
+            "/api/v1/contacts",
+            {"Authorization": f"Bearer {token}"},
+        ),
+    }
+    for client, path, headers in targets.values():
+        headers["Content-Type"] = "application/json"
+        cpu_ms_per_request(client, path, headers, 50)  # warm-up
+    cpu = {name: [] for name in targets}
+    for _ in range(CHUNKS):
+        for name, (client, path, headers) in targets.items():
+            cpu[name].append(cpu_ms_per_request(client, path, headers, count // CHUNKS))
+    in_sqlite = {
+        name: sqlite_ms_per_request(client, path, headers, count // 2)
+        for name, (client, path, headers) in targets.items()
+    }
+    print(f"{'per request':12} {'CPU ms':>8} {'in SQLite ms':>13}")
+    for name in targets:
+        median = statistics.median(cpu[name])
+        print(f"{name:12} {median:8.2f} {in_sqlite[name]:13.2f}")
+    ratio = statistics.median(cpu["floor"]) / statistics.median(cpu["morrow"])
+    print(f"floor / morrow CPU: {ratio:.2f}")
+    print(
+        f"one person's row: {search_with:.2f} ms with the search index, "
+        f"{search_without:.2f} ms without"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
