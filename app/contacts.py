@@ -460,7 +460,7 @@ def search_contacts(
     candidates: set[str] | None = None
     # Control characters can't be typed, match nothing and upset databases.
     for word in without_control(q).lower().split()[:8]:
-        if search_index.uses_index(word):
+        if search_index.probes_first(dialect, word):
             ids = search_index.sparse_matches(user.id, word)
             if ids is not None:
                 candidates = set(ids) if candidates is None else candidates & set(ids)

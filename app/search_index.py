@@ -8,19 +8,19 @@ found faster by scanning newest-first with LIKE (a page fills after a few rows),
 and so are shorter words.
 
 On PostgreSQL a GIN index with pg_trgm's trigram operator class covers the same
-text as one expression and plays the same part: a LIKE on that expression asks
-it for the few people a rare word matches; a common word is found with strpos(),
-which the index cannot serve, so the planner walks newest-first and stops after
-a page (it cannot tell a common word from a rare one by itself, and read every
-match of a common word from the index). Where pg_trgm can't be installed the
-migration leaves the index out and the same queries scan instead.
+text as one expression and plays the same part, but the planner chooses: with
+the statistics ANALYZE gathers on the indexed expression it can tell a common
+word (walk newest-first, a page fills after a few rows) from a rare one (ask the
+index for its few matches). Words under three characters have no trigram to
+look up and are always walked. Where pg_trgm can't be installed the migration
+leaves the index out and the same queries walk instead.
 """
 
 from __future__ import annotations
 
 import re
 
-from sqlalchemy import DDL, column, event, func, literal_column, select, table, text
+from sqlalchemy import DDL, column, event, func, literal_column, table, text
 
 from .extensions import db
 from .models import Contact
@@ -125,37 +125,47 @@ def uses_index(word: str) -> bool:
     return len(word) >= MIN_INDEXED_LENGTH
 
 
+def probes_first(dialect_name: str, word: str) -> bool:
+    """Tell whether to ask the index how many people `word` matches first.
+
+    SQLite's planner can't tell a common word from a rare one, so the search
+    asks the FTS index (`sparse_matches`). PostgreSQL's planner can, from the
+    statistics on the indexed expression, so its query gets the word itself
+    (`contains`).
+    """
+    return dialect_name == "sqlite" and uses_index(word)
+
+
 def sparse_matches(user_id: int, word: str, cap: int = SPARSE_CAP) -> list[str] | None:
     """Return the ids of the owner's people whose text contains `word`, if few.
 
-    A rare word is answered from the index alone; a common one (more than `cap`
-    people) returns None, and the caller scans newest-first instead, which finds
-    a page of dense matches after reading a few rows.
+    SQLite only. A rare word is answered from the FTS index alone; a common one
+    (more than `cap` people) returns None, and the caller scans newest-first
+    instead, which finds a page of dense matches after reading a few rows.
     """
-    if db.engine.dialect.name == "postgresql":
-        query = select(Contact.id).where(
-            Contact.user_id == user_id, pg_search_text.like(like_pattern(word), "\\")
-        )
-    else:
-        phrase = 'body : "' + word.replace('"', '""') + '"'
-        query = (
-            _fts.select()
-            .with_only_columns(_fts.c.contact_id)
-            .where(text(f"{FTS_TABLE} MATCH :phrase").bindparams(phrase=phrase))
-            .where(_fts.c.user_id == user_id)
-        )
+    phrase = 'body : "' + word.replace('"', '""') + '"'
+    query = (
+        _fts.select()
+        .with_only_columns(_fts.c.contact_id)
+        .where(text(f"{FTS_TABLE} MATCH :phrase").bindparams(phrase=phrase))
+        .where(_fts.c.user_id == user_id)
+    )
     ids = db.session.execute(query.limit(cap + 1)).scalars().all()
     return None if len(ids) > cap else list(ids)
 
 
 def contains(dialect_name: str, word: str):
-    """The person's searched text contains `word`, read row by row.
+    """The person's searched text contains `word`.
 
-    For common words, scanned newest-first: one expression per person, not a
-    LIKE per column. On PostgreSQL strpos() keeps the planner off the trigram
-    index, which would fetch every match of a common word before sorting them.
+    On SQLite, read row by row newest-first (for common and short words): one
+    expression per person, not a LIKE per column. On PostgreSQL a LIKE on the
+    indexed expression, which the planner may answer from the trigram index or
+    by walking newest-first; a word too short for a trigram uses strpos(), which
+    keeps it off the index (a pattern without trigrams reads all of it).
     """
     if dialect_name == "postgresql":
+        if uses_index(word):
+            return pg_search_text.like(like_pattern(word), "\\")
         return func.strpos(pg_search_text, word) > 0
     return func.instr(sqlite_search_text, word) > 0
 

@@ -188,6 +188,45 @@ def test_migrations_create_postgresqls_trigram_index(empty_app):
         upgrade()
         indexes = {i["name"] for i in inspect(db.engine).get_indexes("contacts")}
         assert PG_INDEX in indexes
-        downgrade(revision="-1")
+        downgrade(revision="b3f0c2d4e5a6")
         indexes = {i["name"] for i in inspect(db.engine).get_indexes("contacts")}
         assert PG_INDEX not in indexes
+
+
+def test_upgrading_postgresql_gathers_statistics_on_the_searched_text(empty_app):
+    """Without them the planner can't tell a common search word from a rare one."""
+    with empty_app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("expression statistics are PostgreSQL's planner's")
+        upgrade(revision="d5e6f7a8b9c0")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, password_hash, timezone, followup_hour, "
+                    "default_region, weekly_goal, session_version, feed_token, created_at) "
+                    "VALUES (1, 'a@example.com', 'x', 'UTC', 9, 'US', 1, 1, 't', "
+                    "'2026-01-01 10:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO contacts (id, user_id, name, first_name, last_name, email, "
+                    "phone, company, title, website, linkedin, talked_about, promise, notes, "
+                    "tags, met_at, source, unread, created_at, updated_at) SELECT "
+                    "gen_random_uuid()::text, 1, 'Person ' || n, '', '', '', '', '', '', '', "
+                    "'', 'maps', '', '', '[]', '2026-01-01 10:00:00', 'capture', false, "
+                    "'2026-01-01 10:00:00', '2026-01-01 10:00:00' "
+                    "FROM generate_series(1, 200) AS n"
+                )
+            )
+
+        def index_statistics() -> int:
+            with db.engine.connect() as conn:
+                return conn.execute(
+                    text("SELECT count(*) FROM pg_stats WHERE tablename = :index"),
+                    {"index": PG_INDEX},
+                ).scalar()
+
+        assert index_statistics() == 0
+        upgrade()
+        assert index_statistics() == 1

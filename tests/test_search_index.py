@@ -159,13 +159,13 @@ def test_tags_are_found_as_typed_accents_included(api, monkeypatch):
     assert found(api, "engines") == ["Ada Lovelace"]
 
 
-def test_postgresql_answers_rare_words_from_the_trigram_index(app, api, user):
+def planned_search(app, api, user, q: str) -> tuple[list[str], str]:
+    """Search among 20,000 Müllers on PostgreSQL: (names found, the query's plan)."""
     import datetime as dt
 
     from sqlalchemy import event, insert
 
     from app.models import Contact
-    from app.search_index import PG_INDEX
 
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
@@ -197,7 +197,7 @@ def test_postgresql_answers_rare_words_from_the_trigram_index(app, api, user):
 
     event.listen(engine, "before_cursor_execute", record)
     try:
-        assert found(api, "zanzibar") == ["Zanzibar Zoe"]
+        names = found(api, q)
     finally:
         event.remove(engine, "before_cursor_execute", record)
     # The search's own query, as the app sent it, planned by PostgreSQL.
@@ -210,4 +210,22 @@ def test_postgresql_answers_rare_words_from_the_trigram_index(app, api, user):
             plan = "\n".join(row[0] for row in cursor.fetchall())
         finally:
             raw.close()
+    return names, plan
+
+
+def test_postgresql_answers_rare_words_from_the_trigram_index(app, api, user):
+    from app.search_index import PG_INDEX
+
+    names, plan = planned_search(app, api, user, "zanzibar")
+    assert names == ["Zanzibar Zoe"]
     assert PG_INDEX in plan, plan
+
+
+def test_postgresql_walks_newest_first_for_a_common_word(app, api, user):
+    """Every person matches: reading the index would fetch all 20,000 first."""
+    from app.search_index import PG_INDEX
+
+    names, plan = planned_search(app, api, user, "müller")
+    assert names == [f"Person {n} Müller" for n in range(50)]
+    assert PG_INDEX not in plan, plan
+    assert "ix_contacts_user_created" in plan, plan
