@@ -1,6 +1,8 @@
 // Shows the outbox: "2 waiting to sync" in the header and on Home, and on the
 // People list the captures not yet on the server, failed ones editable.
-import { discard, flush, listFailed, listPending, otherAccountsCount, outboxState, resend } from "./outbox.js";
+import {
+  discard, discardOtherAccounts, flush, listFailed, listPending, otherAccountsCount, outboxState, resend,
+} from "./outbox.js";
 
 const status = document.querySelector("[data-sync-status]");
 const count = document.querySelector("[data-outbox-count]");
@@ -42,16 +44,17 @@ async function render() {
     const link = el("a", { href: "/people", class: "outbox-link", text });
     count.replaceChildren(...(text ? [link] : []));
   }
-  if (list) renderList(pending, failed);
+  if (list) renderList(pending, failed, others);
 }
 
-function renderList(pending, failed) {
+function renderList(pending, failed, others) {
   const items = [
     ...failed.map(failedItem),
     ...pending.map((entry) => el("li", { class: "outbox-item" },
       el("span", { class: "outbox-name", text: entry.payload.name || "(no name)" }),
       el("span", { class: "badge", text: "not yet synced" }))),
   ];
+  if (others) items.push(othersItem(others));
   list.replaceChildren(...items);
   list.hidden = items.length === 0;
 }
@@ -82,6 +85,21 @@ function failedItem(entry) {
     if (confirm(`Discard ${entry.payload.name || "this capture"}? It was never saved.`)) discard(entry.id);
   });
   return el("li", { class: "outbox-item failed" }, form);
+}
+
+// Someone else's captures on a shared phone: a count, never names, and a way
+// to let them go when that person won't be back on this phone.
+function othersItem(others) {
+  const what = others === 1 ? "1 capture" : `${others} captures`;
+  const drop = el("button", { type: "button", class: "danger small", text: "Discard them" });
+  drop.addEventListener("click", () => {
+    if (confirm(`Discard ${what} kept for another account? They never reached Morrow and can't be recovered.`)) {
+      discardOtherAccounts();
+    }
+  });
+  return el("li", { class: "outbox-item others" },
+    el("p", { text: `${what} kept on this phone for another account: sent when that account logs in here.` }),
+    drop);
 }
 
 window.addEventListener("outbox-change", () => { render().catch(() => {}); });

@@ -109,6 +109,14 @@ if (typeof document !== "undefined" && document.body && document.body.dataset.fo
   forgetAccount(document.body.dataset.forgetAccount).catch(() => {});
 }
 
+/** Drop what this device keeps for other accounts (never sent, not recoverable). */
+export async function discardOtherAccounts() {
+  const theirs = (await allEntries()).filter((e) => !mine(e));
+  await Promise.all(theirs.map((e) => deleteEntry(e.id)));
+  changed();
+  return theirs.length;
+}
+
 /** Drop a failed capture the owner no longer wants. */
 export async function discard(id) {
   const entry = await getEntry(id);

@@ -152,7 +152,10 @@ def test_a_shared_phone_sends_each_capture_only_under_the_account_that_made_it(
         "2 kept for another account"
     )
     assert outbox(page, "pendingCount()") == 0
-    assert page.locator("[data-outbox-list] li").count() == 0  # no names shown
+    kept = page.locator("[data-outbox-list] li")
+    expect(kept).to_have_count(1)
+    expect(kept).to_contain_text("2 captures kept on this phone for another account")
+    assert "Owner's" not in kept.inner_text()  # no names shown
     outbox(page, "flush()")
     # Even a stale page or the service worker naming the owner gets a refusal.
     answer = page.evaluate(
@@ -204,3 +207,48 @@ def test_deleting_an_account_drops_what_this_phone_kept_for_it(page, faults):
         ),
         message="only the other account's capture left",
     )
+
+
+def test_another_accounts_captures_can_be_discarded_from_a_shared_phone(
+    page, live_server, faults
+):
+    from app.auth import create_user
+    from app.extensions import db
+
+    with live_server.app.app_context():
+        create_user("second@example.com", PASSWORD, "Europe/Berlin")
+        db.session.remove()
+    faults.fail_with = 500
+    page.goto("/capture")
+    for capture in captures(2, prefix="Owner's"):
+        save_capture(page, capture)
+    log_out(page)
+    faults.fail_with = None
+
+    log_in(page, "second@example.com")
+    page.goto("/capture")
+    mine = captures(1, prefix="Second's")[0]
+    faults.fail_with = 500  # the second owner's own capture waits too
+    save_capture(page, mine)
+    page.goto("/people")
+    kept = page.locator("[data-outbox-list] li.others")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    kept.get_by_role("button", name="Discard them").click()
+    expect(page.locator("[data-sync-status]")).to_contain_text(
+        "2 kept for another account"
+    )
+    page.once("dialog", lambda dialog: dialog.accept())
+    kept.get_by_role("button", name="Discard them").click()
+    expect(kept).to_have_count(0)
+    expect(page.locator("[data-sync-status]")).to_have_text("1 waiting to sync")
+    # The second owner's own capture stays, and still arrives.
+    faults.fail_with = None
+    outbox(page, "flush()")
+    wait_until(lambda: [name for _, name in live_server.people()] == [mine["name"]])
+
+    log_out(page)
+    log_in(page)
+    page.goto("/people")
+    page.wait_for_timeout(1000)
+    assert outbox(page, "pendingCount()") == 0
+    assert [name for _, name in live_server.people()] == [mine["name"]]
