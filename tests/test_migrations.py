@@ -61,6 +61,25 @@ def not_modelled(name: str) -> bool:
     return name in ("alembic_version", PG_INDEX) or name.startswith("contact_fts")
 
 
+INSERT_CONTACT = (
+    "INSERT INTO contacts (id, user_id, name, first_name, last_name, email, phone, "
+    "company, title, website, linkedin, talked_about, promise, notes, tags, met_at, "
+    "source, unread, created_at, updated_at) "
+)
+
+
+def add_owner(conn) -> None:
+    """Insert account 1 with raw SQL, as an older revision's schema takes it."""
+    conn.execute(
+        text(
+            "INSERT INTO users (id, email, password_hash, timezone, followup_hour, "
+            "default_region, weekly_goal, session_version, feed_token, created_at) "
+            "VALUES (1, 'a@example.com', 'x', 'UTC', 9, 'US', 1, 1, 't', "
+            "'2026-01-01 10:00:00')"
+        )
+    )
+
+
 def test_migrations_build_the_models_schema_on_an_empty_database(empty_app):
     with empty_app.app_context():
         upgrade()
@@ -96,9 +115,7 @@ def test_upgrading_a_database_from_the_first_release_keeps_its_data(empty_app):
             )
             conn.execute(
                 text(
-                    "INSERT INTO contacts (id, user_id, name, first_name, last_name, email, "
-                    "phone, company, title, website, linkedin, talked_about, promise, notes, "
-                    "tags, met_at, source, unread, created_at, updated_at) VALUES "
+                    INSERT_CONTACT + "VALUES "
                     "('00000000-0000-4000-8000-000000000001', 1, 'Kept Person', 'Kept', "
                     "'Person', 'kp@example.com', '', '', '', '', '', 'maps', '', '', "
                     "'[\"caf\\u00e9-owners\"]', "
@@ -141,19 +158,10 @@ def test_migrations_create_the_search_index_and_fill_it(empty_app):
         before_index = script.get_revision("b3f0c2d4e5a6").down_revision
         upgrade(revision=before_index)
         with db.engine.begin() as conn:
+            add_owner(conn)
             conn.execute(
                 text(
-                    "INSERT INTO users (id, email, password_hash, timezone, followup_hour, "
-                    "default_region, weekly_goal, session_version, feed_token, created_at) "
-                    "VALUES (1, 'a@example.com', 'x', 'UTC', 9, 'US', 1, 1, 't', "
-                    "'2026-01-01 10:00:00')"
-                )
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO contacts (id, user_id, name, first_name, last_name, email, "
-                    "phone, company, title, website, linkedin, talked_about, promise, notes, "
-                    "tags, met_at, source, unread, created_at, updated_at) VALUES "
+                    INSERT_CONTACT + "VALUES "
                     "('00000000-0000-4000-8000-000000000001', 1, 'Grace Hopper', '', '', "
                     "'', '', 'Navy', '', '', '', 'compilers', '', '', '[]', "
                     "'2026-01-01 10:00:00', 'capture', 0, '2026-01-01 10:00:00', "
@@ -200,19 +208,10 @@ def test_upgrading_postgresql_gathers_statistics_on_the_searched_text(empty_app)
             pytest.skip("expression statistics are PostgreSQL's planner's")
         upgrade(revision="d5e6f7a8b9c0")
         with db.engine.begin() as conn:
+            add_owner(conn)
             conn.execute(
                 text(
-                    "INSERT INTO users (id, email, password_hash, timezone, followup_hour, "
-                    "default_region, weekly_goal, session_version, feed_token, created_at) "
-                    "VALUES (1, 'a@example.com', 'x', 'UTC', 9, 'US', 1, 1, 't', "
-                    "'2026-01-01 10:00:00')"
-                )
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO contacts (id, user_id, name, first_name, last_name, email, "
-                    "phone, company, title, website, linkedin, talked_about, promise, notes, "
-                    "tags, met_at, source, unread, created_at, updated_at) SELECT "
+                    INSERT_CONTACT + "SELECT "
                     "gen_random_uuid()::text, 1, 'Person ' || n, '', '', '', '', '', '', '', "
                     "'', 'maps', '', '', '[]', '2026-01-01 10:00:00', 'capture', false, "
                     "'2026-01-01 10:00:00', '2026-01-01 10:00:00' "
