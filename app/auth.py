@@ -47,13 +47,20 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def create_user(email: str, password: str, timezone: str = "UTC") -> User:
-    """Create an account with an empty card; raise ValidationError on bad input."""
+def create_user(email: str, password: str, timezone: str | None = None) -> User:
+    """Create an account with an empty card; raise ValidationError on bad input.
+
+    Without a time zone the account gets the instance's DEFAULT_TIMEZONE.
+    """
     errors = FieldErrors()
     email = errors.check("email", clean_email, email) or ""
     if not email:
         errors.add("email", "Enter your email address.")
-    timezone = errors.check("timezone", clean_timezone, timezone or "UTC") or "UTC"
+    default_zone = current_app.config["DEFAULT_TIMEZONE"]
+    timezone = (
+        errors.check("timezone", clean_timezone, timezone or default_zone)
+        or default_zone
+    )
     if not password or len(password) < MIN_PASSWORD:
         errors.add("password", f"Use at least {MIN_PASSWORD} characters.")
     elif len(password) > 200:
@@ -209,11 +216,12 @@ def signup():
 
 def _account_form(template: str):
     errors: dict[str, str] = {}
-    form = {"email": "", "timezone": ""}
+    default_zone = current_app.config["DEFAULT_TIMEZONE"]
+    form = {"email": "", "timezone": default_zone}
     if request.method == "POST":
         form = {
             "email": request.form.get("email", ""),
-            "timezone": request.form.get("timezone", "UTC"),
+            "timezone": request.form.get("timezone") or default_zone,
         }
         try:
             user = create_user(
@@ -226,7 +234,10 @@ def _account_form(template: str):
             flash("Welcome to Morrow. Start with your card.")
             return redirect(url_for("web.settings_card"))
     status = 400 if errors else 200
-    return render_template(template, form=form, errors=errors), status
+    return (
+        render_template(template, form=form, errors=errors, default_zone=default_zone),
+        status,
+    )
 
 
 def _login_limit() -> str:

@@ -18,8 +18,12 @@ token_cli = AppGroup("token", help="Manage personal API tokens.")
 @user_cli.command("create")
 @click.argument("email")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@click.option("--timezone", default="UTC", show_default=True, help="IANA time zone.")
-def create_user_command(email: str, password: str, timezone: str) -> None:
+@click.option(
+    "--timezone",
+    default=None,
+    help="IANA time zone [default: DEFAULT_TIMEZONE, else UTC].",
+)
+def create_user_command(email: str, password: str, timezone: str | None) -> None:
     """Create an account."""
     try:
         user = auth.create_user(email, password, timezone)

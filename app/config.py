@@ -61,6 +61,10 @@ def secret_key_from_instance(instance_path: str) -> str:
     return key
 
 
+MAX_CONTENT_LENGTH = 6 * 1024 * 1024
+UPLOAD_FRAMING = 64 * 1024  # multipart headers and boundaries around an import file
+
+
 def from_environment(environ: dict[str, str], instance_path: str) -> dict:
     """Build the settings from environment variables, failing loudly on bad values."""
     config: dict = {}
@@ -87,6 +91,10 @@ def from_environment(environ: dict[str, str], instance_path: str) -> dict:
     if environ.get("MAX_IMPORT_BYTES"):
         config["MAX_IMPORT_BYTES"] = _int(
             "MAX_IMPORT_BYTES", environ["MAX_IMPORT_BYTES"], 1024
+        )
+        # The request that carries the file, multipart framing included.
+        config["MAX_CONTENT_LENGTH"] = max(
+            MAX_CONTENT_LENGTH, config["MAX_IMPORT_BYTES"] + UPLOAD_FRAMING
         )
     if "PROXY_FIX" in environ:
         config["PROXY_FIX"] = _int("PROXY_FIX", environ["PROXY_FIX"])
@@ -115,7 +123,7 @@ def defaults(instance_path: str) -> dict:
         "LOGIN_RATE_LIMIT": "10 per minute",
         "EXCHANGE_RATE_LIMIT": "5 per minute;30 per hour",
         # Every request body, uploads included; JSON and forms are far smaller.
-        "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
         "MAX_IMPORT_BYTES": 5 * 1024 * 1024,
         "MAX_JSON_BYTES": 64 * 1024,
         # Forms and JSON bodies of every other write (a capture is ~2 KB).

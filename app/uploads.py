@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
+from .config import UPLOAD_FRAMING
 from .errors import TooLarge, UnsupportedMedia, ValidationError
 
 
@@ -16,7 +17,7 @@ def uploaded_file(limit: int) -> tuple[bytes, str, str]:
     too_large = TooLarge(message, {"file": message})
     if (
         request.content_length is not None
-        and request.content_length > limit + 64 * 1024
+        and request.content_length > limit + UPLOAD_FRAMING
     ):
         raise too_large
     if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):

@@ -98,6 +98,45 @@ def test_setup_creates_owner_and_logs_in(client):
     assert client.get("/setup").status_code == 302
 
 
+def test_new_accounts_get_the_instances_default_time_zone(app, client, runner):
+    from app.extensions import db
+    from app.models import User
+    from tests.conftest import csrf_from
+
+    app.config["DEFAULT_TIMEZONE"] = "Europe/Lisbon"
+    page = client.get("/setup").get_data(as_text=True)
+    # Offered in the form; the device's own zone replaces it (data-autotz).
+    assert 'value="Europe/Lisbon"' in page
+    assert 'data-autotz="Europe/Lisbon"' in page
+    client.post(
+        "/setup",
+        data={
+            "email": "me@example.com",
+            "password": "long enough pw",
+            "csrf_token": csrf_from(page),
+        },
+    )
+    result = runner.invoke(
+        args=["user", "create", "cli@example.com", "--password", "long enough pw"]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        zones = dict(db.session.execute(db.select(User.email, User.timezone)).all())
+    assert zones == {
+        "me@example.com": "Europe/Lisbon",
+        "cli@example.com": "Europe/Lisbon",
+    }
+
+
+def test_a_larger_import_limit_raises_the_request_limit_with_it(tmp_path):
+    from app.config import MAX_CONTENT_LENGTH, UPLOAD_FRAMING
+
+    config = from_environment({"MAX_IMPORT_BYTES": str(20_000_000)}, str(tmp_path))
+    assert config["MAX_CONTENT_LENGTH"] == 20_000_000 + UPLOAD_FRAMING
+    smaller = from_environment({"MAX_IMPORT_BYTES": "100000"}, str(tmp_path))
+    assert smaller["MAX_CONTENT_LENGTH"] == MAX_CONTENT_LENGTH
+
+
 def test_setup_shows_field_errors(client):
     from tests.conftest import csrf_from
 

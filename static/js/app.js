@@ -4,7 +4,8 @@ import "./outbox-ui.js";
 
 for (const input of document.querySelectorAll("input[data-autotz]")) {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  if (zone && (!input.value || input.value === "UTC")) input.value = zone;
+  // The device's zone replaces the instance's default, not one the person typed.
+  if (zone && (!input.value || input.value === (input.dataset.autotz || "UTC"))) input.value = zone;
 }
 
 export function csrfToken() {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from browserlib import CHROMIUM, log_in, wait_for_control
+from browserlib import CHROMIUM, log_in, new_context, wait_for_control
 from playwright.sync_api import expect
 
 
@@ -120,3 +120,16 @@ def test_a_session_ended_elsewhere_clears_the_cached_pages(page, context):
     context.set_offline(True)
     page.goto("/people")
     expect(page.locator("h1")).to_have_text("You are offline")
+
+
+def test_setup_offers_the_devices_time_zone_over_the_instances_default(
+    browser, phone, empty_server
+):
+    empty_server.app.config["DEFAULT_TIMEZONE"] = "Europe/Lisbon"
+    context = new_context(browser, phone, empty_server, timezone_id="America/Chicago")
+    try:
+        page = context.new_page()
+        page.goto("/setup")
+        expect(page.locator("input[name=timezone]")).to_have_value("America/Chicago")
+    finally:
+        context.close()
