@@ -97,8 +97,24 @@ for (const name of ["reach", "reach2"]) {
   if (input) input.addEventListener("input", () => showKind(input));
 }
 
+// A capture's id is made on the phone. The page's own id can't be trusted: the
+// service worker serves the same cached page to every offline capture, and the
+// back button restores a page whose capture was already saved. One id per form
+// still makes a second tap on Save (or a corrected resend) the same capture.
+function newId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  // Plain http on a LAN has no randomUUID; getRandomValues works everywhere.
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+$("id").value = newId();
+window.addEventListener("pageshow", (event) => { if (event.persisted) $("id").value = newId(); });
+
 function payloadFromForm() {
-  const data = { id: $("id").value || crypto.randomUUID(), source: $("source").value || "capture" };
+  const data = { id: $("id").value || newId(), source: $("source").value || "capture" };
   for (const key of ["name", "company", "title", "talked_about", "promise"]) data[key] = $(key).value.trim();
   for (const key of ["reach2", "reach"]) {
     const value = $(key).value.trim();
@@ -160,7 +176,7 @@ form.addEventListener("submit", async (event) => {
   const keep = { event_id: $("event_id").value };
   form.reset();
   $("event_id").value = keep.event_id;
-  $("id").value = crypto.randomUUID();
+  $("id").value = newId();
   $("source").value = "capture";
   $("introduced_by_id").value = "";
   $("met_at").value = $("met_at").defaultValue;

@@ -119,3 +119,25 @@ def test_scanner_parses_offline_and_loads_its_decoder_only_on_demand(page):
         }"""
     )
     assert decoded and decoded.startswith("BEGIN:VCARD")
+
+
+def test_people_captured_offline_on_the_cached_page_each_arrive(
+    page, context, live_server
+):
+    # Online first: the service worker keeps this very page for offline use.
+    page.goto("/capture")
+    page.fill("#f-name", "Alice Online")
+    page.tap("button[value=save]")
+    page.wait_for_url("**/people/*")
+    context.set_offline(True)
+    for name in ("Olga Offline", "Otto Offline"):
+        page.goto("/capture")  # the cached copy, the same page every time
+        page.fill("#f-name", name)
+        page.tap("button[value=save]")
+        page.wait_for_function("() => location.pathname === '/'")
+    context.set_offline(False)
+    wait_until(
+        lambda: sorted(n for _, n in live_server.people())
+        == ["Alice Online", "Olga Offline", "Otto Offline"],
+        message="all three people on the server",
+    )
