@@ -54,12 +54,49 @@ function snoozeBody(form, submitter) {
   return { until: `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}` };
 }
 
+// Percent-encoding as the server writes the links (drafts.py): every
+// character but letters, digits and -._~ is escaped.
+const encode = (text) =>
+  encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+// The links carry the draft's text: after an edit they must carry the edit.
+function relink(item, draft) {
+  const subject = draft.elements.subject.value;
+  const body = draft.elements.body.value;
+  for (const link of item.querySelectorAll("[data-channel]")) {
+    const base = link.getAttribute("href").split("?")[0];
+    const channel = link.dataset.channel;
+    if (channel === "email") {
+      link.setAttribute("href", `${base}?subject=${encode(subject)}&body=${encode(body.replace(/\r?\n/g, "\r\n"))}`);
+    } else if (channel === "sms") {
+      link.setAttribute("href", `${base}?body=${encode(body)}`);
+    } else if (channel === "whatsapp") {
+      link.setAttribute("href", `${base}?text=${encode(body)}`);
+    }
+  }
+}
+
 for (const item of document.querySelectorAll("[data-followup]")) {
   const api = item.dataset.api;
   const sent = item.querySelector("[data-sent]");
+  const draft = item.querySelector("[data-draft-form]");
+  let edited = false;
+  draft.addEventListener("input", () => {
+    edited = true;
+    relink(item, draft);
+  });
+  const saveDraft = () => send(api, "PATCH", {
+    subject: draft.elements.subject.value,
+    body: draft.elements.body.value,
+  });
 
   for (const link of item.querySelectorAll("[data-channel]")) {
     link.addEventListener("click", () => {
+      // The text that goes out is the text kept, even without "Save draft".
+      if (edited) {
+        edited = false;
+        saveDraft().catch((error) => announce(item, error.message));
+      }
       // Opening the app is the first tap; Sent, now highlighted, is the second.
       sent.classList.add("primary", "ready");
       sent.focus({ preventScroll: true });
@@ -73,14 +110,11 @@ for (const item of document.querySelectorAll("[data-followup]")) {
     });
   }
 
-  const draft = item.querySelector("[data-draft-form]");
   draft.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      const data = await send(api, "PATCH", {
-        subject: draft.elements.subject.value,
-        body: draft.elements.body.value,
-      });
+      const data = await saveDraft();
+      edited = false;
       for (const link of item.querySelectorAll("[data-channel]")) {
         const href = data.links[link.dataset.channel];
         if (href) link.href = href;

@@ -1,0 +1,56 @@
+"""The Queue screen with its script, on a phone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from browserlib import save_capture, wait_until
+
+from app.drafts import mailto_link, sms_link, whatsapp_link
+
+SUBJECT = "The deck (and notes)"
+BODY = "Hi Grace,\nhere's the deck & my notes: 100% yours!\n\nAda"
+
+
+def test_an_edited_draft_is_what_each_channel_sends_and_is_kept(page, live_server):
+    met = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+    person = {
+        "id": str(uuid.uuid4()),
+        "name": "Grace Hopper",
+        "email": "grace@example.com",
+        "phone": "+49301234567",
+        "met_at": met.isoformat(),
+    }
+    assert save_capture(page, person)["queued"] is False
+    page.goto("/queue")
+    item = page.locator("[data-followup]").first
+    item.locator("input[name=subject]").fill(SUBJECT)
+    item.locator("textarea[name=body]").fill(BODY)
+
+    # No "Save draft": the links already carry the edit, encoded as the server does.
+    def href(channel: str) -> str:
+        return item.locator(f"[data-channel={channel}]").get_attribute("href")
+
+    assert href("email") == mailto_link(person["email"], SUBJECT, BODY)
+    assert href("sms") == sms_link(person["phone"], BODY)
+    assert href("whatsapp") == whatsapp_link(person["phone"], BODY)
+
+    # Opening the app keeps the edit as the follow-up's draft.
+    page.evaluate(
+        "document.querySelectorAll('[data-channel]')"
+        ".forEach((a) => a.addEventListener('click', (e) => e.preventDefault()))"
+    )
+    item.locator("[data-channel=email]").click()
+
+    def kept() -> dict:
+        from app.extensions import db
+        from app.models import FollowUp
+
+        with live_server.app.app_context():
+            followup = db.session.execute(db.select(FollowUp)).scalars().first()
+            draft = {"subject": followup.subject, "body": followup.body}
+            db.session.remove()
+        return draft
+
+    wait_until(lambda: kept() == {"subject": SUBJECT, "body": BODY}, message="kept")
