@@ -40,8 +40,10 @@ def vcard_download(card: Card, *, public_only: bool) -> Response:
     text = card_vcard(card, public_only=public_only, public_url=public_card_url(card))
     response = Response(text.encode("utf-8"), mimetype="text/vcard")
     response.headers["Content-Type"] = "text/vcard; charset=utf-8"
+    # A visitor's file is named only with what the owner made public.
+    name = card.public_name if public_only else card.full_name
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="{vcf_filename(card.full_name)}"'
+        f'attachment; filename="{vcf_filename(name)}"'
     )
     return response
 
@@ -79,7 +81,9 @@ def exchange(slug: str):
     from .exchange import submit_exchange
 
     card = published_card(slug)
-    form = {key: request.form.get(key, "") for key in ("name", "reach", "note")}
+    form = {
+        key: request.form.get(key, "") for key in ("name", "reach", "note", "consent")
+    }
     try:
         submit_exchange(card, request.form, clock.now())
     except ValidationError as error:

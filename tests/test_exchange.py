@@ -142,3 +142,26 @@ def test_exchange_joins_the_owners_active_event(app, visitor, api, user):
         person = db.session.execute(db.select(Contact)).scalar_one()
         assert person.event.name == "Meetup"
         assert person.user_id == db.session.get(User, user).id
+
+
+def test_a_form_error_keeps_what_the_visitor_typed_and_ticked(app, visitor):
+    html = visitor(name="").get_data(as_text=True)
+    assert "Loved your talk" in html and 'value="vera@example.com"' in html
+    assert 'name="consent" value="1" required checked' in html
+    unticked = visitor(name="", consent="").get_data(as_text=True)
+    assert 'name="consent" value="1" required checked' not in unticked
+
+
+def test_thanks_and_the_saved_file_use_only_the_public_name(app, owner, visitor):
+    owner.put(
+        "/api/v1/card",
+        json={"first_name": "Olive", "public_fields": ["last_name", "headline"]},
+    )
+    html = visitor().get_data(as_text=True)
+    assert "Owner has your details" in html and "Olive" not in html
+    slug = owner.get("/api/v1/card").get_json()["slug"]
+    download = app.test_client().get(f"/c/{slug}.vcf")
+    assert download.headers["Content-Disposition"] == 'attachment; filename="Owner.vcf"'
+    # With the first name public, it alone is friendly enough.
+    owner.put("/api/v1/card", json={"public_fields": ["first_name", "last_name"]})
+    assert "Olive has your details" in visitor().get_data(as_text=True)
