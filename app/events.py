@@ -163,25 +163,27 @@ def list_events(
     return rows, following
 
 
-def active_event(user: User) -> Event | None:
-    return db.session.execute(
-        db.select(Event).filter_by(user_id=user.id, active=True).limit(1)
-    ).scalar_one_or_none()
-
-
 def default_event(user: User, now: dt.datetime) -> Event | None:
-    """Return the event a capture made now belongs to: the active one, else today's."""
+    """Return the event a capture made now belongs to: the active one, else today's.
+
+    An active event still to come waits for its day: marked active the week
+    before, it must not file today's people under next week's date (their
+    thank-yous would wait until the day after it).
+    """
     params = {"user_id": user.id, "day": event_day(user, now)}
     return db.session.execute(_DEFAULT_EVENT, params).scalar_one_or_none()
 
 
-# One query on every capture, built once: the active event first, else the
-# newest of today's.
+# One query on every capture, built once: the active event first (once its
+# day has come), else the newest of today's.
 _DEFAULT_EVENT = (
     db.select(Event)
     .where(
         Event.user_id == db.bindparam("user_id"),
-        db.or_(Event.active.is_(True), Event.date == db.bindparam("day")),
+        db.or_(
+            db.and_(Event.active.is_(True), Event.date <= db.bindparam("day")),
+            Event.date == db.bindparam("day"),
+        ),
     )
     .order_by(Event.active.desc(), Event.id.desc())
     .limit(1)

@@ -34,7 +34,7 @@ from .contacts import (
     update_contact,
 )
 from .errors import NotFound, ValidationError
-from .events import active_event, default_event, get_event, list_events
+from .events import default_event, get_event, list_events
 from .extensions import db
 from .models import Contact
 from .scheduling import zone_of
@@ -44,8 +44,8 @@ bp = Blueprint("people", __name__)
 
 
 def home_panel(user) -> dict:
-    """Home's capture button, active event and new arrivals from the card page."""
-    event = active_event(user)
+    """Home's capture button, the event captures go to, new arrivals from the card."""
+    event = default_event(user, clock.now())
     return {
         "capture_url": url_for("people.capture"),
         "active_event": {

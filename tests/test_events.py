@@ -121,6 +121,28 @@ def test_default_event_is_the_active_one_else_todays_in_the_owners_zone(api, app
         assert default_event(db.session.get(User, user), morning).name == "Active"
 
 
+def test_an_active_event_still_to_come_waits_for_its_day(api, owner, app, user, clock):
+    clock.set(dt.datetime(2026, 3, 10, 18, 0, tzinfo=dt.UTC))
+    tonight = make_event(api, name="Tonight", date="2026-03-10")
+    make_event(api, name="Conf next week", date="2026-03-17", active=True)
+    person = api.post(
+        "/api/v1/contacts",
+        json={"name": "Met tonight", "email": "tonight@example.com"},
+    ).get_json()
+    assert person["event_id"] == tonight["id"]
+    # Their thank-you is due tomorrow morning, not after next week's conference.
+    queue = api.get("/api/v1/followups?due=all").get_json()["items"]
+    assert [f["due_at"] for f in queue] == ["2026-03-11T08:00:00+00:00"]  # 09:00 in Berlin
+    home = owner.get("/").get_data(as_text=True)
+    assert "Tonight" in home and "Conf next week" not in home
+    clock.set(dt.datetime(2026, 3, 17, 10, 0, tzinfo=dt.UTC))
+    with app.app_context():
+        owner = db.session.get(User, user)
+        assert default_event(owner, clock()).name == "Conf next week"
+        later = clock() + dt.timedelta(days=1)  # a second conference day
+        assert default_event(owner, later).name == "Conf next week"
+
+
 def test_events_pages_create_activate_edit_and_delete(owner, app):
     page = owner.get("/events")
     assert page.status_code == 200 and b"New event" in page.data
