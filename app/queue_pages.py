@@ -6,6 +6,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -227,12 +228,23 @@ def cadence(contact_id: str):
     """Set how often to keep in touch with a person (none, 30, 90, 180, custom)."""
     contact = owned_contact(contact_id)
     choice = request.form.get("cadence", "none")
-    if choice == "none":
-        days = None
-    elif choice == "custom":
-        days = clean_int(request.form.get("custom_days", ""), "custom_days", 1, 3650)
-    else:
-        days = clean_int(choice, "cadence", 1, 3650)
+    custom = request.form.get("custom_days", "").strip()
+    if choice == "none" and custom and custom != str(contact.keep_in_touch_days):
+        choice = "custom"  # a number typed without picking "Every …" first
+    try:
+        if choice == "none":
+            days = None
+        elif choice == "custom":
+            days = clean_int(custom, "custom_days", 1, 3650)
+        else:
+            days = clean_int(choice, "cadence", 1, 3650)
+    except ValidationError:
+        g.cadence_error = "Give a number of days from 1 to 3650."
+        g.cadence_custom = custom
+        if "people.detail" in current_app.view_functions:
+            return current_app.view_functions["people.detail"](contact.id), 400
+        flash(g.cadence_error)
+        return redirect(person_page(contact))
     contact.keep_in_touch_days = days
     schedule_followups(contact, now=clock.now())
     db.session.commit()

@@ -206,12 +206,32 @@ def test_cadence_picker_sets_keep_in_touch(app, owner, user, meet, form, days):
         assert len(kits) == (1 if days else 0)
 
 
-def test_cadence_picker_rejects_bad_custom_days(app, owner, user, meet):
-    contact = meet(user)
+@pytest.mark.parametrize("custom", ["0", "", "soon"])
+def test_cadence_picker_rejects_bad_custom_days_on_the_person_page(
+    app, owner, user, meet, custom
+):
+    contact = meet(user, keep_in_touch_days=90)
     response = owner.form(
-        f"/people/{contact}/cadence", {"cadence": "custom", "custom_days": "0"}
+        f"/people/{contact}/cadence", {"cadence": "custom", "custom_days": custom}
     )
     assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    # The person's own page, the error beside the field, the choice kept.
+    assert "Keep in touch" in html and "We talked" in html
+    assert "Give a number of days from 1 to 3650." in html
+    assert 'value="custom" checked' in html
+    with app.app_context():
+        assert db.session.get(Contact, contact).keep_in_touch_days == 90
+
+
+def test_a_number_typed_without_choosing_every_sets_it(app, owner, user, meet):
+    contact = meet(user)
+    form = {"cadence": "none", "custom_days": "45"}
+    assert owner.form(f"/people/{contact}/cadence", form).status_code == 302
+    with app.app_context():
+        assert db.session.get(Contact, contact).keep_in_touch_days == 45
+    # "Not needed" with the stored number still in the field turns it off.
+    assert owner.form(f"/people/{contact}/cadence", form).status_code == 302
     with app.app_context():
         assert db.session.get(Contact, contact).keep_in_touch_days is None
 
