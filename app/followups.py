@@ -156,7 +156,8 @@ def parse_until(value, user: User) -> dt.datetime:
     """Return an aware UTC moment from an ISO date (follow-up hour) or datetime."""
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(
-            "Give until as an ISO date or datetime.", {"until": "Required."}
+            "Pick a day to snooze it to.",
+            {"until": "Required: an ISO date or datetime."},
         )
     text = value.strip()
     zone = zone_of(user)
@@ -166,7 +167,7 @@ def parse_until(value, user: User) -> dt.datetime:
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise ValidationError(
-            "until must be an ISO date or datetime.", {"until": "Not a date."}
+            "That isn't a date.", {"until": "Not an ISO date or datetime."}
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
@@ -190,9 +191,13 @@ def snooze(user: User, followup: FollowUp, until: dt.datetime, now: dt.datetime)
     """Put a follow-up aside until a later moment."""
     require_open(followup, "snoozed")
     if until <= now:
-        raise ValidationError("until must be in the future.", {"until": "In the past."})
+        raise ValidationError(
+            "That moment has passed: pick a later day.", {"until": "In the past."}
+        )
     if until - now > dt.timedelta(days=3660):
-        raise ValidationError("until is too far ahead.", {"until": "Too far ahead."})
+        raise ValidationError(
+            "That is more than ten years ahead.", {"until": "Too far ahead."}
+        )
     followup.snoozed_until = until
     followup.due_at = until
     db.session.commit()

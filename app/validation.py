@@ -128,7 +128,7 @@ def clean_linkedin(value, field: str = "linkedin") -> str:
 def clean_timezone(value, field: str = "timezone") -> str:
     value = clean_text(value, field, 64)
     if value not in _TIMEZONES:
-        _fail(field, "Choose a time zone from the list (like Europe/Berlin).")
+        _fail(field, "Use a time zone name like Europe/Berlin or America/New_York.")
     return value
 
 
@@ -141,13 +141,13 @@ def clean_region(value, field: str = "default_region") -> str:
 
 def clean_int(value, field: str, minimum: int, maximum: int) -> int:
     if isinstance(value, bool):
-        _fail(field, f"{field} must be a number.")
+        _fail(field, "Use a whole number.")
     try:
         number = int(value)
     except (TypeError, ValueError):
-        _fail(field, f"{field} must be a whole number.")
+        _fail(field, "Use a whole number.")
     if not minimum <= number <= maximum:
-        _fail(field, f"{field} must be between {minimum} and {maximum}.")
+        _fail(field, f"Use a whole number from {minimum} to {maximum}.")
     return number
 
 

@@ -273,7 +273,7 @@ def test_settings_page_saves_and_shows_errors(owner):
         },
     )
     assert bad.status_code == 400
-    assert "between 0 and 23" in bad.get_data(as_text=True)
+    assert "Use a whole number from 0 to 23." in bad.get_data(as_text=True)
     good = owner.form(
         "/settings/account",
         {
