@@ -152,10 +152,55 @@ async function send(payload) {
   return { queued: false, failed: true, error: body.error ? body.error.message : "Not saved." };
 }
 
+// The server's field errors, shown at the fields the person typed them in.
+const REACH_KINDS = ["email", "phone", "website", "linkedin"];
+
+function inputFor(field) {
+  if (REACH_KINDS.includes(field)) {
+    return ["reach", "reach2"].map($).find((input) => input && classifyReach(input.value) === field) || $("reach");
+  }
+  if (field === "tags") return $("tags_text");
+  if (field === "introduced_by_id") return combo;
+  return $(field) instanceof HTMLElement ? $(field) : null;
+}
+
+function clearErrors() {
+  for (const note of form.querySelectorAll("[data-js-error]")) note.remove();
+  for (const box of form.querySelectorAll(".field.has-error")) box.classList.remove("has-error");
+  for (const input of form.querySelectorAll("[aria-invalid]")) {
+    input.removeAttribute("aria-invalid");
+    input.removeAttribute("aria-describedby");
+  }
+}
+
+function showErrors(fields) {
+  clearErrors();
+  let first = null;
+  for (const [field, message] of Object.entries(fields)) {
+    const input = inputFor(field);
+    const box = input && input.closest(".field");
+    if (!box) continue;
+    const note = document.createElement("p");
+    note.className = "error";
+    note.id = `e-js-${input.name}`;
+    note.dataset.jsError = "";
+    note.textContent = message;
+    box.classList.add("has-error");
+    box.append(note);
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", note.id);
+    const more = box.closest("details");
+    if (more) more.open = true;
+    first = first || input;
+  }
+  if (first) first.focus();
+}
+
 form.addEventListener("submit", async (event) => {
   const another = event.submitter && event.submitter.value === "another";
   if (!$("name").value.trim()) return; // let the server explain, no JS needed
   event.preventDefault();
+  clearErrors();
   const payload = payloadFromForm();
   let result;
   try {
@@ -166,8 +211,11 @@ form.addEventListener("submit", async (event) => {
   }
   if (result.failed) {
     status.textContent = `Not saved: ${result.error || "please check the fields."}`;
+    status.classList.add("error");
+    showErrors(result.fields || {});
     return;
   }
+  status.classList.remove("error");
   status.textContent = result.queued ? `Saved ${payload.name} — will sync when online` : `Saved ${payload.name} ✓`;
   if (!another) {
     window.location.href = result.queued ? "/" : `/people/${payload.id}`;

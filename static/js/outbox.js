@@ -85,7 +85,7 @@ export async function saveCapture(payload) {
   await Promise.race([flush(), new Promise((r) => setTimeout(r, 4000))]);
   const entry = await getEntry(id);
   return { queued: Boolean(entry), failed: Boolean(entry && entry.status === "failed"),
-           error: entry ? entry.error || null : null };
+           error: entry ? entry.error || null : null, fields: (entry && entry.fields) || {} };
 }
 
 /** Put a failed capture back in line, with the owner's corrections. */

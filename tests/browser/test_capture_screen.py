@@ -137,7 +137,27 @@ def test_people_captured_offline_on_the_cached_page_each_arrive(
         page.wait_for_function("() => location.pathname === '/'")
     context.set_offline(False)
     wait_until(
-        lambda: sorted(n for _, n in live_server.people())
-        == ["Alice Online", "Olga Offline", "Otto Offline"],
+        lambda: (
+            sorted(n for _, n in live_server.people())
+            == ["Alice Online", "Olga Offline", "Otto Offline"]
+        ),
         message="all three people on the server",
     )
+
+
+def test_a_refused_capture_marks_the_field_it_came_from(page, live_server):
+    page.goto("/capture")
+    page.fill("#f-name", "Bob")
+    page.fill("#f-reach", "bob@")
+    page.tap("button[value=save]")
+    reach = page.locator("#f-reach")
+    page.wait_for_function("() => document.activeElement.id === 'f-reach'")
+    assert reach.get_attribute("aria-invalid") == "true"
+    note = page.locator("#" + reach.get_attribute("aria-describedby"))
+    assert "email" in note.inner_text().lower()
+    assert "error" in page.get_attribute("[data-capture-status]", "class")
+    # Corrected, the same capture goes through and the marks go.
+    page.fill("#f-reach", "bob@example.com")
+    page.tap("button[value=save]")
+    page.wait_for_url("**/people/*")
+    assert [name for _, name in live_server.people()] == ["Bob"]
