@@ -55,7 +55,7 @@ async function suggest() {
   const q = combo.value.trim();
   if (!q) return closeList();
   try {
-    const response = await fetch(`/api/v1/contacts?limit=8&q=${encodeURIComponent(q)}`,
+    const response = await fetch(`/api/v1/contacts?limit=5&q=${encodeURIComponent(q)}`,
       { headers: { Accept: "application/json" } });
     if (!response.ok) return closeList();
     options = (await response.json()).items;
@@ -72,6 +72,7 @@ async function suggest() {
     return li;
   }));
   listbox.hidden = !options.length;
+  if (options.length) listbox.scrollIntoView({ block: "nearest" });
   combo.setAttribute("aria-expanded", String(Boolean(options.length)));
   active = -1;
 }
