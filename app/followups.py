@@ -304,7 +304,10 @@ def progress(user: User, now: dt.datetime) -> dict:
 
 
 def upcoming(user: User, now: dt.datetime, limit: int = 10) -> list[FollowUp]:
-    """Return the next pending follow-ups not due yet, snoozed ones included."""
+    """Return the next pending follow-ups not due yet, snoozed ones aside.
+
+    One more than `limit` comes back when there are more.
+    """
     return list(
         db.session.execute(
             select(FollowUp)
@@ -312,8 +315,27 @@ def upcoming(user: User, now: dt.datetime, limit: int = 10) -> list[FollowUp]:
                 FollowUp.user_id == user.id,
                 FollowUp.status == "pending",
                 FollowUp.due_at > now,
+                FollowUp.snoozed_until.is_(None),
             )
             .order_by(FollowUp.due_at, FollowUp.id)
+            .limit(limit + 1)
+            .options(selectinload(FollowUp.contact))
+        ).scalars()
+    )
+
+
+def snoozed(user: User, now: dt.datetime, limit: int = 50) -> list[FollowUp]:
+    """Return the follow-ups the owner put aside and that aren't due again yet."""
+    return list(
+        db.session.execute(
+            select(FollowUp)
+            .where(
+                FollowUp.user_id == user.id,
+                FollowUp.snoozed_until.is_not(None),
+                FollowUp.snoozed_until > now,
+                FollowUp.status == "pending",
+            )
+            .order_by(FollowUp.snoozed_until, FollowUp.id)
             .limit(limit)
             .options(selectinload(FollowUp.contact))
         ).scalars()

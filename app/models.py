@@ -295,6 +295,14 @@ class FollowUp(db.Model):
         Index("ix_followups_user_status_due", "user_id", "status", "due_at"),
         # "Done today" on the Queue page, without reading every follow-up ever sent.
         Index("ix_followups_user_done", "user_id", "done_at"),
+        # The Queue page's snoozed list; partial, so other follow-ups cost nothing.
+        Index(
+            "ix_followups_user_snoozed",
+            "user_id",
+            "snoozed_until",
+            sqlite_where=text("snoozed_until IS NOT NULL"),
+            postgresql_where=text("snoozed_until IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

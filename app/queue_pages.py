@@ -41,6 +41,7 @@ from .followups import (
     skip,
     snooze,
     snooze_choice,
+    snoozed,
     template_cache,
     upcoming,
     week_interactions,
@@ -105,13 +106,16 @@ def person_followups(contact: Contact) -> dict:
     }
 
 
+UPCOMING = 10  # the Queue page lists this many follow-ups still to come
+
+
 @bp.get("/queue")
 def queue():
     """Show due follow-ups, oldest first, with their drafts and channel buttons."""
     now = clock.now()
     user = current_user
     items, _ = list_followups(user, now, limit=100)
-    later = upcoming(user, now)
+    later = upcoming(user, now, UPCOMING)
     cache = template_cache(user)
     cards = []
     for followup in items:
@@ -131,7 +135,10 @@ def queue():
     return render_template(
         "queue.html",
         items=cards,
-        upcoming=later,
+        upcoming=later[:UPCOMING],
+        more_upcoming=len(later) > UPCOMING,
+        snoozed=snoozed(user, now),
+        person_url=person_page,
         progress=progress(user, now),
         next_due=upcoming_when.astimezone(zone) if upcoming_when else None,
         zone=zone,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -94,7 +95,25 @@ def test_snooze_form_choices(app, owner, user, meet, clock, form, until):
     assert status(app, fid) == ("pending", until)
     html = owner.get("/queue").get_data(as_text=True)
     assert 'id="fh-' not in html
-    assert "(snoozed)" in html
+    # Listed under Snoozed with when it comes back, not among the upcoming.
+    aside = html.split("<h2>Snoozed</h2>")[1].split("<h2>Upcoming</h2>")[0]
+    back = until.astimezone(ZoneInfo("Europe/Berlin"))
+    assert f"back {back:%a %d %b, %H:%M}" in aside
+
+
+def test_snoozed_follow_ups_are_listed_even_behind_many_upcoming(
+    app, owner, user, meet, clock
+):
+    # Twelve keep-in-touch follow-ups come due before the snoozed one.
+    people = [meet(user, name=f"Person {n}", keep_in_touch_days=30) for n in range(12)]
+    fid = ids(app, people[0])["thank_you"]
+    clock.set(DUE)
+    form = {"when": "date", "date": "2027-01-15"}
+    assert owner.form(f"/queue/{fid}/snooze", form).status_code == 302
+    html = owner.get("/queue").get_data(as_text=True)
+    aside, later = html.split("<h2>Snoozed</h2>")[1].split("<h2>Upcoming</h2>")
+    assert "Person 0" in aside and "back Fri 15 Jan" in aside
+    assert later.count('class="list-row"') == 10 and "The next 10 are shown" in later
 
 
 @pytest.mark.parametrize(
