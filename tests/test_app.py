@@ -171,6 +171,13 @@ def test_page_404_is_friendly_html(owner):
     assert "Go to Home" in response.get_data(as_text=True)
 
 
+def test_a_stranger_on_a_wrong_card_address_is_not_sent_to_the_login(client, user):
+    response = client.get("/c/no-such-card")
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert "Go to Home" not in html and "Check the address" in html
+
+
 def test_unexpected_error_is_json_500_under_api(app, api):
     @app.get("/api/v1/_boom")
     def boom():

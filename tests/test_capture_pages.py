@@ -153,15 +153,26 @@ def test_person_page_shows_reach_links_and_introductions(owner, app):
 def test_person_page_flags_already_met_and_merges(owner, app):
     owner.form(
         "/capture",
-        {"name": "Jane", "reach": "jane@example.com", "talked_about": "Rust"},
+        {
+            "name": "Jane",
+            "reach": "jane@example.com",
+            "reach2": "linkedin.com/in/jane",
+            "talked_about": "Rust",
+        },
     )
     owner.form(
         "/capture",
-        {"name": "Jane Doe", "reach": "jane@example.com", "talked_about": "Go"},
+        {
+            "name": "Jane Doe",
+            "reach": "jane@example.com",
+            "reach2": "linkedin.com/in/jane",
+            "talked_about": "Go",
+        },
     )
     first, second = people(app)
     html = owner.get(f"/people/{second.id}").get_data(as_text=True)
     assert "Already met?" in html
+    assert "has the same email and LinkedIn profile." in html
     response = owner.form(f"/people/{second.id}/merge", {"other_id": first.id})
     assert response.status_code == 302
     [merged] = people(app)

@@ -94,6 +94,8 @@ def test_card_page_form_shows_phone_error_and_keeps_input(owner):
     html = response.get_data(as_text=True)
     assert "phone number" in html
     assert 'value="Ana"' in html
+    assert "Show LinkedIn profile on my public page" in html
+    assert "Show other links on my public page" in html
 
 
 def test_card_page_form_saves_and_publishes(owner, app, user):

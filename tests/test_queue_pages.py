@@ -188,7 +188,11 @@ def test_home_shows_the_queue_count_and_weekly_goal(app, owner, user, meet, cloc
     assert "<strong>0</strong> of 1 interactions this week" in html
     owner.form(f"/queue/{ids(app, contact)['thank_you']}/done", {})
     html = owner.get("/").get_data(as_text=True)
-    assert "<strong>1</strong> of 1 interactions this week" in html
+    assert "<strong>1</strong> interaction this week · goal of 1 met" in html
+    # Past the goal it says so, instead of "2 of 1".
+    owner.form(f"/people/{meet(user, name='Bo')}/talked", {"note": "coffee"})
+    html = owner.get("/").get_data(as_text=True)
+    assert "<strong>2</strong> interactions this week · goal of 1 met" in html
     # Next Monday (Berlin) starts a new week.
     clock.set(dt.datetime(2026, 11, 22, 23, 30, tzinfo=dt.UTC))
     assert "<strong>0</strong> of 1" in owner.get("/").get_data(as_text=True)
