@@ -130,9 +130,9 @@ def test_an_active_event_still_to_come_waits_for_its_day(api, owner, app, user, 
         json={"name": "Met tonight", "email": "tonight@example.com"},
     ).get_json()
     assert person["event_id"] == tonight["id"]
-    # Their thank-you is due tomorrow morning, not after next week's conference.
+    # Their thank-you is due tomorrow at 09:00 in Berlin, not after next week.
     queue = api.get("/api/v1/followups?due=all").get_json()["items"]
-    assert [f["due_at"] for f in queue] == ["2026-03-11T08:00:00+00:00"]  # 09:00 in Berlin
+    assert [f["due_at"] for f in queue] == ["2026-03-11T08:00:00+00:00"]
     home = owner.get("/").get_data(as_text=True)
     assert "Tonight" in home and "Conf next week" not in home
     clock.set(dt.datetime(2026, 3, 17, 10, 0, tzinfo=dt.UTC))
