@@ -232,6 +232,23 @@ def test_nav_has_capture_people_and_events(owner):
         assert f">{label}</a>" in html
 
 
+@pytest.mark.parametrize(
+    ("path", "tab", "current"),
+    [
+        ("/people", "People", "page"),
+        ("/people/{person}", "People", "true"),
+        ("/settings/templates", "Settings", "true"),
+        ("/settings", "Settings", "page"),
+        ("/", "Home", "page"),
+    ],
+)
+def test_the_tab_bar_shows_where_you_are(owner, path, tab, current):
+    person = owner.post("/api/v1/contacts", json={"name": "Ivy"}).get_json()["id"]
+    html = owner.get(path.format(person=person)).get_data(as_text=True)
+    marked = re.findall(r'aria-current="(\w+)">(\w+)</a>', html)
+    assert marked == [(current, tab)]
+
+
 def test_editing_keeps_an_introducer_who_shares_a_name(owner, app, clock):
     older = owner.post("/api/v1/contacts", json={"name": "Ivy"}).get_json()
     clock.advance(minutes=1)
