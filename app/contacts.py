@@ -518,24 +518,33 @@ def recent_tags(user: User, limit: int = 10) -> list[str]:
 
 
 def find_by_name(user: User, name: str, field: str = "introduced_by") -> str | None:
-    """Return the id of the one person called exactly `name` (any case)."""
+    """Return the id of the person called `name` (any case), newest first.
+
+    Without an exact match, part of a name will do ("Henrietta" for Henrietta
+    Castellanos-Vandermeer) when only one person's name has it.
+    """
     name = " ".join((name or "").split())
     if not name:
         return None
-    ids = list(
-        db.session.execute(
-            db.select(Contact.id)
-            .where(Contact.user_id == user.id, func.lower(Contact.name) == name.lower())
-            .order_by(Contact.created_at.desc())
-            .limit(2)
-        ).scalars()
+    exact = db.session.execute(
+        db.select(Contact.id)
+        .where(Contact.user_id == user.id, func.lower(Contact.name) == name.lower())
+        .order_by(Contact.created_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if exact:
+        return exact
+    found, _ = search_contacts(user, name, limit=20)
+    named = [c for c in found if name.lower() in c.name.lower()]
+    if len(named) == 1:
+        return named[0].id
+    message = (
+        f"More than one person's name has {name} in it: pick one from the list "
+        "or type the whole name."
+        if named
+        else f"Nobody called {name} among your people yet."
     )
-    if not ids:
-        raise ValidationError(
-            f"Nobody called {name} among your people yet.",
-            {field: f"Nobody called {name} among your people yet."},
-        )
-    return ids[0]
+    raise ValidationError(message, {field: message})
 
 
 def unread_count(user: User) -> int:

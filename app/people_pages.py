@@ -284,16 +284,28 @@ def edit(contact_id: str):
             data.pop("met_at")  # an emptied time keeps the one on record
         typed = " ".join(form.get("introduced_by", "").split())
         current = contact.introduced_by
+        picked = form.get("introduced_by_id", "")
+        introducer_errors: dict[str, str] = {}
         try:
-            # An unchanged name keeps its person even when two share that name.
-            if current is not None and typed == current.name:
+            # A person picked from the list, or an unchanged name, keeps its
+            # person even when two share that name.
+            if picked and typed:
+                data["introduced_by_id"] = picked
+            elif current is not None and typed == current.name:
                 data["introduced_by_id"] = current.id
             else:
                 data["introduced_by_id"] = find_by_name(current_user, typed)
+        except ValidationError as error:
+            introducer_errors = error.fields
+        try:
+            if introducer_errors:
+                # Check the other fields too, so one round trip fixes them all.
+                clean_contact(current_user, data, partial=True)
+                raise ValidationError("Some fields need attention.", {})
             update_contact(current_user, contact, data, clock.now())
         except ValidationError as error:
             db.session.rollback()
-            errors = error.fields
+            errors = {**error.fields, **introducer_errors}
             shown = form.to_dict()
         else:
             flash("Saved.")

@@ -257,7 +257,44 @@ def test_editing_keeps_an_introducer_who_shares_a_name(owner, app, clock):
         "/api/v1/contacts", json={"name": "Jane", "introduced_by_id": older["id"]}
     ).get_json()
     form = owner.get(f"/people/{jane['id']}/edit").get_data(as_text=True)
-    assert 'name="introduced_by" type="text" value="Ivy"' in form
+    assert (
+        'name="introduced_by" type="text" autocomplete="off" maxlength="200" value="Ivy"'
+        in form
+    )
     owner.form(f"/people/{jane['id']}/edit", {"name": "Jane", "introduced_by": "Ivy"})
     with app.app_context():
         assert db.session.get(Contact, jane["id"]).introduced_by_id == older["id"]
+
+
+def test_editing_finds_an_introducer_by_part_of_the_name_and_shows_every_error(
+    owner, app
+):
+    henrietta = owner.post(
+        "/api/v1/contacts", json={"name": "Henrietta Castellanos-Vandermeer"}
+    ).get_json()
+    owner.post("/api/v1/contacts", json={"name": "Hans Castell"})
+    jane = owner.post("/api/v1/contacts", json={"name": "Jane"}).get_json()
+    edit = f"/people/{jane['id']}/edit"
+    # Both errors in one round: the ambiguous introducer and the bad email.
+    bad = owner.form(
+        edit, {"name": "Jane", "introduced_by": "Castell", "email": "jane@"}
+    )
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 400
+    assert "More than one person" in html and "look like an email" in html
+    assert (
+        owner.form(edit, {"name": "Jane", "introduced_by": "henrietta"}).status_code
+        == 302
+    )
+    with app.app_context():
+        assert db.session.get(Contact, jane["id"]).introduced_by_id == henrietta["id"]
+
+
+def test_editing_keeps_the_introducer_picked_from_the_list(owner, app):
+    first = owner.post("/api/v1/contacts", json={"name": "Ivy"}).get_json()
+    owner.post("/api/v1/contacts", json={"name": "Ivy"})
+    jane = owner.post("/api/v1/contacts", json={"name": "Jane"}).get_json()
+    form = {"name": "Jane", "introduced_by": "Ivy", "introduced_by_id": first["id"]}
+    assert owner.form(f"/people/{jane['id']}/edit", form).status_code == 302
+    with app.app_context():
+        assert db.session.get(Contact, jane["id"]).introduced_by_id == first["id"]

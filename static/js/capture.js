@@ -1,6 +1,7 @@
 // Capture: tells what the "reach" field holds, suggests introducers, saves
 // through the offline outbox, and opens the scanner only when asked.
 import { csrfToken } from "./app.js";
+import { introducerCombo } from "./introducer.js";
 
 const form = document.querySelector("[data-capture]");
 const status = document.querySelector("[data-capture-status]");
@@ -25,73 +26,7 @@ function showKind(input) {
   }
 }
 
-// "Introduced by": an ARIA combobox over the owner's people.
-const combo = form.querySelector("[data-introducer]");
-const listbox = document.getElementById("introducer-list");
-let options = [];
-let active = -1;
-let timer = null;
-
-function closeList() {
-  listbox.hidden = true;
-  combo.setAttribute("aria-expanded", "false");
-  combo.removeAttribute("aria-activedescendant");
-  active = -1;
-}
-
-function choose(person) {
-  combo.value = person.name;
-  $("introduced_by_id").value = person.id;
-  closeList();
-}
-
-function highlight(index) {
-  active = index;
-  [...listbox.children].forEach((li, i) => li.setAttribute("aria-selected", String(i === index)));
-  if (index >= 0) combo.setAttribute("aria-activedescendant", `intro-${index}`);
-}
-
-async function suggest() {
-  const q = combo.value.trim();
-  if (!q) return closeList();
-  try {
-    const response = await fetch(`/api/v1/contacts?limit=5&q=${encodeURIComponent(q)}`,
-      { headers: { Accept: "application/json" } });
-    if (!response.ok) return closeList();
-    options = (await response.json()).items;
-  } catch {
-    return closeList(); // offline: the typed name goes into the notes instead
-  }
-  listbox.replaceChildren(...options.map((person, i) => {
-    const li = document.createElement("li");
-    li.id = `intro-${i}`;
-    li.setAttribute("role", "option");
-    li.setAttribute("aria-selected", "false");
-    li.textContent = person.company ? `${person.name} · ${person.company}` : person.name;
-    li.addEventListener("mousedown", (event) => { event.preventDefault(); choose(person); });
-    return li;
-  }));
-  listbox.hidden = !options.length;
-  if (options.length) listbox.scrollIntoView({ block: "nearest" });
-  combo.setAttribute("aria-expanded", String(Boolean(options.length)));
-  active = -1;
-}
-
-combo.addEventListener("input", () => {
-  $("introduced_by_id").value = "";
-  clearTimeout(timer);
-  timer = setTimeout(suggest, 200);
-});
-combo.addEventListener("keydown", (event) => {
-  if (listbox.hidden) return;
-  if (event.key === "ArrowDown") highlight(Math.min(active + 1, options.length - 1));
-  else if (event.key === "ArrowUp") highlight(Math.max(active - 1, 0));
-  else if (event.key === "Enter" && active >= 0) choose(options[active]);
-  else if (event.key === "Escape") closeList();
-  else return;
-  event.preventDefault();
-});
-combo.addEventListener("blur", () => setTimeout(closeList, 100));
+const combo = introducerCombo(form);
 
 for (const name of ["reach", "reach2"]) {
   const input = $(name);

@@ -161,3 +161,19 @@ def test_a_refused_capture_marks_the_field_it_came_from(page, live_server):
     page.tap("button[value=save]")
     page.wait_for_url("**/people/*")
     assert [name for _, name in live_server.people()] == ["Bob"]
+
+
+def test_an_introducer_is_picked_from_a_listbox_on_the_edit_page(page, live_server):
+    for name in ("Ivy Introducer", "Jane"):
+        page.goto("/capture")
+        page.fill("#f-name", name)
+        page.tap("button[value=save]")
+        page.wait_for_url("**/people/*")
+    page.goto(page.url + "/edit")
+    page.fill("#f-introduced_by", "ivy")
+    page.wait_for_selector("#introducer-list [role=option]")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(lambda url: not url.endswith("/edit"))
+    assert "Introduced by Ivy Introducer" in page.text_content("main")
