@@ -90,6 +90,8 @@ def test_settings_show_the_link_and_reset_rotates_it(app, owner, client, user):
     old = token_of(app, user)
     page = owner.get("/settings/feed").get_data(as_text=True)
     assert f"/feed/{old}.ics" in page
+    # One tap subscribes: the same link with the calendar scheme.
+    assert f'href="webcal://localhost/feed/{old}.ics"' in page
     assert owner.get("/settings").get_data(as_text=True).count("Calendar feed") == 1
     response = owner.form("/settings/feed", {})
     assert response.status_code == 302

@@ -325,7 +325,11 @@ def test_templates_page_reports_an_unknown_placeholder(app, owner, user):
         {"kind": "promise", "action": "save", "subject": "Hi", "body": "{nme}"},
     )
     assert response.status_code == 400
-    assert "Unknown placeholder {nme}" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "Unknown placeholder {nme}" in html
+    # Said at the top of the long page too, with a way to the field.
+    assert 'the Promise template needs a fix. <a href="#body-promise">' in html
+    assert 'action="#t-promise"' in html
     with app.app_context():
         assert db.session.execute(db.select(Template)).first() is None
 

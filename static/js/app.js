@@ -12,3 +12,16 @@ export function csrfToken() {
   const meta = document.querySelector('meta[name="csrf-token"]');
   return meta ? meta.content : "";
 }
+
+// "Copy link" buttons: shown only where the clipboard can be written.
+for (const button of document.querySelectorAll("button[data-copy]")) {
+  if (!navigator.clipboard) continue;
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    const status = document.querySelector("[data-copy-status]");
+    navigator.clipboard.writeText(document.getElementById(button.dataset.copy).value).then(
+      () => { if (status) status.textContent = "Link copied."; },
+      () => { if (status) status.textContent = "Couldn't copy: select the link and copy it."; },
+    );
+  });
+}
