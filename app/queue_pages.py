@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import (
     Blueprint,
     current_app,
@@ -109,6 +111,30 @@ def person_followups(contact: Contact) -> dict:
 UPCOMING = 10  # the Queue page lists this many follow-ups still to come
 
 
+def _merged(cards: list[dict], zone) -> list[dict]:
+    """One message where a promise and a thank-you go to one person on one day.
+
+    The promise's draft thanks them too (DESIGN §3 allows merging kinds for the
+    same person and day); Sent, Skip and Snooze then act on both. Each stays
+    its own follow-up in the API.
+    """
+
+    def day(card: dict) -> tuple:
+        moment = dt.datetime.fromisoformat(card["due_at"]).astimezone(zone)
+        return card["contact_id"], moment.date()
+
+    promises = {day(c): c for c in cards if c["kind"] == "promise"}
+    kept = []
+    for card in cards:
+        promise = promises.get(day(card)) if card["kind"] == "thank_you" else None
+        if promise is None:
+            kept.append(card)
+            continue
+        promise["also"].append(card)
+        promise["why"] = f"{KIND_LABELS['promise']} and {KIND_LABELS['thank_you']}"
+    return kept
+
+
 @bp.get("/queue")
 def queue():
     """Show due follow-ups, oldest first, with their drafts and channel buttons."""
@@ -129,7 +155,9 @@ def queue():
         data["due_local"] = (
             f"{followup.due_at.astimezone(zone_of(user)):%a %d %b, %H:%M}"
         )
+        data["also"] = []
         cards.append(data)
+    cards = _merged(cards, zone_of(user))
     zone = zone_of(user)
     upcoming_when = next_due(user, now)
     return render_template(
@@ -147,28 +175,44 @@ def queue():
     )
 
 
+def _merged_with(followup_id: int) -> list:
+    """The follow-up and those sent as part of its message (form field `also`)."""
+    ids = [followup_id]
+    for raw in request.form.getlist("also"):
+        if raw.isdigit() and int(raw) not in ids:
+            ids.append(int(raw))
+    return [get_followup(current_user, i) for i in ids]
+
+
+def _still_open(followups: list) -> list:
+    # Another tab may have closed the merged one already; the main one must be open.
+    return followups[:1] + [f for f in followups[1:] if f.status == "pending"]
+
+
 @bp.post("/queue/<int:followup_id>/done")
 def done(followup_id: int):
-    """Mark a follow-up sent."""
-    followup = get_followup(current_user, followup_id)
-    mark_done(current_user, followup, clock.now())
-    flash(f"Marked sent to {followup.contact.name}.")
+    """Mark a follow-up sent (with any merged into its message)."""
+    followups = _still_open(_merged_with(followup_id))
+    for followup in followups:
+        mark_done(current_user, followup, clock.now())
+    flash(f"Marked sent to {followups[0].contact.name}.")
     return redirect(url_for("queue.queue"))
 
 
 @bp.post("/queue/<int:followup_id>/skip")
 def skip_followup(followup_id: int):
-    """Skip a follow-up."""
-    followup = get_followup(current_user, followup_id)
-    skip(current_user, followup, clock.now())
-    flash(f"Skipped the follow-up to {followup.contact.name}.")
+    """Skip a follow-up (with any merged into its message)."""
+    followups = _still_open(_merged_with(followup_id))
+    for followup in followups:
+        skip(current_user, followup, clock.now())
+    flash(f"Skipped the follow-up to {followups[0].contact.name}.")
     return redirect(url_for("queue.queue"))
 
 
 @bp.post("/queue/<int:followup_id>/snooze")
 def snooze_followup(followup_id: int):
     """Snooze a follow-up until tomorrow, next week or a chosen date."""
-    followup = get_followup(current_user, followup_id)
+    followups = _still_open(_merged_with(followup_id))
     now = clock.now()
     try:
         until = snooze_choice(
@@ -177,7 +221,8 @@ def snooze_followup(followup_id: int):
             request.form.get("date", ""),
             now,
         )
-        snooze(current_user, followup, until, now)
+        for followup in followups:
+            snooze(current_user, followup, until, now)
     except ValidationError as error:
         db.session.rollback()
         flash(f"Not snoozed: {error.message}")

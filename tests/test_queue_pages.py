@@ -46,8 +46,9 @@ def test_queue_shows_due_items_oldest_first_with_drafts_and_actions(
     clock.set(DUE + dt.timedelta(hours=1))
     html = owner.get("/queue").get_data(as_text=True)
     names = re.findall(r'<h2 id="fh-\d+">([^<]+)</h2>', html)
-    assert names == ["Ana Lima", "Ana Lima", "Late Bo"]
-    assert "Thank-you" in html and "Promise" in html
+    # Ana's promise and thank-you are one message; Bo gets a thank-you.
+    assert names == ["Ana Lima", "Late Bo"]
+    assert "Promise and Thank-you" in html and "Thank-you" in html
     assert "<textarea" in html and "Hi Ana," in html
     assert 'href="mailto:ana@example.com?subject=' in html
     assert 'href="https://wa.me/4915112345678?text=' in html
@@ -68,6 +69,46 @@ def test_sent_form_marks_done_and_progress_counts_it(app, owner, user, meet, clo
     assert status(app, fid)[0] == "done"
     assert "1 of 2 done" in owner.get("/queue").get_data(as_text=True)
     assert owner.form(f"/queue/{fid}/done", {}).status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("action", "form", "expected"),
+    [
+        ("done", {}, "done"),
+        ("skip", {}, "skipped"),
+        ("snooze", {"when": "tomorrow"}, "pending"),
+    ],
+)
+def test_a_promise_and_a_thank_you_are_one_message_acted_on_together(
+    app, owner, user, meet, clock, action, form, expected
+):
+    contact = meet(user, promise="the slides")
+    clock.set(DUE)
+    followups = ids(app, contact)
+    html = owner.get("/queue").get_data(as_text=True)
+    assert html.count('class="queue-item"') == 1
+    assert f'name="also" value="{followups["thank_you"]}"' in html
+    form = {**form, "also": str(followups["thank_you"])}
+    assert owner.form(f"/queue/{followups['promise']}/{action}", form).status_code in (
+        302,
+        303,
+    )
+    states = {status(app, fid)[0] for fid in followups.values()}
+    assert states == {expected}
+    if action == "done":
+        assert "2 of 2 done" in owner.get("/queue").get_data(as_text=True)
+
+
+def test_a_merged_thank_you_already_closed_elsewhere_does_not_block_the_promise(
+    app, owner, user, meet, clock
+):
+    contact = meet(user, promise="the slides")
+    clock.set(DUE)
+    followups = ids(app, contact)
+    assert owner.form(f"/queue/{followups['thank_you']}/done", {}).status_code == 302
+    form = {"also": str(followups["thank_you"])}
+    assert owner.form(f"/queue/{followups['promise']}/done", form).status_code == 302
+    assert status(app, followups["promise"])[0] == "done"
 
 
 def test_skip_form_skips(app, owner, user, meet, clock):
@@ -338,3 +379,13 @@ def test_templates_page_rejects_an_unknown_kind(owner):
     assert (
         owner.form("/settings/templates", {"kind": "x", "body": "y"}).status_code == 404
     )
+
+
+def test_another_accounts_follow_up_cant_ride_along(
+    app, owner, user, meet, clock, other_objects
+):
+    fid = ids(app, meet(user))["thank_you"]
+    clock.set(DUE)
+    form = {"also": str(other_objects["followup_id"])}
+    assert owner.form(f"/queue/{fid}/done", form).status_code == 404
+    assert status(app, fid)[0] == "pending"

@@ -35,9 +35,9 @@ function announce(item, text) {
   status.textContent = text;
 }
 
-function removeItem(item, done) {
+function removeItem(item, done, count = 1) {
   item.remove();
-  updateProgress(done ? 1 : 0, done ? 0 : -1);
+  updateProgress(done ? count : 0, done ? 0 : -count);
   if (!document.querySelector("[data-followup]")) {
     const empty = document.querySelector("[data-empty]");
     if (empty) empty.hidden = false;
@@ -130,9 +130,12 @@ for (const item of document.querySelectorAll("[data-followup]")) {
       event.preventDefault();
       const action = form.dataset.action;
       const body = action === "snooze" ? snoozeBody(form, event.submitter) : {};
+      // A merged card (a promise that also thanks) acts on every follow-up in it.
+      const also = (item.dataset.also || "").split(" ").filter(Boolean);
       try {
         await send(`${api}/${action}`, "POST", body);
-        removeItem(item, action === "done");
+        await Promise.all(also.map((url) => send(`${url}/${action}`, "POST", body).catch(() => null)));
+        removeItem(item, action === "done", 1 + also.length);
       } catch (error) {
         announce(item, error.message);
       }

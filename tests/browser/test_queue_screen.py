@@ -54,3 +54,28 @@ def test_an_edited_draft_is_what_each_channel_sends_and_is_kept(page, live_serve
         return draft
 
     wait_until(lambda: kept() == {"subject": SUBJECT, "body": BODY}, message="kept")
+
+
+def test_sent_on_a_promise_that_also_thanks_marks_both(page, live_server):
+    met = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+    person = {
+        "id": str(uuid.uuid4()),
+        "name": "Grace Hopper",
+        "email": "grace@example.com",
+        "promise": "the COBOL notes",
+        "met_at": met.isoformat(),
+    }
+    assert save_capture(page, person)["queued"] is False
+    page.goto("/queue")
+    assert page.locator("[data-followup]").count() == 1
+    page.locator("[data-followup] [data-sent]").click()
+    page.locator("[data-followup]").wait_for(state="detached")
+    assert page.text_content("[data-progress] strong") == "2 of 2 done"
+
+    from app.extensions import db
+    from app.models import FollowUp
+
+    with live_server.app.app_context():
+        kinds = db.session.execute(db.select(FollowUp.kind, FollowUp.status)).all()
+        db.session.remove()
+    assert sorted(kinds) == [("promise", "done"), ("thank_you", "done")]
