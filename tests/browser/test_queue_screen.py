@@ -13,16 +13,22 @@ SUBJECT = "The deck (and notes)"
 BODY = "Hi Grace,\nhere's the deck & my notes: 100% yours!\n\nAda"
 
 
-def test_an_edited_draft_is_what_each_channel_sends_and_is_kept(page, live_server):
+def met_two_days_ago(page, **fields) -> dict:
+    """Capture Grace as met two days ago: her follow-ups are due now."""
     met = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
     person = {
         "id": str(uuid.uuid4()),
         "name": "Grace Hopper",
         "email": "grace@example.com",
-        "phone": "+49301234567",
         "met_at": met.isoformat(),
+        **fields,
     }
     assert save_capture(page, person)["queued"] is False
+    return person
+
+
+def test_an_edited_draft_is_what_each_channel_sends_and_is_kept(page, live_server):
+    person = met_two_days_ago(page, phone="+49301234567")
     page.goto("/queue")
     item = page.locator("[data-followup]").first
     item.locator("input[name=subject]").fill(SUBJECT)
@@ -57,15 +63,7 @@ def test_an_edited_draft_is_what_each_channel_sends_and_is_kept(page, live_serve
 
 
 def test_sent_on_a_promise_that_also_thanks_marks_both(page, live_server):
-    met = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
-    person = {
-        "id": str(uuid.uuid4()),
-        "name": "Grace Hopper",
-        "email": "grace@example.com",
-        "promise": "the COBOL notes",
-        "met_at": met.isoformat(),
-    }
-    assert save_capture(page, person)["queued"] is False
+    met_two_days_ago(page, promise="the COBOL notes")
     page.goto("/queue")
     assert page.locator("[data-followup]").count() == 1
     page.locator("[data-followup] [data-sent]").click()
