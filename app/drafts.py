@@ -56,10 +56,13 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "Let's stay in touch.\n\n"
         "Best,\n{my_name}[\n{my_card_url}]",
     ),
+    # It thanks them too: on the Queue page a thank-you due the same morning is
+    # sent as part of this message.
     "promise": (
         "As promised",
         "Hi[ {first_name}],\n\n"
-        "As promised[ when we met at {event}], here it is: {promise}\n\n"
+        "Thanks again for the chat[ at {event}]. "
+        "As promised, here it is: {promise}\n\n"
         "[It was good talking about {talked_about}. ]"
         "Let me know if there's anything else I can do.\n\n"
         "Best,\n{my_name}",

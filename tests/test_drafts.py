@@ -205,7 +205,8 @@ def test_draft_uses_person_event_and_owner_name(ctx):
     draft = draft_message(followup, ctx)
     assert draft["subject"] == "As promised"
     assert draft["body"].startswith(
-        "Hi Ana,\n\nAs promised when we met at PyCon, here it is: the slides"
+        "Hi Ana,\n\nThanks again for the chat at PyCon. "
+        "As promised, here it is: the slides"
     )
     assert "It was good talking about open maps." in draft["body"]
     assert draft["body"].endswith("Kim Park")
