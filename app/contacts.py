@@ -517,27 +517,38 @@ def recent_tags(user: User, limit: int = 10) -> list[str]:
     return list(rows)
 
 
-def find_by_name(user: User, name: str, field: str = "introduced_by") -> str | None:
+def find_by_name(
+    user: User, name: str, field: str = "introduced_by", *, partial: bool = False
+) -> str | None:
     """Return the id of the person called `name` (any case), newest first.
 
-    Without an exact match, part of a name will do ("Henrietta" for Henrietta
-    Castellanos-Vandermeer) when only one person's name has it.
+    With partial=True (naming an introducer), part of a name will do
+    ("Henrietta" for Henrietta Castellanos-Vandermeer) when exactly one person's
+    name has it. Merging, which can't be undone, takes exact names only.
     """
     name = " ".join((name or "").split())
     if not name:
         return None
+    mine = db.select(Contact.id).where(Contact.user_id == user.id)
     exact = db.session.execute(
-        db.select(Contact.id)
-        .where(Contact.user_id == user.id, func.lower(Contact.name) == name.lower())
+        mine.where(func.lower(Contact.name) == name.lower())
         .order_by(Contact.created_at.desc())
         .limit(1)
     ).scalar_one_or_none()
     if exact:
         return exact
-    found, _ = search_contacts(user, name, limit=20)
-    named = [c for c in found if name.lower() in c.name.lower()]
+    named: list[str] = []
+    if partial:
+        # Names only (not notes or tags), every one of the owner's people; a
+        # form is sent rarely enough for a scan of names.
+        pattern = search_index.like_pattern(without_control(name).lower())
+        named = list(
+            db.session.execute(
+                mine.where(func.lower(Contact.name).like(pattern, escape="\\")).limit(2)
+            ).scalars()
+        )
     if len(named) == 1:
-        return named[0].id
+        return named[0]
     message = (
         f"More than one person's name has {name} in it: pick one from the list "
         "or type the whole name."

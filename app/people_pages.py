@@ -109,7 +109,7 @@ def capture_data(form) -> dict:
         data["event_id"] = form["event_id"]
     try:
         data["introduced_by_id"] = form.get("introduced_by_id") or find_by_name(
-            current_user, form.get("introduced_by", "")
+            current_user, form.get("introduced_by", ""), partial=True
         )
     except ValidationError as error:
         errors.update(error.fields)
@@ -284,17 +284,20 @@ def edit(contact_id: str):
             data.pop("met_at")  # an emptied time keeps the one on record
         typed = " ".join(form.get("introduced_by", "").split())
         current = contact.introduced_by
-        picked = form.get("introduced_by_id", "")
+        picked = _picked_person(form.get("introduced_by_id", ""))
         introducer_errors: dict[str, str] = {}
         try:
             # A person picked from the list, or an unchanged name, keeps its
-            # person even when two share that name.
-            if picked and typed:
-                data["introduced_by_id"] = picked
+            # person even when two share that name; a name typed over either
+            # (no script clears the hidden id) is looked up.
+            if picked is not None and typed == picked.name:
+                data["introduced_by_id"] = picked.id
             elif current is not None and typed == current.name:
                 data["introduced_by_id"] = current.id
             else:
-                data["introduced_by_id"] = find_by_name(current_user, typed)
+                data["introduced_by_id"] = find_by_name(
+                    current_user, typed, partial=True
+                )
         except ValidationError as error:
             introducer_errors = error.fields
         try:
@@ -328,6 +331,14 @@ def edit(contact_id: str):
         ),
         400 if errors else 200,
     )
+
+
+def _picked_person(contact_id: str) -> Contact | None:
+    """The owner's person with this id, if it is one."""
+    try:
+        return get_contact(current_user, contact_id) if contact_id else None
+    except NotFound:
+        return None
 
 
 @bp.post("/people/<contact_id>/merge")

@@ -298,3 +298,43 @@ def test_editing_keeps_the_introducer_picked_from_the_list(owner, app):
     assert owner.form(f"/people/{jane['id']}/edit", form).status_code == 302
     with app.app_context():
         assert db.session.get(Contact, jane["id"]).introduced_by_id == first["id"]
+
+
+def test_a_typed_name_wins_over_the_introducer_the_form_was_loaded_with(owner, app):
+    """Without a script nothing clears the hidden id: the name typed counts."""
+    alice = owner.post("/api/v1/contacts", json={"name": "Alice"}).get_json()
+    bob = owner.post("/api/v1/contacts", json={"name": "Bob New"}).get_json()
+    jane = owner.post(
+        "/api/v1/contacts", json={"name": "Jane", "introduced_by_id": alice["id"]}
+    ).get_json()
+    form = {"name": "Jane", "introduced_by": "Bob New", "introduced_by_id": alice["id"]}
+    assert owner.form(f"/people/{jane['id']}/edit", form).status_code == 302
+    with app.app_context():
+        assert db.session.get(Contact, jane["id"]).introduced_by_id == bob["id"]
+
+
+def test_part_of_a_name_looks_at_names_only_and_every_person(owner, app):
+    owner.post("/api/v1/contacts", json={"name": "Henrietta Old"})
+    for n in range(25):
+        owner.post(
+            "/api/v1/contacts",
+            json={"name": f"Member {n}", "notes": "henrietta's group"},
+        )
+    owner.post("/api/v1/contacts", json={"name": "Henrietta New"})
+    jane = owner.post("/api/v1/contacts", json={"name": "Jane"}).get_json()
+    bad = owner.form(
+        f"/people/{jane['id']}/edit", {"name": "Jane", "introduced_by": "henrietta"}
+    )
+    assert bad.status_code == 400 and "More than one person" in bad.get_data(
+        as_text=True
+    )
+
+
+def test_merging_by_name_takes_the_exact_name_only(owner, app):
+    ana = owner.post("/api/v1/contacts", json={"name": "Ana Lima"}).get_json()
+    owner.post("/api/v1/contacts", json={"name": "Joanna Smith"})
+    response = owner.form(
+        f"/people/{ana['id']}/merge", {"other_name": "Anna"}, follow_redirects=True
+    )
+    assert "Nobody called Anna" in response.get_data(as_text=True)
+    assert len(people(app)) == 2
