@@ -48,7 +48,7 @@ from .followups import (
     upcoming,
     week_interactions,
 )
-from .models import Contact, Template
+from .models import MAX_ID, Contact, Template
 from .scheduling import log_interaction, schedule_followups, zone_of
 from .ui import register_home_panel, register_nav, register_settings_section
 from .validation import clean_int, clean_text
@@ -126,7 +126,9 @@ def _merged(cards: list[dict], zone) -> list[dict]:
     promises = {day(c): c for c in cards if c["kind"] == "promise"}
     kept = []
     for card in cards:
-        promise = promises.get(day(card)) if card["kind"] == "thank_you" else None
+        # A thank-you the owner rewrote stays a message of its own.
+        drafted = card["kind"] == "thank_you" and not card["edited"]
+        promise = promises.get(day(card)) if drafted else None
         if promise is None:
             kept.append(card)
             continue
@@ -156,6 +158,7 @@ def queue():
             f"{followup.due_at.astimezone(zone_of(user)):%a %d %b, %H:%M}"
         )
         data["also"] = []
+        data["edited"] = followup.body is not None or followup.subject is not None
         cards.append(data)
     cards = _merged(cards, zone_of(user))
     zone = zone_of(user)
@@ -179,8 +182,11 @@ def _merged_with(followup_id: int) -> list:
     """The follow-up and those sent as part of its message (form field `also`)."""
     ids = [followup_id]
     for raw in request.form.getlist("also"):
-        if raw.isdigit() and int(raw) not in ids:
-            ids.append(int(raw))
+        number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else 0
+        if not 0 < number <= MAX_ID:
+            raise ValidationError("That isn't one of your follow-ups.", {"also": raw})
+        if number not in ids:
+            ids.append(number)
     return [get_followup(current_user, i) for i in ids]
 
 

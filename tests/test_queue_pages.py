@@ -389,3 +389,28 @@ def test_another_accounts_follow_up_cant_ride_along(
     form = {"also": str(other_objects["followup_id"])}
     assert owner.form(f"/queue/{fid}/done", form).status_code == 404
     assert status(app, fid)[0] == "pending"
+
+
+@pytest.mark.parametrize("also", ["²", "9" * 5000, "-1", "0"])
+def test_a_malformed_also_is_a_400_and_changes_nothing(
+    app, owner, user, meet, clock, also
+):
+    fid = ids(app, meet(user))["thank_you"]
+    clock.set(DUE)
+    for action in ("done", "skip", "snooze"):
+        response = owner.form(
+            f"/queue/{fid}/{action}", {"also": also, "when": "tomorrow"}
+        )
+        assert response.status_code == 400, action
+    assert status(app, fid) == ("pending", None)
+
+
+def test_a_rewritten_thank_you_stays_a_message_of_its_own(
+    app, owner, user, meet, clock
+):
+    contact = meet(user, promise="the slides")
+    clock.set(DUE)
+    thank_you = ids(app, contact)["thank_you"]
+    owner.form(f"/queue/{thank_you}/edit", {"subject": "Hi", "body": "My own words"})
+    html = owner.get("/queue").get_data(as_text=True)
+    assert html.count('class="queue-item"') == 2 and 'name="also"' not in html

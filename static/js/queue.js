@@ -20,7 +20,11 @@ async function send(url, method, body) {
     body: JSON.stringify(body || {}),
   });
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.error ? data.error.message : "Not saved.");
+  if (!response.ok) {
+    const error = new Error(data.error ? data.error.message : "Not saved.");
+    error.status = response.status;
+    throw error;
+  }
   return data;
 }
 
@@ -35,9 +39,8 @@ function announce(item, text) {
   status.textContent = text;
 }
 
-function removeItem(item, done, count = 1) {
+function removeItem(item) {
   item.remove();
-  updateProgress(done ? count : 0, done ? 0 : -count);
   if (!document.querySelector("[data-followup]")) {
     const empty = document.querySelector("[data-empty]");
     if (empty) empty.hidden = false;
@@ -130,12 +133,21 @@ for (const item of document.querySelectorAll("[data-followup]")) {
       event.preventDefault();
       const action = form.dataset.action;
       const body = action === "snooze" ? snoozeBody(form, event.submitter) : {};
-      // A merged card (a promise that also thanks) acts on every follow-up in it.
-      const also = (item.dataset.also || "").split(" ").filter(Boolean);
+      // A merged card (a promise that also thanks) acts on every follow-up in
+      // it, one by one. One already closed (409: another tab, or an earlier
+      // try that half failed) is left as it is; any other failure keeps the
+      // card, and trying again finishes the rest.
+      const urls = [api, ...(item.dataset.also || "").split(" ").filter(Boolean)];
       try {
-        await send(`${api}/${action}`, "POST", body);
-        await Promise.all(also.map((url) => send(`${url}/${action}`, "POST", body).catch(() => null)));
-        removeItem(item, action === "done", 1 + also.length);
+        for (const url of urls) {
+          try {
+            await send(`${url}/${action}`, "POST", body);
+            updateProgress(action === "done" ? 1 : 0, action === "done" ? 0 : -1);
+          } catch (error) {
+            if (error.status !== 409 || url === api && urls.length === 1) throw error;
+          }
+        }
+        removeItem(item);
       } catch (error) {
         announce(item, error.message);
       }

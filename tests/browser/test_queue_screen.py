@@ -77,3 +77,20 @@ def test_sent_on_a_promise_that_also_thanks_marks_both(page, live_server):
         kinds = db.session.execute(db.select(FollowUp.kind, FollowUp.status)).all()
         db.session.remove()
     assert sorted(kinds) == [("promise", "done"), ("thank_you", "done")]
+
+
+def test_a_merged_message_half_sent_is_finished_by_trying_again(page, live_server):
+    met_two_days_ago(page, promise="the COBOL notes")
+    page.goto("/queue")
+    card = page.locator("[data-followup]")
+    also = card.get_attribute("data-also")
+    # The thank-you's request is lost on the way, once.
+    page.route(f"**{also}/done", lambda route: route.abort())
+    card.locator("[data-sent]").click()
+    page.wait_for_selector("[data-followup] [data-status]")
+    assert card.count() == 1
+    assert page.text_content("[data-progress] strong") == "1 of 2 done"
+    page.unroute(f"**{also}/done")
+    card.locator("[data-sent]").click()
+    card.wait_for(state="detached")
+    assert page.text_content("[data-progress] strong") == "2 of 2 done"
