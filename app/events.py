@@ -170,7 +170,8 @@ def default_event(user: User, now: dt.datetime) -> Event | None:
     before, it must not file today's people under next week's date (their
     thank-yous would wait until the day after it).
     """
-    params = {"user_id": user.id, "day": event_day(user, now)}
+    local_date = now.astimezone(zone_of(user)).date()
+    params = {"user_id": user.id, "day": event_day(user, now), "today": local_date}
     return db.session.execute(_DEFAULT_EVENT, params).scalar_one_or_none()
 
 
@@ -181,7 +182,8 @@ _DEFAULT_EVENT = (
     .where(
         Event.user_id == db.bindparam("user_id"),
         db.or_(
-            db.and_(Event.active.is_(True), Event.date <= db.bindparam("day")),
+            # The calendar date: just after midnight the event's day has come.
+            db.and_(Event.active.is_(True), Event.date <= db.bindparam("today")),
             Event.date == db.bindparam("day"),
         ),
     )

@@ -139,6 +139,9 @@ def test_an_active_event_still_to_come_waits_for_its_day(api, owner, app, user, 
     with app.app_context():
         owner = db.session.get(User, user)
         assert default_event(owner, clock()).name == "Conf next week"
+        # From midnight on its day (00:30 in Berlin), after-party hours or not.
+        just_after_midnight = dt.datetime(2026, 3, 16, 23, 30, tzinfo=dt.UTC)
+        assert default_event(owner, just_after_midnight).name == "Conf next week"
         later = clock() + dt.timedelta(days=1)  # a second conference day
         assert default_event(owner, later).name == "Conf next week"
 
