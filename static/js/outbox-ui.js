@@ -92,9 +92,10 @@ function failedItem(entry) {
 function othersItem(others) {
   const what = others === 1 ? "1 capture" : `${others} captures`;
   const drop = el("button", { type: "button", class: "danger small", text: "Discard them" });
-  drop.addEventListener("click", () => {
-    if (confirm(`Discard ${what} kept for another account? They never reached Morrow and can't be recovered.`)) {
-      discardOtherAccounts();
+  drop.addEventListener("click", async () => {
+    if (!confirm(`Discard ${what} kept for another account? They never reached Morrow and can't be recovered.`)) return;
+    if ((await discardOtherAccounts()) < 0) {
+      drop.replaceWith(el("p", { class: "error", role: "alert", text: "This page is out of date: reload it first." }));
     }
   });
   return el("li", { class: "outbox-item others" },

@@ -109,8 +109,17 @@ if (typeof document !== "undefined" && document.body && document.body.dataset.fo
   forgetAccount(document.body.dataset.forgetAccount).catch(() => {});
 }
 
-/** Drop what this device keeps for other accounts (never sent, not recoverable). */
+// The account of the page loaded last on this device: a tab left open from
+// before someone else logged in must not take their captures for another's.
+if (account()) {
+  withStore("meta", "readwrite", (s) => s.put({ key: "account", value: account() })).catch(() => {});
+}
+
+/** Drop what this device keeps for other accounts (never sent, not recoverable).
+ * Returns how many went, or -1 when this page is older than the last login. */
 export async function discardOtherAccounts() {
+  const latest = await withStore("meta", "readonly", (s) => s.get("account"));
+  if (!account() || (latest && latest.value !== account())) return -1;
   const theirs = (await allEntries()).filter((e) => !mine(e));
   await Promise.all(theirs.map((e) => deleteEntry(e.id)));
   changed();

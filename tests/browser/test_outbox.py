@@ -252,3 +252,31 @@ def test_another_accounts_captures_can_be_discarded_from_a_shared_phone(
     page.wait_for_timeout(1000)
     assert outbox(page, "pendingCount()") == 0
     assert [name for _, name in live_server.people()] == [mine["name"]]
+
+
+def test_a_page_left_open_from_before_a_login_cant_discard_the_new_owners_captures(
+    page, context, live_server, faults
+):
+    from app.auth import create_user
+    from app.extensions import db
+
+    with live_server.app.app_context():
+        create_user("second@example.com", PASSWORD, "Europe/Berlin")
+        db.session.remove()
+    page.goto("/people")  # the first owner's tab, left open
+    other = context.new_page()
+    log_out(other)
+    log_in(other, "second@example.com")
+    other.goto("/capture")
+    faults.fail_with = 500
+    mine = captures(1, prefix="Second's")[0]
+    save_capture(other, mine)
+
+    page.evaluate("window.dispatchEvent(new Event('outbox-change'))")
+    kept = page.locator("[data-outbox-list] li.others")
+    page.once("dialog", lambda dialog: dialog.accept())
+    kept.get_by_role("button", name="Discard them").click()
+    expect(kept.get_by_role("alert")).to_have_text(
+        "This page is out of date: reload it first."
+    )
+    assert outbox(other, "pendingCount()") == 1
