@@ -23,6 +23,17 @@ def test_answers_carry_security_headers(owner, path):
     assert response.headers["Referrer-Policy"]
 
 
+def test_static_files_carry_only_the_headers_that_apply_to_them(client):
+    with client.get("/static/js/app.js") as response:
+        headers = response.headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    for document_only in ("Content-Security-Policy", "X-Frame-Options"):
+        assert document_only not in headers
+    # The service worker is a script whose CSP applies to it: it keeps it.
+    worker = client.get("/sw.js")
+    assert "script-src 'self'" in worker.headers["Content-Security-Policy"]
+
+
 def test_public_card_has_the_same_policy(client, api):
     api.put("/api/v1/card", json={"first_name": "Ana", "slug": "ana"})
     response = client.get("/c/ana")
