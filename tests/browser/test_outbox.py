@@ -6,8 +6,39 @@ import time
 import uuid
 from collections import Counter
 
+import pytest
 from browserlib import PASSWORD, log_in, log_out, outbox, save_capture, wait_until
 from playwright.sync_api import expect
+
+
+@pytest.fixture
+def second_owner(live_server) -> str:
+    """A second account, for a phone two people use."""
+    from app.auth import create_user
+    from app.extensions import db
+
+    with live_server.app.app_context():
+        create_user("second@example.com", PASSWORD, "Europe/Berlin")
+        db.session.remove()
+    return "second@example.com"
+
+
+def keep_one_for_the_second_owner(tab, faults) -> dict:
+    """Log in as the second owner and capture one person who can't be sent yet."""
+    log_in(tab, "second@example.com")
+    tab.goto("/capture")
+    faults.fail_with = 500
+    mine = captures(1, prefix="Second's")[0]
+    save_capture(tab, mine)
+    return mine
+
+
+def discard_kept(page, *, accept: bool):
+    """Tap "Discard them" on People and answer the confirmation."""
+    kept = page.locator("[data-outbox-list] li.others")
+    page.once("dialog", lambda d: d.accept() if accept else d.dismiss())
+    kept.get_by_role("button", name="Discard them").click()
+    return kept
 
 
 def captures(count: int, prefix: str = "Person") -> list[dict]:
@@ -129,15 +160,11 @@ def test_two_tabs_flushing_at_once_send_each_capture_once(
 
 
 def test_a_shared_phone_sends_each_capture_only_under_the_account_that_made_it(
-    page, live_server, faults
+    page, live_server, faults, second_owner
 ):
-    from app.auth import create_user
     from app.extensions import db
     from app.models import Contact, User
 
-    with live_server.app.app_context():
-        create_user("second@example.com", PASSWORD, "Europe/Berlin")
-        db.session.remove()
     faults.fail_with = 500  # the owner's captures can't be sent before they leave
     page.goto("/capture")
     sent = captures(2, prefix="Owner's")
@@ -210,14 +237,8 @@ def test_deleting_an_account_drops_what_this_phone_kept_for_it(page, faults):
 
 
 def test_another_accounts_captures_can_be_discarded_from_a_shared_phone(
-    page, live_server, faults
+    page, live_server, faults, second_owner
 ):
-    from app.auth import create_user
-    from app.extensions import db
-
-    with live_server.app.app_context():
-        create_user("second@example.com", PASSWORD, "Europe/Berlin")
-        db.session.remove()
     faults.fail_with = 500
     page.goto("/capture")
     for capture in captures(2, prefix="Owner's"):
@@ -225,21 +246,13 @@ def test_another_accounts_captures_can_be_discarded_from_a_shared_phone(
     log_out(page)
     faults.fail_with = None
 
-    log_in(page, "second@example.com")
-    page.goto("/capture")
-    mine = captures(1, prefix="Second's")[0]
-    faults.fail_with = 500  # the second owner's own capture waits too
-    save_capture(page, mine)
+    mine = keep_one_for_the_second_owner(page, faults)  # it waits too
     page.goto("/people")
-    kept = page.locator("[data-outbox-list] li.others")
-    page.once("dialog", lambda dialog: dialog.dismiss())
-    kept.get_by_role("button", name="Discard them").click()
+    discard_kept(page, accept=False)
     expect(page.locator("[data-sync-status]")).to_contain_text(
         "2 kept for another account"
     )
-    page.once("dialog", lambda dialog: dialog.accept())
-    kept.get_by_role("button", name="Discard them").click()
-    expect(kept).to_have_count(0)
+    expect(discard_kept(page, accept=True)).to_have_count(0)
     expect(page.locator("[data-sync-status]")).to_have_text("1 waiting to sync")
     # The second owner's own capture stays, and still arrives.
     faults.fail_with = None
@@ -255,27 +268,15 @@ def test_another_accounts_captures_can_be_discarded_from_a_shared_phone(
 
 
 def test_a_page_left_open_from_before_a_login_cant_discard_the_new_owners_captures(
-    page, context, live_server, faults
+    page, context, live_server, faults, second_owner
 ):
-    from app.auth import create_user
-    from app.extensions import db
-
-    with live_server.app.app_context():
-        create_user("second@example.com", PASSWORD, "Europe/Berlin")
-        db.session.remove()
     page.goto("/people")  # the first owner's tab, left open
     other = context.new_page()
     log_out(other)
-    log_in(other, "second@example.com")
-    other.goto("/capture")
-    faults.fail_with = 500
-    mine = captures(1, prefix="Second's")[0]
-    save_capture(other, mine)
+    keep_one_for_the_second_owner(other, faults)
 
     page.evaluate("window.dispatchEvent(new Event('outbox-change'))")
-    kept = page.locator("[data-outbox-list] li.others")
-    page.once("dialog", lambda dialog: dialog.accept())
-    kept.get_by_role("button", name="Discard them").click()
+    kept = discard_kept(page, accept=True)
     expect(kept.get_by_role("alert")).to_have_text(
         "This page is out of date: reload it first."
     )
