@@ -122,6 +122,44 @@ def get_followup(user: User, followup_id: int) -> FollowUp:
     return followup
 
 
+def in_messages(
+    followups: list[FollowUp], zone
+) -> list[tuple[FollowUp, list[FollowUp]]]:
+    """Group due follow-ups into the messages they go out as (DESIGN §3).
+
+    A thank-you due on the same day as a promise to the same person goes out
+    within the promise's message (its draft thanks them too), unless the owner
+    rewrote the thank-you. Returns (the follow-up whose draft is sent, the
+    follow-ups it settles along with it), in the given order.
+    """
+
+    def day(followup: FollowUp) -> tuple:
+        return followup.contact_id, followup.due_at.astimezone(zone).date()
+
+    promises = {day(f): f for f in followups if f.kind == "promise"}
+    settled: dict[int, list[FollowUp]] = {}
+    messages = []
+    for followup in followups:
+        drafted = followup.subject is None and followup.body is None
+        promise = promises.get(day(followup)) if drafted else None
+        if followup.kind == "thank_you" and promise is not None:
+            settled.setdefault(promise.id, []).append(followup)
+        else:
+            messages.append((followup, settled.setdefault(followup.id, [])))
+    return messages
+
+
+def message_followups(user: User, followup_id: int, also: list[int]) -> list[FollowUp]:
+    """The owner's follow-up and the still open ones sent within its message.
+
+    The first must be open (acting on it raises Conflict otherwise); another
+    tab may already have closed the others, which are then left as they are.
+    """
+    first = get_followup(user, followup_id)
+    others = [get_followup(user, i) for i in dict.fromkeys(also) if i != followup_id]
+    return [first, *(f for f in others if f.status not in FINAL)]
+
+
 def require_open(followup: FollowUp, action: str) -> None:
     if followup.status in FINAL:
         raise Conflict(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import (
     Blueprint,
     current_app,
@@ -35,9 +33,11 @@ from .followups import (
     followup_to_dict,
     followups_for,
     get_followup,
+    in_messages,
     interactions_for,
     list_followups,
     mark_done,
+    message_followups,
     next_due,
     progress,
     skip,
@@ -111,57 +111,30 @@ def person_followups(contact: Contact) -> dict:
 UPCOMING = 10  # the Queue page lists this many follow-ups still to come
 
 
-def _merged(cards: list[dict], zone) -> list[dict]:
-    """One message where a promise and a thank-you go to one person on one day.
-
-    The promise's draft thanks them too (DESIGN §3 allows merging kinds for the
-    same person and day); Sent, Skip and Snooze then act on both. Each stays
-    its own follow-up in the API.
-    """
-
-    def day(card: dict) -> tuple:
-        moment = dt.datetime.fromisoformat(card["due_at"]).astimezone(zone)
-        return card["contact_id"], moment.date()
-
-    promises = {day(c): c for c in cards if c["kind"] == "promise"}
-    kept = []
-    for card in cards:
-        # A thank-you the owner rewrote stays a message of its own.
-        drafted = card["kind"] == "thank_you" and not card["edited"]
-        promise = promises.get(day(card)) if drafted else None
-        if promise is None:
-            kept.append(card)
-            continue
-        promise["also"].append(card)
-        promise["why"] = f"{KIND_LABELS['promise']} and {KIND_LABELS['thank_you']}"
-    return kept
-
-
 @bp.get("/queue")
 def queue():
     """Show due follow-ups, oldest first, with their drafts and channel buttons."""
     now = clock.now()
     user = current_user
+    zone = zone_of(user)
     items, _ = list_followups(user, now, limit=100)
     later = upcoming(user, now, UPCOMING)
     cache = template_cache(user)
     cards = []
-    for followup in items:
+    # One card per message: a thank-you sent within a promise's has none.
+    for followup, also in in_messages(items, zone):
         data = followup_to_dict(followup, user, now, cache)
         data["channels"] = [
             (channel, CHANNEL_LABELS[channel], data["links"].get(channel))
             for channel in channels_for(followup.contact)
         ]
-        data["why"] = KIND_LABELS.get(followup.kind, followup.kind)
-        data["about_name"] = followup.about.name if followup.about else None
-        data["due_local"] = (
-            f"{followup.due_at.astimezone(zone_of(user)):%a %d %b, %H:%M}"
+        data["why"] = " and ".join(
+            KIND_LABELS.get(f.kind, f.kind) for f in (followup, *also)
         )
-        data["also"] = []
-        data["edited"] = followup.body is not None or followup.subject is not None
+        data["about_name"] = followup.about.name if followup.about else None
+        data["due_local"] = f"{followup.due_at.astimezone(zone):%a %d %b, %H:%M}"
+        data["also"] = also
         cards.append(data)
-    cards = _merged(cards, zone_of(user))
-    zone = zone_of(user)
     upcoming_when = next_due(user, now)
     return render_template(
         "queue.html",
@@ -178,27 +151,16 @@ def queue():
     )
 
 
-def _merged_with(followup_id: int) -> list:
-    """The follow-up and those sent as part of its message (form field `also`)."""
-    ids = [followup_id]
-    for raw in request.form.getlist("also"):
-        number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else 0
-        if not 0 < number <= MAX_ID:
-            raise ValidationError("That isn't one of your follow-ups.", {"also": raw})
-        if number not in ids:
-            ids.append(number)
-    return [get_followup(current_user, i) for i in ids]
-
-
-def _still_open(followups: list) -> list:
-    # Another tab may have closed the merged one already; the main one must be open.
-    return followups[:1] + [f for f in followups[1:] if f.status == "pending"]
+def _message(followup_id: int) -> list:
+    """The follow-up and those sent within its message (form field `also`)."""
+    also = [clean_int(raw, "also", 1, MAX_ID) for raw in request.form.getlist("also")]
+    return message_followups(current_user, followup_id, also)
 
 
 @bp.post("/queue/<int:followup_id>/done")
 def done(followup_id: int):
     """Mark a follow-up sent (with any merged into its message)."""
-    followups = _still_open(_merged_with(followup_id))
+    followups = _message(followup_id)
     for followup in followups:
         mark_done(current_user, followup, clock.now())
     flash(f"Marked sent to {followups[0].contact.name}.")
@@ -208,7 +170,7 @@ def done(followup_id: int):
 @bp.post("/queue/<int:followup_id>/skip")
 def skip_followup(followup_id: int):
     """Skip a follow-up (with any merged into its message)."""
-    followups = _still_open(_merged_with(followup_id))
+    followups = _message(followup_id)
     for followup in followups:
         skip(current_user, followup, clock.now())
     flash(f"Skipped the follow-up to {followups[0].contact.name}.")
@@ -218,7 +180,7 @@ def skip_followup(followup_id: int):
 @bp.post("/queue/<int:followup_id>/snooze")
 def snooze_followup(followup_id: int):
     """Snooze a follow-up until tomorrow, next week or a chosen date."""
-    followups = _still_open(_merged_with(followup_id))
+    followups = _message(followup_id)
     now = clock.now()
     try:
         until = snooze_choice(

@@ -414,3 +414,16 @@ def test_a_rewritten_thank_you_stays_a_message_of_its_own(
     owner.form(f"/queue/{thank_you}/edit", {"subject": "Hi", "body": "My own words"})
     html = owner.get("/queue").get_data(as_text=True)
     assert html.count('class="queue-item"') == 2 and 'name="also"' not in html
+
+
+def test_a_promise_due_another_day_is_a_message_of_its_own(
+    app, owner, user, meet, clock
+):
+    contact = meet(user, promise="the slides")
+    with app.app_context():
+        promise = db.session.get(FollowUp, ids(app, contact)["promise"])
+        promise.due_at = promise.due_at - dt.timedelta(days=1)
+        db.session.commit()
+    clock.set(DUE)
+    html = owner.get("/queue").get_data(as_text=True)
+    assert html.count('class="queue-item"') == 2 and 'name="also"' not in html
