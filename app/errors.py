@@ -95,15 +95,18 @@ def error_response(status: int, message: str, code: str | None = None, fields=No
     return jsonify(body), status
 
 
+def _answer(status: int, message: str, code=None, fields=None, page_message=None):
+    """The error as the API's JSON body, or as a page for a browser."""
+    if wants_json():
+        return error_response(status, message, code, fields)
+    page = render_template("error.html", status=status, message=page_message or message)
+    return page, status
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
-        if wants_json():
-            return error_response(error.status, error.message, error.code, error.fields)
-        return (
-            render_template("error.html", status=error.status, message=error.message),
-            error.status,
-        )
+        return _answer(error.status, error.message, error.code, error.fields)
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
@@ -122,17 +125,12 @@ def register_error_handlers(app: Flask) -> None:
         if error.__class__.__name__ == "CSRFError":
             code = "csrf_failed"
             message = f"{error.description} Reload the page and try again."
-        if wants_json():
-            response, status = error_response(status, message, code)
-            if status == 405 and getattr(error, "valid_methods", None):
-                response.headers["Allow"] = ", ".join(error.valid_methods)
-            return response, status
-        return (
-            render_template(
-                "error.html", status=status, message=FRIENDLY.get(status, message)
-            ),
-            status,
+        response, status = _answer(
+            status, message, code, page_message=FRIENDLY.get(status, message)
         )
+        if wants_json() and status == 405 and getattr(error, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response, status
 
     @app.errorhandler(DataError)
     def handle_data_error(error: DataError):
@@ -144,16 +142,13 @@ def register_error_handlers(app: Flask) -> None:
         from .extensions import db
 
         db.session.rollback()
-        message = "Text can't contain NUL characters."
-        if wants_json():
-            return error_response(400, message)
-        return render_template("error.html", status=400, message=message), 400
+        return _answer(400, "Text can't contain NUL characters.")
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         if isinstance(error, HTTPException):  # pragma: no cover - handled above
             return handle_http_error(error)
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-        if wants_json():
-            return error_response(500, "Internal error. Nothing was saved.")
-        return render_template("error.html", status=500, message=FRIENDLY[500]), 500
+        return _answer(
+            500, "Internal error. Nothing was saved.", page_message=FRIENDLY[500]
+        )
