@@ -29,7 +29,7 @@ from .drafts import (
 from .errors import Conflict, NotFound, ValidationError
 from .extensions import db
 from .models import MAX_ID, Contact, Event, FollowUp, Interaction, User
-from .scheduling import local_moment, log_interaction, zone_of
+from .scheduling import hour_or_default, local_moment, log_interaction, zone_of
 
 STATUSES = ("pending", "done", "skipped", "snoozed", "all")
 FINAL = ("done", "skipped")
@@ -201,7 +201,9 @@ def parse_until(value, user: User) -> dt.datetime:
     zone = zone_of(user)
     try:
         if len(text) == 10:
-            return local_moment(dt.date.fromisoformat(text), user.followup_hour, zone)
+            return local_moment(
+                dt.date.fromisoformat(text), hour_or_default(user.followup_hour), zone
+            )
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise ValidationError(
@@ -221,7 +223,7 @@ def snooze_choice(user: User, choice: str, date_text: str, now: dt.datetime):
     if choice in SNOOZE_CHOICES:
         zone = zone_of(user)
         day = now.astimezone(zone).date() + dt.timedelta(days=SNOOZE_CHOICES[choice])
-        return local_moment(day, user.followup_hour, zone)
+        return local_moment(day, hour_or_default(user.followup_hour), zone)
     return parse_until(date_text, user)
 
 

@@ -38,6 +38,10 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
+# Follow-ups are due at this local hour unless the owner picks another.
+DEFAULT_FOLLOWUP_HOUR = 9
+
+
 def new_feed_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -96,7 +100,7 @@ class User(db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    followup_hour: Mapped[int] = mapped_column(Integer, default=9)
+    followup_hour: Mapped[int] = mapped_column(Integer, default=DEFAULT_FOLLOWUP_HOUR)
     default_region: Mapped[str] = mapped_column(String(2), default="US")
     weekly_goal: Mapped[int] = mapped_column(Integer, default=1)
     # Bumped on password change: sessions carrying an older value are ended.

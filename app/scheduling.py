@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, select, update
 
 from .extensions import db
-from .models import Contact, FollowUp, Interaction, User
+from .models import DEFAULT_FOLLOWUP_HOUR, Contact, FollowUp, Interaction, User
 
 # A moment between midnight and this hour counts for the evening before
 # (the after-party rule of DESIGN §3).
@@ -33,6 +33,11 @@ INTRO_PREFIX = "intro:"
 def zone_of(user: User) -> ZoneInfo:
     """Return the owner's time zone, UTC when it is unset or unknown."""
     return zone_named(user.timezone)
+
+
+def hour_or_default(hour: int | None) -> int:
+    """Return the follow-up hour, the default when none was ever set."""
+    return DEFAULT_FOLLOWUP_HOUR if hour is None else hour
 
 
 def zone_named(name: str | None) -> ZoneInfo:
@@ -103,7 +108,7 @@ def schedule_followups(
         add = db.session.add
     user = db.session.get(User, contact.user_id)
     zone = zone_of(user)
-    hour = user.followup_hour if user.followup_hour is not None else 9
+    hour = hour_or_default(user.followup_hour)
     event_date = contact.event.date if contact.event is not None else None
     day = event_day(contact.met_at or now, zone, event_date)
     existing: dict[str, FollowUp] = {}
@@ -256,9 +261,9 @@ def retime_pending(
     Returns how many follow-ups moved.
     """
     old_zone = zone_named(before[0])
-    old_hour = before[1] if before[1] is not None else 9
+    old_hour = hour_or_default(before[1])
     zone = zone_of(user)
-    hour = user.followup_hour if user.followup_hour is not None else 9
+    hour = hour_or_default(user.followup_hour)
     rows = db.session.execute(
         select(FollowUp.id, FollowUp.due_at).where(
             FollowUp.user_id == user.id,
