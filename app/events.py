@@ -170,8 +170,12 @@ def default_event(user: User, now: dt.datetime) -> Event | None:
     before, it must not file today's people under next week's date (their
     thank-yous would wait until the day after it).
     """
-    local_date = now.astimezone(zone_of(user)).date()
-    params = {"user_id": user.id, "day": event_day(user, now), "today": local_date}
+    zone = zone_of(user)
+    params = {
+        "user_id": user.id,
+        "day": scheduling.event_day(now, zone),
+        "today": now.astimezone(zone).date(),
+    }
     return db.session.execute(_DEFAULT_EVENT, params).scalar_one_or_none()
 
 
