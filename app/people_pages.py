@@ -108,23 +108,45 @@ def capture_data(form) -> dict:
     if form.get("event_id"):
         data["event_id"] = form["event_id"]
     try:
-        data["introduced_by_id"] = form.get("introduced_by_id") or find_by_name(
-            current_user, form.get("introduced_by", ""), partial=True
-        )
+        data["introduced_by_id"] = _introducer_id(form)
     except ValidationError as error:
         errors.update(error.fields)
     if errors:
-        # Report the other fields' problems too, so one round trip fixes all.
-        try:
-            clean_contact(
-                current_user,
-                {k: v for k, v in data.items() if k != "id"},
-                partial=False,
-            )
-        except ValidationError as error:
-            errors = {**error.fields, **errors}
-        raise ValidationError("Some fields need attention.", errors)
+        _refuse_with_the_other_errors(data, errors, partial=False)
     return data
+
+
+def _introducer_id(form, current: Contact | None = None) -> str | None:
+    """The introducer a Capture or Edit form names.
+
+    One picked from the list, or the one already there when the name is
+    unchanged, is kept even when two people share that name; a name typed over
+    either (without a script nothing clears the hidden id) is looked up.
+    """
+    typed = " ".join(form.get("introduced_by", "").split())
+    for known in (_picked_person(form.get("introduced_by_id", "")), current):
+        if known is not None and typed == known.name:
+            return known.id
+    return find_by_name(current_user, typed, partial=True)
+
+
+def _picked_person(contact_id: str) -> Contact | None:
+    """The owner's person with this id, if it is one."""
+    try:
+        return get_contact(current_user, contact_id) if contact_id else None
+    except NotFound:
+        return None
+
+
+def _refuse_with_the_other_errors(data: dict, errors: dict, *, partial: bool):
+    """Raise `errors` with the other fields' problems, so one round trip fixes all."""
+    try:
+        clean_contact(
+            current_user, {k: v for k, v in data.items() if k != "id"}, partial=partial
+        )
+    except ValidationError as error:
+        errors = {**error.fields, **errors}
+    raise ValidationError("Some fields need attention.", errors)
 
 
 def _capture_page(form: dict, errors: dict, status: int = 200):
@@ -282,33 +304,17 @@ def edit(contact_id: str):
         data["preferred_channel"] = data["preferred_channel"] or None
         if not data["met_at"]:
             data.pop("met_at")  # an emptied time keeps the one on record
-        typed = " ".join(form.get("introduced_by", "").split())
-        current = contact.introduced_by
-        picked = _picked_person(form.get("introduced_by_id", ""))
-        introducer_errors: dict[str, str] = {}
         try:
-            # A person picked from the list, or an unchanged name, keeps its
-            # person even when two share that name; a name typed over either
-            # (no script clears the hidden id) is looked up.
-            if picked is not None and typed == picked.name:
-                data["introduced_by_id"] = picked.id
-            elif current is not None and typed == current.name:
-                data["introduced_by_id"] = current.id
-            else:
-                data["introduced_by_id"] = find_by_name(
-                    current_user, typed, partial=True
-                )
+            data["introduced_by_id"] = _introducer_id(form, contact.introduced_by)
         except ValidationError as error:
-            introducer_errors = error.fields
+            errors = error.fields
         try:
-            if introducer_errors:
-                # Check the other fields too, so one round trip fixes them all.
-                clean_contact(current_user, data, partial=True)
-                raise ValidationError("Some fields need attention.", {})
+            if errors:
+                _refuse_with_the_other_errors(data, errors, partial=True)
             update_contact(current_user, contact, data, clock.now())
         except ValidationError as error:
             db.session.rollback()
-            errors = {**error.fields, **introducer_errors}
+            errors = error.fields
             shown = form.to_dict()
         else:
             flash("Saved.")
@@ -331,14 +337,6 @@ def edit(contact_id: str):
         ),
         400 if errors else 200,
     )
-
-
-def _picked_person(contact_id: str) -> Contact | None:
-    """The owner's person with this id, if it is one."""
-    try:
-        return get_contact(current_user, contact_id) if contact_id else None
-    except NotFound:
-        return None
 
 
 @bp.post("/people/<contact_id>/merge")
