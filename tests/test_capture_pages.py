@@ -338,3 +338,18 @@ def test_merging_by_name_takes_the_exact_name_only(owner, app):
     )
     assert "Nobody called Anna" in response.get_data(as_text=True)
     assert len(people(app)) == 2
+
+
+def test_a_capture_form_names_its_introducer_by_what_was_typed(owner, app):
+    """A hidden id left from an earlier pick counts only with that person's name."""
+    alice = owner.post("/api/v1/contacts", json={"name": "Alice"}).get_json()
+    bob = owner.post("/api/v1/contacts", json={"name": "Bob New"}).get_json()
+    for typed, expected in (("Alice", alice["id"]), ("Bob New", bob["id"])):
+        form = {"name": f"Met via {typed}", "introduced_by": typed}
+        form["introduced_by_id"] = alice["id"]
+        assert owner.form("/capture", form).status_code == 302
+        with app.app_context():
+            person = db.session.execute(
+                db.select(Contact).filter_by(name=f"Met via {typed}")
+            ).scalar_one()
+            assert person.introduced_by_id == expected
