@@ -1,7 +1,7 @@
 // Capture: tells what the "reach" field holds, suggests introducers, saves
 // through the offline outbox, and opens the scanner only when asked.
-import { csrfToken } from "./app.js";
 import { introducerCombo } from "./introducer.js";
+import { newCaptureId, saveCapture } from "./outbox.js";
 
 const form = document.querySelector("[data-capture]");
 const status = document.querySelector("[data-capture-status]");
@@ -37,20 +37,11 @@ for (const name of ["reach", "reach2"]) {
 // service worker serves the same cached page to every offline capture, and the
 // back button restores a page whose capture was already saved. One id per form
 // still makes a second tap on Save (or a corrected resend) the same capture.
-function newId() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  // Plain http on a LAN has no randomUUID; getRandomValues works everywhere.
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-$("id").value = newId();
-window.addEventListener("pageshow", (event) => { if (event.persisted) $("id").value = newId(); });
+$("id").value = newCaptureId();
+window.addEventListener("pageshow", (event) => { if (event.persisted) $("id").value = newCaptureId(); });
 
 function payloadFromForm() {
-  const data = { id: $("id").value || newId(), source: $("source").value || "capture" };
+  const data = { id: $("id").value || newCaptureId(), source: $("source").value || "capture" };
   for (const key of ["name", "company", "title", "talked_about", "promise"]) data[key] = $(key).value.trim();
   for (const key of ["reach2", "reach"]) {
     const value = $(key).value.trim();
@@ -68,24 +59,6 @@ function payloadFromForm() {
     data.notes = [data.notes, `Introduced by ${combo.value.trim()}`].filter(Boolean).join("\n");
   }
   return data;
-}
-
-async function send(payload) {
-  let outbox = null;
-  try {
-    outbox = await import("./outbox.js");
-  } catch {
-    outbox = null;
-  }
-  if (outbox && outbox.saveCapture) return outbox.saveCapture(payload);
-  const response = await fetch("/api/v1/contacts", {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-    body: JSON.stringify(payload),
-  });
-  if (response.ok) return { queued: false };
-  const body = await response.json().catch(() => ({}));
-  return { queued: false, failed: true, error: body.error ? body.error.message : "Not saved." };
 }
 
 // The server's field errors, shown at the fields the person typed them in.
@@ -140,7 +113,7 @@ form.addEventListener("submit", async (event) => {
   const payload = payloadFromForm();
   let result;
   try {
-    result = await send(payload);
+    result = await saveCapture(payload);
   } catch {
     form.submit(); // the page form still works when scripts fail
     return;
@@ -160,7 +133,7 @@ form.addEventListener("submit", async (event) => {
   const keep = { event_id: $("event_id").value };
   form.reset();
   $("event_id").value = keep.event_id;
-  $("id").value = newId();
+  $("id").value = newCaptureId();
   $("source").value = "capture";
   $("introduced_by_id").value = "";
   $("met_at").value = $("met_at").defaultValue;

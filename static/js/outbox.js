@@ -72,9 +72,20 @@ function changed(fromOtherTab = false) {
 }
 if (channel) channel.onmessage = () => changed(true);
 
+/** A new capture's id (UUID 4), made on the phone. Plain http on a LAN has no
+ * crypto.randomUUID; getRandomValues works everywhere. */
+export function newCaptureId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /** Keep a capture on this device, then try to send it. */
 export async function saveCapture(payload) {
-  const id = payload.id || crypto.randomUUID();
+  const id = payload.id || newCaptureId();
   const existing = await getEntry(id);
   await putEntry({ id, payload: { ...payload, id }, status: "pending",
                    account: existing ? existing.account : account(),
@@ -99,12 +110,16 @@ export async function resend(id, changes = {}) {
   return flush();
 }
 
-/** Drop what this device still keeps for an account that was deleted. */
-export async function forgetAccount(key) {
-  const theirs = (await allEntries()).filter((e) => e.account === key);
-  await Promise.all(theirs.map((e) => deleteEntry(e.id)));
+// Delete every entry `which` picks; returns how many went.
+async function dropEntries(which) {
+  const gone = (await allEntries()).filter(which);
+  await Promise.all(gone.map((e) => deleteEntry(e.id)));
   changed();
+  return gone.length;
 }
+
+/** Drop what this device still keeps for an account that was deleted. */
+export const forgetAccount = (key) => dropEntries((e) => e.account === key);
 if (typeof document !== "undefined" && document.body && document.body.dataset.forgetAccount) {
   forgetAccount(document.body.dataset.forgetAccount).catch(() => {});
 }
@@ -120,10 +135,7 @@ if (account()) {
 export async function discardOtherAccounts() {
   const latest = await withStore("meta", "readonly", (s) => s.get("account"));
   if (!account() || (latest && latest.value !== account())) return -1;
-  const theirs = (await allEntries()).filter((e) => !mine(e));
-  await Promise.all(theirs.map((e) => deleteEntry(e.id)));
-  changed();
-  return theirs.length;
+  return dropEntries((e) => !mine(e));
 }
 
 /** Drop a failed capture the owner no longer wants. */
@@ -157,7 +169,6 @@ async function sendAll() {
   for (const { id } of await listPending()) {
     const entry = await getEntry(id);  // another tab may have sent it meanwhile
     if (!entry || entry.status !== "pending") continue;
-    if (!mine(entry)) continue;
     const outcome = await send(entry);
     if (outcome === "retry") return scheduleRetry();
     if (outcome === "login") { needsLogin = true; changed(); return; }
