@@ -133,3 +133,12 @@ def test_setup_offers_the_devices_time_zone_over_the_instances_default(
         expect(page.locator("input[name=timezone]")).to_have_value("America/Chicago")
     finally:
         context.close()
+
+
+def test_the_calendar_link_is_copied_with_one_tap(page, context):
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto("/settings/feed")
+    page.get_by_role("button", name="Copy link").click()
+    expect(page.locator("[data-copy-status]")).to_have_text("Link copied.")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == page.input_value("#feed-url") and copied.endswith(".ics")
