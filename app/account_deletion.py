@@ -16,6 +16,8 @@ from .models import (
     Event,
     FollowUp,
     Interaction,
+    LoginSession,
+    SetupClaim,
     Template,
     User,
 )
@@ -29,6 +31,7 @@ OWNED_TABLES = (
     Event,
     Template,
     ApiToken,
+    LoginSession,
     Card,
 )
 
@@ -49,8 +52,12 @@ def delete_account(user: User, password: str) -> None:
     for model in OWNED_TABLES:
         db.session.execute(delete(model).where(model.user_id == user_id))
     db.session.execute(delete(User).where(User.id == user_id))
+    last = not db.session.execute(select(func.count(User.id))).scalar()
+    if last:
+        # An empty instance is set up afresh, with the setup code.
+        db.session.execute(delete(SetupClaim))
     db.session.commit()
-    if not db.session.execute(select(func.count(User.id))).scalar():
+    if last:
         current_app.extensions["morrow_has_users"] = False
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import hashlib
+import hmac
 import secrets
 from urllib.parse import urlsplit
 
@@ -16,15 +19,25 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import clock
 from .errors import ValidationError, error_response, wants_json
 from .extensions import db, limiter, login_manager
-from .models import MAX_ID, ApiToken, Card, User
+from .models import (
+    MAX_ID,
+    ApiToken,
+    Card,
+    LoginSession,
+    SetupClaim,
+    User,
+    fold_email,
+)
 from .validation import FieldErrors, clean_email, clean_timezone, region_for_timezone
 
 bp = Blueprint("auth", __name__)
@@ -47,10 +60,25 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def create_user(email: str, password: str, timezone: str | None = None) -> User:
+EMAIL_TAKEN = "An account with this email already exists."
+
+
+def find_user_by_email(email: str) -> User | None:
+    """The account of an address, whatever case it is typed in."""
+    return db.session.execute(
+        db.select(User).filter_by(email_folded=fold_email(email))
+    ).scalar_one_or_none()
+
+
+def create_user(
+    email: str, password: str, timezone: str | None = None, *, first_run=False
+) -> User:
     """Create an account with an empty card; raise ValidationError on bad input.
 
-    Without a time zone the account gets the instance's DEFAULT_TIMEZONE.
+    Without a time zone the account gets the instance's DEFAULT_TIMEZONE. The
+    address is kept as typed (its domain lower-cased); no other account may
+    have it in any case. With first_run, the account is the owner made by the
+    setup page: it commits only if no account exists and no other setup won.
     """
     errors = FieldErrors()
     email = errors.check("email", clean_email, email) or ""
@@ -66,11 +94,8 @@ def create_user(email: str, password: str, timezone: str | None = None) -> User:
     elif len(password) > 200:
         errors.add("password", "Use at most 200 characters.")
     errors.raise_if_any()
-    if db.session.execute(db.select(User.id).filter_by(email=email)).first():
-        raise ValidationError(
-            "An account with that email already exists.",
-            {"email": "An account with that email already exists."},
-        )
+    if find_user_by_email(email) is not None:
+        raise ValidationError(EMAIL_TAKEN, {"email": EMAIL_TAKEN})
     user = User(
         email=email,
         password_hash=hash_password(password),
@@ -78,21 +103,93 @@ def create_user(email: str, password: str, timezone: str | None = None) -> User:
         default_region=region_for_timezone(timezone),
     )
     user.card = Card(public_fields=["first_name", "last_name", "headline", "company"])
+    if first_run:
+        # Claim the instance in the same transaction: the claim row's fixed key
+        # lets one simultaneous setup commit, and an account made meanwhile
+        # (by the CLI) is seen here.
+        db.session.add(SetupClaim(id=1))
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            raise SetupClosed() from None
+        if db.session.execute(db.select(User.id).limit(1)).first():
+            db.session.rollback()
+            raise SetupClosed()
     db.session.add(user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        # Another request took the address between the check and the commit.
+        raise ValidationError(EMAIL_TAKEN, {"email": EMAIL_TAKEN}) from None
     current_app.extensions["morrow_has_users"] = True
     return user
 
 
-def set_password(user: User, password: str) -> None:
-    """Change the password and end every other session of the account."""
+class SetupClosed(Exception):
+    """The instance has its owner already; first-run setup made nothing."""
+
+
+def set_password(user: User, password: str, keep_session: str | None = None) -> None:
+    """Change the password; end every other login and revoke every API token.
+
+    keep_session is the key of the login that made the change (it stays).
+    The caller commits.
+    """
     if not password or len(password) < MIN_PASSWORD:
         raise ValidationError(
             f"Use at least {MIN_PASSWORD} characters.",
             {"password": f"Use at least {MIN_PASSWORD} characters."},
         )
     user.password_hash = hash_password(password)
-    user.session_version += 1
+    ended = db.delete(LoginSession).where(LoginSession.user_id == user.id)
+    if keep_session:
+        ended = ended.where(LoginSession.key_hash != hash_token(keep_session))
+    db.session.execute(ended)
+    db.session.execute(
+        db.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=clock.now())
+    )
+
+
+def start_session(user: User, remember: bool = False) -> None:
+    """Log this browser in under a new login key and a new CSRF token.
+
+    Whatever the session held before (a visitor's CSRF token, a planted
+    session) is dropped, so nothing from before the login is trusted after it.
+    Logins older than the remember-me cookie's lifetime are swept on the way.
+    """
+    key = secrets.token_urlsafe(32)
+    lifetime = current_app.config["REMEMBER_COOKIE_DURATION"]
+    if not isinstance(lifetime, int | float):
+        lifetime = lifetime.total_seconds()
+    cutoff = clock.now() - dt.timedelta(seconds=lifetime)
+    db.session.execute(
+        db.delete(LoginSession).where(
+            LoginSession.user_id == user.id, LoginSession.created_at < cutoff
+        )
+    )
+    db.session.add(
+        LoginSession(key_hash=hash_token(key), user_id=user.id, created_at=clock.now())
+    )
+    db.session.commit()
+    session.clear()
+    user.session_key = key
+    login_user(user, remember=remember)
+
+
+def end_session() -> None:
+    """Log this browser out and delete its login, so no copy of it works."""
+    key = getattr(current_user, "session_key", None)
+    if key:
+        db.session.execute(
+            db.delete(LoginSession).where(LoginSession.key_hash == hash_token(key))
+        )
+        db.session.commit()
+    session.clear()
+    logout_user()  # after clear: it leaves the order to delete the remember cookie
 
 
 def create_token(user: User, name: str = "") -> str:
@@ -128,11 +225,20 @@ def _unknown_user_hash() -> str:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Allow only same-site paths after login, never another host."""
+    """Allow only same-site paths after login, never another host.
+
+    A path with a line break or any other control character is refused too:
+    it could not be sent in a Location header.
+    """
     if not target:
         return None
     target = target.strip()
-    parts = urlsplit(target)
+    if any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return None
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return None
     if parts.scheme or parts.netloc or not target.startswith("/"):
         return None
     if target.startswith("//") or "\\" in target:
@@ -140,8 +246,36 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def setup_code() -> str:
+    """The one-time code the first-run setup page asks for, like ABCD-EFGH-JKLM.
+
+    Derived from SECRET_KEY, so every worker and every restart agrees on it;
+    `make run` and `flask --app wsgi setup-code` print it on the server.
+    """
+    digest = hmac.new(
+        current_app.config["SECRET_KEY"].encode(),
+        b"morrow first-run setup code",
+        hashlib.sha256,
+    ).digest()
+    letters = base64.b32encode(digest).decode()[:12]
+    return "-".join(letters[i : i + 4] for i in range(0, 12, 4))
+
+
+def setup_code_matches(typed: str) -> bool:
+    """Compare in constant time, forgiving case, spaces and dashes."""
+    cleaned = "".join(typed.split()).replace("-", "").upper()
+    return hmac.compare_digest(cleaned.encode(), setup_code().replace("-", "").encode())
+
+
 # --- loading the current user -----------------------------------------------------
 
+
+# The owner of a live login, looked up by its key's hash (the primary key).
+_SESSION_OWNER = (
+    db.select(User)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(LoginSession.key_hash == db.bindparam("key_hash"))
+)
 
 # The owner of a live (unrevoked) token, looked up by the token's hash.
 _TOKEN_OWNER = (
@@ -159,13 +293,16 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def load_user(session_id: str) -> User | None:
-        user_id = session_id.partition(":")[0]
-        if not user_id.isdigit() or not 0 < int(user_id) <= MAX_ID:
+    def load_user(session_key: str) -> User | None:
+        # One indexed lookup: a login that was logged out, ended by a password
+        # change or deleted with its account has no row, and loads no one.
+        if not session_key or len(session_key) > 100:
             return None
-        user = db.session.get(User, int(user_id))
-        if user is None or session_id != user.get_id():
-            return None
+        user = db.session.execute(
+            _SESSION_OWNER, {"key_hash": hash_token(session_key)}
+        ).scalar_one_or_none()
+        if user is not None:
+            user.session_key = session_key
         return user
 
     @login_manager.request_loader
@@ -198,15 +335,25 @@ def init_app(app: Flask) -> None:
 # --- pages ------------------------------------------------------------------------
 
 
+def _wrong_setup_code(response) -> bool:
+    return bool(g.get("wrong_setup_code"))
+
+
 @bp.route("/setup", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["SETUP_CODE_RATE_LIMIT"],
+    methods=["POST"],
+    deduct_when=_wrong_setup_code,
+)
 def setup():
-    """Create the owner account on the first run."""
+    """Create the owner account on the first run, for whoever has the setup code."""
     if db.session.execute(db.select(User.id).limit(1)).first():
         return redirect(url_for("web.home"))
-    return _account_form("setup.html")
+    return _account_form("setup.html", first_run=True)
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SIGNUP_RATE_LIMIT"], methods=["POST"])
 def signup():
     """Create another account when the instance allows sign-up."""
     if not current_app.config["ALLOW_SIGNUP"]:
@@ -214,28 +361,52 @@ def signup():
     return _account_form("signup.html")
 
 
-def _account_form(template: str):
+WRONG_SETUP_CODE = (
+    "That is not the setup code. It is printed where Morrow was started "
+    "(make run), or by: flask --app wsgi setup-code"
+)
+
+
+def _account_form(template: str, first_run: bool = False):
     errors: dict[str, str] = {}
     default_zone = current_app.config["DEFAULT_TIMEZONE"]
-    form = {"email": "", "timezone": default_zone}
+    form = {"email": "", "timezone": default_zone, "setup_code": ""}
     if request.method == "POST":
         form = {
             "email": request.form.get("email", ""),
             "timezone": request.form.get("timezone") or default_zone,
+            "setup_code": request.form.get("setup_code", "")[:40],
         }
         try:
+            if first_run and not setup_code_matches(form["setup_code"]):
+                g.wrong_setup_code = True
+                raise ValidationError(
+                    WRONG_SETUP_CODE, {"setup_code": WRONG_SETUP_CODE}
+                )
             user = create_user(
-                form["email"], request.form.get("password", ""), form["timezone"]
+                form["email"],
+                request.form.get("password", ""),
+                form["timezone"],
+                first_run=first_run,
             )
         except ValidationError as error:
             errors = error.fields
+        except SetupClosed:
+            flash("This Morrow has its owner already. Log in.")
+            return redirect(url_for("auth.login"))
         else:
-            login_user(user, remember=True)
+            start_session(user, remember=True)
             flash("Welcome to Morrow. Start with your card.")
             return redirect(url_for("web.settings_card"))
     status = 400 if errors else 200
     return (
-        render_template(template, form=form, errors=errors, default_zone=default_zone),
+        render_template(
+            template,
+            form=form,
+            errors=errors,
+            default_zone=default_zone,
+            first_run=first_run,
+        ),
         status,
     )
 
@@ -255,13 +426,11 @@ def login():
     if request.method == "POST":
         email = request.form.get("email", "").strip()
         password = request.form.get("password", "")
-        user = db.session.execute(
-            db.select(User).filter(db.func.lower(User.email) == email.lower())
-        ).scalar_one_or_none()
+        user = find_user_by_email(email)
         # Hash even for an unknown email, so timing doesn't tell who has an account.
         stored = user.password_hash if user else _unknown_user_hash()
         if check_password_hash(stored, password) and user is not None:
-            login_user(user, remember=bool(request.form.get("remember")))
+            start_session(user, remember=bool(request.form.get("remember")))
             return redirect(safe_next(request.args.get("next")) or url_for("web.home"))
         error = "That email and password don't match an account."
     return (
@@ -277,6 +446,6 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Log out of this browser."""
-    logout_user()
+    """Log out of this browser; its session and remember-me cookie stop working."""
+    end_session()
     return redirect(url_for("auth.login"))

@@ -1,4 +1,4 @@
-"""`flask --app wsgi …` commands: accounts and tokens."""
+"""`flask --app wsgi …` commands: accounts, tokens, the setup code and backups."""
 
 from __future__ import annotations
 
@@ -37,20 +37,24 @@ def create_user_command(email: str, password: str, timezone: str | None) -> None
 @click.argument("email")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def reset_password_command(email: str, password: str) -> None:
-    """Set a new password (for an owner who forgot theirs); ends every session."""
+    """Set a new password (for an owner who forgot theirs).
+
+    Ends every session of the account and revokes its API tokens.
+    """
     user = find_user(email)
     try:
         auth.set_password(user, password)
     except ValidationError as error:
         raise click.ClickException(error.message) from None
     db.session.commit()
-    click.echo(f"New password set for {user.email}; every session was logged out.")
+    click.echo(
+        f"New password set for {user.email}; every session was logged out "
+        "and its API tokens were revoked."
+    )
 
 
 def find_user(email: str) -> User:
-    user = db.session.execute(
-        db.select(User).filter(db.func.lower(User.email) == email.strip().lower())
-    ).scalar_one_or_none()
+    user = auth.find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"No account with email {email}.")
     return user
@@ -65,6 +69,19 @@ def create_token_command(email: str, name: str) -> None:
     raw = auth.create_token(user, name)
     click.echo(f"Token {name!r} for {user.email}. It is shown only once:")
     click.echo(raw)
+
+
+@click.command("setup-code")
+@with_appcontext
+def setup_code_command() -> None:
+    """Print the code the first-run setup page asks for, alone on the last line."""
+    if db.session.execute(db.select(User.id).limit(1)).first():
+        raise click.ClickException(
+            "This Morrow has an account already; setup is closed. "
+            "Add accounts with: flask --app wsgi user create EMAIL"
+        )
+    click.echo("Type this code on the setup page to create the owner account:")
+    click.echo(auth.setup_code())
 
 
 @click.command("backup")
@@ -98,4 +115,5 @@ def backup_command(path: str) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(token_cli)
+    app.cli.add_command(setup_code_command)
     app.cli.add_command(backup_command)

@@ -122,6 +122,12 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "10 per minute",
         "EXCHANGE_RATE_LIMIT": "5 per minute;30 per hour",
+        "SIGNUP_RATE_LIMIT": "5 per minute;20 per hour",
+        # Wrong first-run setup codes only; the right one always goes through.
+        "SETUP_CODE_RATE_LIMIT": "5 per minute;20 per hour",
+        # Wrong or right, each check of the current password (per account).
+        "PASSWORD_CHECK_RATE_LIMIT": "5 per minute;20 per hour",
+        "DELETE_ACCOUNT_RATE_LIMIT": "5 per minute;20 per hour",
         # Every request body, uploads included; JSON and forms are far smaller.
         "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
         "MAX_IMPORT_BYTES": 5 * 1024 * 1024,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import unicodedata
 import uuid
 
 from sqlalchemy import (
@@ -20,7 +21,7 @@ from sqlalchemy import (
     inspect,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .extensions import db
 
@@ -93,18 +94,24 @@ class UTCDateTime(db.TypeDecorator):
         return value.replace(tzinfo=dt.UTC)
 
 
+def fold_email(email: str) -> str:
+    """The form of an address two accounts may not share: case does not count."""
+    return unicodedata.normalize("NFC", (email or "").strip()).casefold()
+
+
 class User(db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
+    # The address casefolded: every lookup goes through it, and its unique index
+    # keeps ALICE@example.com from opening a second account beside alice@….
+    email_folded: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     followup_hour: Mapped[int] = mapped_column(Integer, default=DEFAULT_FOLLOWUP_HOUR)
     default_region: Mapped[str] = mapped_column(String(2), default="US")
     weekly_goal: Mapped[int] = mapped_column(Integer, default=1)
-    # Bumped on password change: sessions carrying an older value are ended.
-    session_version: Mapped[int] = mapped_column(Integer, default=1)
     feed_token: Mapped[str] = mapped_column(
         String(64), unique=True, default=new_feed_token
     )
@@ -119,10 +126,20 @@ class User(db.Model):
     is_authenticated = True
     is_anonymous = False
 
+    # The login this request came with (see LoginSession); set by app.auth.
+    session_key = None
+
+    @validates("email")
+    def _fold(self, key: str, email: str) -> str:
+        self.email_folded = fold_email(email)
+        return email
+
     def get_id(self) -> str:
-        # The creation time tells this account from a later one that reuses a
-        # deleted account's id; the version ends sessions on a password change.
-        return f"{self.id}:{self.session_version}:{self.created_at.timestamp():.6f}"
+        # Flask-Login keeps this in the session and the remember-me cookie: the
+        # login's own random key, which logout and a password change delete.
+        if not self.session_key:
+            raise RuntimeError("log in through app.auth.start_session")
+        return self.session_key
 
     @property
     def device_key(self) -> str:
@@ -132,6 +149,35 @@ class User(db.Model):
         sent under the next owner who logs in there.
         """
         return f"{self.id}.{self.created_at.timestamp():.6f}"
+
+
+class LoginSession(db.Model):
+    """One login on one browser: its key lives in the session and remember cookie.
+
+    Only the key's SHA-256 is stored. Logging out deletes the row, so a copied
+    cookie stops working; a password change deletes every other row.
+    """
+
+    __tablename__ = "login_sessions"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SetupClaim(db.Model):
+    """The single row first-run setup inserts with the owner account.
+
+    Its fixed primary key lets exactly one of several simultaneous setups
+    commit; the others fail on the database's unique check.
+    """
+
+    __tablename__ = "setup_claim"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ApiToken(db.Model):

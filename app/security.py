@@ -26,6 +26,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+HSTS = "max-age=31536000; includeSubDomains"
+
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Routes that take file uploads; every other write is held to MAX_FORM_BYTES.
 UPLOAD_ENDPOINTS = frozenset(
@@ -82,6 +84,9 @@ def init_app(app: Flask) -> None:
     def set_security_headers(response):
         headers = response.headers
         headers.setdefault("X-Content-Type-Options", "nosniff")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            # Served over HTTPS only: browsers must never try plain HTTP again.
+            headers.setdefault("Strict-Transport-Security", HSTS)
         if request.endpoint == "static":
             # Scripts, styles and icons get only what applies to them: the
             # document policies below would add ~450 bytes to every file of a

@@ -1,4 +1,8 @@
-"""Print where Morrow can be reached, including from a phone on this network."""
+"""Print where Morrow can be reached, including from a phone on this network.
+
+Until the owner account exists, also print the one-time setup code: the setup
+page asks for it, so only someone who can see this terminal can claim Morrow.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +22,25 @@ def lan_address() -> str | None:
     return None if address.startswith("127.") else address
 
 
+def setup_code_if_unclaimed() -> str | None:
+    """The first-run setup code while Morrow has no account, else None."""
+    from . import create_app
+    from .auth import setup_code
+    from .extensions import db
+    from .models import User
+
+    app = create_app()
+    with app.app_context():
+        if db.session.execute(db.select(User.id).limit(1)).first():
+            return None
+        return setup_code()
+
+
 def main(port: str) -> None:
     print(f"\n  Morrow is starting on http://127.0.0.1:{port}")
+    code = setup_code_if_unclaimed()
+    if code:
+        print(f"  First visit: create the owner account with setup code {code}")
     address = lan_address()
     if address:
         print(f"  From a phone on the same Wi-Fi: http://{address}:{port}")

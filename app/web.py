@@ -20,7 +20,7 @@ from . import auth
 from .accounts import current_settings, update_settings
 from .cards import CARD_FIELDS, card_to_dict, public_card_url, update_card
 from .errors import ValidationError
-from .extensions import db
+from .extensions import db, limiter
 from .models import ApiToken
 from .public import vcard_download
 from .qr_views import qr_response
@@ -159,7 +159,22 @@ def settings_card():
     )
 
 
+def _per_account() -> str:
+    return f"account:{getattr(current_user, 'id', None)}"
+
+
+def _not_a_password_change() -> bool:
+    return request.form.get("action") != "password"
+
+
 @bp.route("/settings/account", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["PASSWORD_CHECK_RATE_LIMIT"],
+    key_func=_per_account,
+    methods=["POST"],
+    exempt_when=_not_a_password_change,
+    scope="password-check",
+)
 def settings_account():
     """Edit time zone, follow-up hour, phone region and weekly goal."""
     errors: dict[str, str] = {}
@@ -190,7 +205,9 @@ def change_password():
         errors["current"] = "That is not your current password."
     else:
         try:
-            auth.set_password(user, request.form.get("password", ""))
+            auth.set_password(
+                user, request.form.get("password", ""), keep_session=user.session_key
+            )
         except ValidationError as error:
             errors = error.fields
     if errors:
@@ -198,11 +215,10 @@ def change_password():
         form = current_settings(user)
         return render_template("settings/account.html", form=form, errors=errors), 400
     db.session.commit()
-    # This browser stays logged in; every other session now fails to load.
-    from flask_login import login_user
-
-    login_user(user, remember=True)
-    flash("Password changed. Other devices have been logged out.")
+    flash(
+        "Password changed. Other devices have been logged out "
+        "and your API tokens were revoked."
+    )
     return redirect(url_for("web.settings_account"))
 
 
@@ -232,6 +248,12 @@ def settings_tokens():
 
 
 @bp.route("/settings/delete", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["DELETE_ACCOUNT_RATE_LIMIT"],
+    key_func=_per_account,
+    methods=["POST"],
+    scope="delete-account",
+)
 def settings_delete():
     """Delete the account and everything it owns, after asking for the password."""
     from flask_login import logout_user

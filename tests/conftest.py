@@ -97,6 +97,15 @@ def app(tmp_path, clock):
 
 
 @pytest.fixture
+def setup_code(app) -> str:
+    """The code the first-run setup page asks for (printed by `make run`)."""
+    from app.auth import setup_code
+
+    with app.app_context():
+        return setup_code()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

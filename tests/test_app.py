@@ -77,7 +77,7 @@ def test_first_run_leads_every_page_to_setup(client):
     assert client.get("/settings").headers["Location"].endswith("/setup")
 
 
-def test_setup_creates_owner_and_logs_in(client):
+def test_setup_creates_owner_and_logs_in(client, setup_code):
     from tests.conftest import csrf_from
 
     page = client.get("/setup")
@@ -89,6 +89,7 @@ def test_setup_creates_owner_and_logs_in(client):
             "email": "me@example.com",
             "password": "long enough pw",
             "timezone": "Europe/Berlin",
+            "setup_code": setup_code,
             "csrf_token": csrf_from(page.get_data(as_text=True)),
         },
     )
@@ -98,7 +99,9 @@ def test_setup_creates_owner_and_logs_in(client):
     assert client.get("/setup").status_code == 302
 
 
-def test_new_accounts_get_the_instances_default_time_zone(app, client, runner):
+def test_new_accounts_get_the_instances_default_time_zone(
+    app, client, runner, setup_code
+):
     from app.extensions import db
     from app.models import User
     from tests.conftest import csrf_from
@@ -113,6 +116,7 @@ def test_new_accounts_get_the_instances_default_time_zone(app, client, runner):
         data={
             "email": "me@example.com",
             "password": "long enough pw",
+            "setup_code": setup_code,
             "csrf_token": csrf_from(page),
         },
     )
@@ -137,7 +141,7 @@ def test_a_larger_import_limit_raises_the_request_limit_with_it(tmp_path):
     assert smaller["MAX_CONTENT_LENGTH"] == MAX_CONTENT_LENGTH
 
 
-def test_setup_shows_field_errors(client):
+def test_setup_shows_field_errors(client, setup_code):
     from tests.conftest import csrf_from
 
     page = client.get("/setup")
@@ -147,6 +151,7 @@ def test_setup_shows_field_errors(client):
             "email": "not-an-email",
             "password": "short",
             "timezone": "Nowhere/Land",
+            "setup_code": setup_code,
             "csrf_token": csrf_from(page.get_data(as_text=True)),
         },
     )

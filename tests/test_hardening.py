@@ -34,6 +34,18 @@ def test_static_files_carry_only_the_headers_that_apply_to_them(client):
     assert "script-src 'self'" in worker.headers["Content-Security-Policy"]
 
 
+def test_https_only_instances_send_hsts_on_every_answer(app, client, user, api):
+    paths = ["/login", "/static/js/app.js", "/sw.js", "/healthz", "/api/v1/me", "/x"]
+    for path in paths:
+        with client.get(path, headers=api.headers) as plain:
+            assert "Strict-Transport-Security" not in plain.headers, path
+    app.config["SESSION_COOKIE_SECURE"] = True
+    for path in paths:
+        with client.get(path, headers=api.headers) as response:
+            hsts = response.headers.get("Strict-Transport-Security", "")
+            assert hsts.startswith("max-age=31536000"), (path, hsts)
+
+
 def test_public_card_has_the_same_policy(client, api):
     api.put("/api/v1/card", json={"first_name": "Ana", "slug": "ana"})
     response = client.get("/c/ana")

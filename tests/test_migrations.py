@@ -229,3 +229,62 @@ def test_upgrading_postgresql_gathers_statistics_on_the_searched_text(empty_app)
         assert index_statistics() == 0
         upgrade()
         assert index_statistics() == 1
+
+
+def add_account(conn, user_id: int, email: str) -> None:
+    conn.execute(
+        text(
+            "INSERT INTO users (id, email, password_hash, timezone, followup_hour, "
+            "default_region, weekly_goal, session_version, feed_token, created_at) "
+            "VALUES (:id, :email, 'x', 'UTC', 9, 'US', 1, 1, :feed, "
+            "'2026-01-01 10:00:00')"
+        ),
+        {"id": user_id, "email": email, "feed": f"feed-{user_id}"},
+    )
+
+
+def test_upgrading_folds_emails_and_keeps_every_account(empty_app):
+    with empty_app.app_context():
+        upgrade(revision="f2a3b4c5d6e7")
+        with db.engine.begin() as conn:
+            add_account(conn, 1, "Alice@example.com")
+            add_account(conn, 2, "bob@example.com")
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT email, email_folded FROM users ORDER BY id")
+            ).all()
+            claimed = conn.execute(text("SELECT count(*) FROM setup_claim")).scalar()
+    assert [tuple(r) for r in rows] == [
+        ("Alice@example.com", "alice@example.com"),
+        ("bob@example.com", "bob@example.com"),
+    ]
+    assert claimed == 1  # an instance with accounts is set up already
+
+
+def test_upgrading_refuses_accounts_sharing_an_email_in_different_case(
+    empty_app, capsys
+):
+    with empty_app.app_context():
+        upgrade(revision="f2a3b4c5d6e7")
+        with db.engine.begin() as conn:
+            add_account(conn, 1, "alice@example.com")
+            add_account(conn, 2, "ALICE@example.com")
+            add_account(conn, 3, "carol@example.com")
+        with pytest.raises(SystemExit):  # `flask db upgrade` exits with an error
+            upgrade()
+        message = capsys.readouterr().err
+        assert "alice@example.com (account id 1)" in message
+        assert "ALICE@example.com (account id 2)" in message
+        assert "carol" not in message
+        assert "Nothing was changed" in message
+        assert "UPDATE users SET email = 'ALICE+2@example.com' WHERE id = 2;" in message
+        with db.engine.connect() as conn:
+            emails = conn.execute(text("SELECT email FROM users ORDER BY id")).all()
+            version = conn.execute(text("SELECT version_num FROM alembic_version"))
+            assert version.scalar() == "f2a3b4c5d6e7"
+    assert [e for (e,) in emails] == [
+        "alice@example.com",
+        "ALICE@example.com",
+        "carol@example.com",
+    ]
