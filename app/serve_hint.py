@@ -1,4 +1,9 @@
-"""Print where Morrow can be reached, including from a phone on this network."""
+"""Print where Morrow can be reached, including from a phone on this network.
+
+`python -m app.serve_hint PORT [HOST]`: HOST is the address gunicorn binds
+(`make run HOST=…`); only every interface (0.0.0.0, the default) is reachable
+from a phone, so only then is the phone's address printed.
+"""
 
 from __future__ import annotations
 
@@ -18,16 +23,18 @@ def lan_address() -> str | None:
     return None if address.startswith("127.") else address
 
 
-def main(port: str) -> None:
+def main(port: str, host: str = "0.0.0.0") -> None:
     print(f"\n  Morrow is starting on http://127.0.0.1:{port}")
-    address = lan_address()
+    address = lan_address() if host in {"0.0.0.0", "::", ""} else None
     if address:
         print(f"  From a phone on the same Wi-Fi: http://{address}:{port}")
         print(
             "  (The camera and offline mode need HTTPS: see 'Deploying' in README.md.)"
         )
+    elif host.startswith("127.") or host in {"localhost", "::1"}:
+        print("  Only this machine can reach it (HOST=0.0.0.0 opens it to the Wi-Fi).")
     print()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "5000")
+    main(*sys.argv[1:3] or ["5000"])
