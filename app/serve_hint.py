@@ -23,9 +23,13 @@ def lan_address() -> str | None:
     return None if address.startswith("127.") else address
 
 
-def main(port: str, host: str = "0.0.0.0") -> None:
+# gunicorn's bind addresses meaning every interface (compared, never bound here).
+EVERY_INTERFACE = frozenset({"", "::", "0.0.0.0"})  # nosec B104
+
+
+def main(port: str, host: str = "") -> None:
     print(f"\n  Morrow is starting on http://127.0.0.1:{port}")
-    address = lan_address() if host in {"0.0.0.0", "::", ""} else None
+    address = lan_address() if host in EVERY_INTERFACE else None
     if address:
         print(f"  From a phone on the same Wi-Fi: http://{address}:{port}")
         print(
