@@ -28,9 +28,10 @@ dev-venv: $(VENV)/.dev
 node: node_modules/.installed
 
 ## make run: install, migrate, and serve Morrow on SQLite at http://127.0.0.1:5000
+## (PORT=5000, HOST=0.0.0.0: every interface; HOST=127.0.0.1 keeps it off the Wi-Fi)
 run: venv
 	$(BIN)/flask --app wsgi db upgrade
-	@$(BIN)/python -m app.serve_hint $(PORT)
+	@$(BIN)/python -m app.serve_hint $(PORT) $(HOST)
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - wsgi:app
 
 ## make test: the whole suite (browser tests need chromium; see README)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
+from urllib.parse import urlsplit
 
 from flask import current_app, request, url_for
 
@@ -139,6 +141,62 @@ def public_base_url() -> str:
     if configured:
         return configured
     return request.host_url.rstrip("/")
+
+
+# Addresses that only this machine or its local network can reach.
+LOCAL_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "127.0.0.0/8",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "169.254.0.0/16",
+        "::1/128",
+        "fc00::/7",
+        "fe80::/10",
+    )
+)
+
+
+def is_local_host(host: str) -> bool:
+    """True for a loopback or private-network host ("127.0.0.1:5000", "mac.local")."""
+    name = urlsplit("//" + host).hostname or ""
+    if name in {"localhost", ""} or name.endswith((".localhost", ".local")):
+        return True
+    try:
+        address = ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        return False
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return any(address in network for network in LOCAL_NETWORKS)
+
+
+def links_are_local() -> bool:
+    """True when the links Morrow hands out would only work on this network.
+
+    That is when PUBLIC_URL is unset and the page was asked for by a loopback or
+    private address: a link built from it is dead for anyone who receives it.
+    """
+    return not current_app.config.get("PUBLIC_URL") and is_local_host(request.host)
+
+
+def shareable_base_url() -> str | None:
+    """public_base_url(), or None when the only base is a loopback/private one."""
+    return None if links_are_local() else public_base_url()
+
+
+def shareable_card_url(card: Card | None) -> str | None:
+    """The public page's address for messages sent to others, or None.
+
+    None while the card is not public, and while the only address known is one
+    the recipient cannot reach (see links_are_local): a draft then leaves the
+    link out rather than send a dead one.
+    """
+    if card is None or shareable_base_url() is None:
+        return None
+    return public_card_url(card)
 
 
 def public_card_url(card: Card) -> str | None:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import selectinload
 
 from . import clock
 from .accounts import feed_url
+from .cards import public_base_url
 from .drafts import KIND_LABELS
 from .extensions import db
 from .models import FollowUp, User, new_feed_token
@@ -69,7 +70,7 @@ def build_calendar(user: User, now: dt.datetime) -> str:
         .limit(FEED_LIMIT)
         .options(selectinload(FollowUp.contact), selectinload(FollowUp.about))
     ).scalars()
-    queue_url = url_for("queue.queue", _external=True)
+    queue_url = public_base_url() + url_for("queue.queue")
     for followup in followups:
         label = KIND_LABELS.get(followup.kind, followup.kind)
         event = calendar.add("vevent")

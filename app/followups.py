@@ -16,7 +16,7 @@ import datetime as dt
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from .cards import public_card_url
+from .cards import shareable_card_url
 from .drafts import (
     BODY_MAX,
     SUBJECT_MAX,
@@ -283,7 +283,7 @@ def followup_to_dict(
 
     now = now or clock_now()
     contact = followup.contact
-    card_url = public_card_url(user.card) if user.card and user.card.published else None
+    card_url = shareable_card_url(user.card)
     draft = draft_message(followup, user, card_url, cache)
     links = links_for(contact, draft)
     return {

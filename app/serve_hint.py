@@ -1,5 +1,9 @@
 """Print where Morrow can be reached, including from a phone on this network.
 
+`python -m app.serve_hint PORT [HOST]`: HOST is the address gunicorn binds
+(`make run HOST=…`); only every interface (0.0.0.0, the default) is reachable
+from a phone, so only then is the phone's address printed.
+
 Until the owner account exists, also print the one-time setup code: the setup
 page asks for it, so only someone who can see this terminal can claim Morrow.
 """
@@ -36,19 +40,25 @@ def setup_code_if_unclaimed() -> str | None:
         return setup_code()
 
 
-def main(port: str) -> None:
+# gunicorn's bind addresses meaning every interface (compared, never bound here).
+EVERY_INTERFACE = frozenset({"", "::", "0.0.0.0"})  # nosec B104
+
+
+def main(port: str, host: str = "") -> None:
     print(f"\n  Morrow is starting on http://127.0.0.1:{port}")
     code = setup_code_if_unclaimed()
     if code:
         print(f"  First visit: create the owner account with setup code {code}")
-    address = lan_address()
+    address = lan_address() if host in EVERY_INTERFACE else None
     if address:
         print(f"  From a phone on the same Wi-Fi: http://{address}:{port}")
         print(
             "  (The camera and offline mode need HTTPS: see 'Deploying' in README.md.)"
         )
+    elif host.startswith("127.") or host in {"localhost", "::1"}:
+        print("  Only this machine can reach it (HOST=0.0.0.0 opens it to the Wi-Fi).")
     print()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "5000")
+    main(*sys.argv[1:3] or ["5000"])

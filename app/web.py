@@ -18,7 +18,13 @@ from werkzeug.security import check_password_hash
 
 from . import auth
 from .accounts import current_settings, update_settings
-from .cards import CARD_FIELDS, card_to_dict, public_card_url, update_card
+from .cards import (
+    CARD_FIELDS,
+    card_to_dict,
+    links_are_local,
+    public_card_url,
+    update_card,
+)
 from .errors import ValidationError
 from .extensions import db, limiter
 from .models import ApiToken
@@ -32,6 +38,12 @@ bp = Blueprint("web", __name__)
 @login_required
 def require_login():
     """Every page here belongs to a logged-in owner."""
+
+
+@bp.app_context_processor
+def link_notice():
+    """links_are_local() for the PUBLIC_URL notice on Home, Card and Queue."""
+    return {"links_are_local": links_are_local}
 
 
 @bp.get("/")

@@ -7,11 +7,13 @@ const PAGES_CACHE = `morrow-pages-${VERSION}`;
 // Opened once, they must work with no signal: Home, Card, Capture, People, the QR codes.
 const PAGES = ["/", "/card", "/capture", "/people", "/card/qr.svg?mode=url", "/card/qr.svg?mode=vcard"];
 let pagesFetchedAt = 0;
+let session = 0;  // counts the sessions ended: a page fetched in an older one is not kept
 
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(STATIC_CACHE);
-    await cache.addAll(SHELL.map((url) => new Request(url, { cache: "reload" })));
+    // Fetched as nobody: the offline page must not carry the account, its token or tabs.
+    await cache.addAll(SHELL.map((url) => new Request(url, { cache: "reload", credentials: "omit" })));
     await cachePages();
   })());
 });
@@ -26,22 +28,42 @@ self.addEventListener("activate", (event) => {
   })());
 });
 
-// Cache the owner's screens; a page that redirects (logged out) or fails
-// (the link QR 404s until the card is saved) is simply skipped.
+// Cache the owner's screens; a page that fails (the link QR 404s until the
+// card is saved) is skipped; one that leads to the login page means the session
+// ended, and every cached page goes.
 async function cachePages() {
   pagesFetchedAt = Date.now();
+  const started = session;
   const cache = await caches.open(PAGES_CACHE);
   await Promise.all(PAGES.map(async (url) => {
     try {
       const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
-      if (response.ok && !response.redirected) await cache.put(url, response);
+      if (sessionEnded(response)) await clearPages();
+      else if (response.ok && !response.redirected && started === session) await cache.put(url, response);
     } catch (error) { /* offline: keep what we have */ }
   }));
+}
+
+// The owner's pages answer with the login (or setup) page once the session is over.
+function sessionEnded(response) {
+  if (response.status === 401) return true;
+  if (!response.redirected) return false;
+  const path = new URL(response.url).pathname;
+  return path === "/login" || path === "/setup";
+}
+
+/** Forget every private page this phone keeps; the shell stays. */
+async function clearPages() {
+  session += 1;
+  for (const key of await caches.keys()) {
+    if (key.startsWith("morrow-pages-")) await caches.delete(key);
+  }
 }
 
 self.addEventListener("message", (event) => {
   const type = event.data && event.data.type;
   if (type === "SKIP_WAITING") self.skipWaiting();
+  if (type === "SESSION_ENDED") event.waitUntil(clearPages());
   if (type === "CACHE_PAGES" && Date.now() - pagesFetchedAt > 5 * 60 * 1000) {
     event.waitUntil(cachePages());
   }
@@ -52,7 +74,7 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (request.method === "POST" && url.pathname === "/logout") {
-    event.waitUntil(caches.delete(PAGES_CACHE));  // the next person sees nothing
+    event.waitUntil(clearPages());  // the next person sees nothing
     return;
   }
   if (request.method !== "GET" || url.pathname.startsWith("/api/")) return;
@@ -74,13 +96,22 @@ async function cacheFirst(request) {
 }
 
 async function networkFirst(request, isPage) {
-  const cache = await caches.open(PAGES_CACHE);
+  const started = session;
   try {
     const response = await fetch(request);
-    if (response.ok && !response.redirected) await cache.put(request, response.clone());
+    // A navigation's redirect stays opaque: only the owner's cached screens
+    // redirect (to the login page) when the session is over.
+    const path = new URL(request.url).pathname + new URL(request.url).search;
+    if (sessionEnded(response) || (response.type === "opaqueredirect" && PAGES.includes(path))) {
+      await clearPages();
+    } else if (response.ok && !response.redirected && started === session) {
+      await (await caches.open(PAGES_CACHE)).put(request, response.clone());
+    }
     return response;
   } catch (error) {
-    const cached = await cache.match(request) || await cache.match(request, { ignoreSearch: true });
+    const options = { cacheName: PAGES_CACHE };  // caches.open would make an empty one
+    const cached = await caches.match(request, options)
+      || await caches.match(request, { ...options, ignoreSearch: true });
     if (cached) return cached;
     if (!isPage) throw error;
     return caches.match("/offline", { cacheName: STATIC_CACHE });
@@ -126,6 +157,7 @@ async function flushOutbox() {
       if (response.ok) {
         await op("outbox", "readwrite", (s) => s.delete(id));
       } else if (response.status >= 500 || response.status === 429 || response.status === 401) {
+        if (response.status === 401) await clearPages();  // the session is over
         throw new Error(`outbox: ${response.status}, try later`);
       } else {
         const body = await response.json().catch(() => null);

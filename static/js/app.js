@@ -1,6 +1,16 @@
-// Shared page behaviour: time zone preset, service worker registration.
-import "./sw-register.js";
+// Shared page behaviour: time zone preset, service worker registration, logout.
+import { endSession } from "./sw-register.js";
 import "./outbox-ui.js";
+
+// Log out: forget the cached private pages and who was logged in first (even
+// with no signal), then let the form go to the server.
+for (const form of document.querySelectorAll('form[action$="/logout"]')) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    await Promise.race([endSession(), new Promise((resolve) => setTimeout(resolve, 2000))]);
+    form.submit();
+  });
+}
 
 for (const input of document.querySelectorAll("input[data-autotz]")) {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;

@@ -130,6 +130,17 @@ if (account()) {
   withStore("meta", "readwrite", (s) => s.put({ key: "account", value: account() })).catch(() => {});
 }
 
+/** The session ended (logged out here or elsewhere): forget who was logged in
+ * and their token. Every capture stays, each under its own account, until that
+ * account logs in again; a page left open can no longer discard the others. */
+export async function forgetSession() {
+  await withStore("meta", "readwrite", (s) => {
+    s.delete("csrf");
+    return s.put({ key: "account", value: null });
+  });
+  changed();
+}
+
 /** Drop what this device keeps for other accounts (never sent, not recoverable).
  * Returns how many went, or -1 when this page is older than the last login. */
 export async function discardOtherAccounts() {

@@ -1,5 +1,8 @@
 // Registers the service worker for the owner, offers updates and installation,
-// and asks the browser to keep the offline data (best effort).
+// asks the browser to keep the offline data (best effort), and forgets the
+// private pages and who was logged in when the session ends.
+import { forgetSession } from "./outbox.js";
+
 const signedIn = document.body.hasAttribute("data-signed-in");
 
 function banner(message, actionLabel, onAction) {
@@ -76,10 +79,18 @@ window.addEventListener("appinstalled", () => {
   if (hint) hint.remove();
 });
 
-// The login page while signed out: the session ended (logged out, password
-// changed elsewhere, account deleted), so no private page stays cached here.
-if (!signedIn && location.pathname === "/login" && "caches" in window) {
-  caches.keys().then((keys) =>
-    Promise.all(keys.filter((k) => k.startsWith("morrow-pages-")).map((k) => caches.delete(k))),
-  ).catch(() => {});
+/** Drop the cached private pages (the shell stays) and the outbox's idea of
+ * who is logged in; captures kept for any account stay. */
+export async function endSession() {
+  const worker = "serviceWorker" in navigator && navigator.serviceWorker.controller;
+  if (worker) worker.postMessage({ type: "SESSION_ENDED" });  // stops a caching run too
+  const pages = "caches" in window
+    ? caches.keys().then((keys) =>
+      Promise.all(keys.filter((k) => k.startsWith("morrow-pages-")).map((k) => caches.delete(k))))
+    : null;
+  await Promise.all([pages, forgetSession()].map((p) => Promise.resolve(p).catch(() => {})));
 }
+
+// The login page while signed out: the session ended (logged out, password
+// changed elsewhere, account deleted), so nothing private stays here.
+if (!signedIn && location.pathname === "/login") endSession();
