@@ -318,6 +318,7 @@ def test_a_page_write_on_a_locked_database_is_a_503_page(user, waiting_app, writ
     assert "busy" in response.get_data(as_text=True)
 
 
+@pytest.mark.slow  # a real server and a few thousand cards: about 8 s
 def test_captures_of_another_account_succeed_during_a_big_import(
     make_user, token_for, waiting_app
 ):
