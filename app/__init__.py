@@ -17,14 +17,13 @@ from .models import User
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    # WAL lets readers work while one writer writes; the busy timeout makes a
-    # second writer wait instead of failing with "database is locked". Memory-
-    # mapped reads let every worker thread share the operating system's cache of
-    # the file instead of copying pages into its own.
+    # WAL lets readers work while one writer writes (the busy timeout, set in
+    # create_app, makes a second writer wait instead of failing). Memory-mapped
+    # reads let every worker thread share the operating system's cache of the
+    # file instead of copying pages into its own.
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA mmap_size=268435456")
@@ -58,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops
         )
 
+    _sqlite_busy_timeout(app)
     db.init_app(app)
     if test_config is not None or click.get_current_context(silent=True):
         # Alembic costs every server worker ~11 MB; only `flask db …` and tests use it.
@@ -87,6 +87,21 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     cli.init_app(app)
     return app
+
+
+def _sqlite_busy_timeout(app: Flask) -> None:
+    """Make a SQLite writer wait SQLITE_BUSY_TIMEOUT seconds for another one.
+
+    Imports commit in short batches, so a wait is normally well under a second;
+    one that runs out answers 503 with Retry-After (see errors.py).
+    """
+    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args.setdefault("timeout", float(app.config["SQLITE_BUSY_TIMEOUT"]))
+    options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def register_blueprints(app: Flask) -> None:

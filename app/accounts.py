@@ -19,8 +19,11 @@ def current_settings(user: User) -> dict:
     return {field: getattr(user, field) for field in SETTINGS_FIELDS}
 
 
-def update_settings(user: User, data: dict) -> User:
-    """Validate and save timezone, follow-up hour, phone region and weekly goal."""
+def update_settings(user: User, data: dict, *, commit: bool = True) -> User:
+    """Validate and save timezone, follow-up hour, phone region and weekly goal.
+
+    commit=False: the caller commits (an account import, all or nothing).
+    """
     errors = FieldErrors()
     values = {}
     if "timezone" in data:
@@ -44,7 +47,8 @@ def update_settings(user: User, data: dict) -> User:
     if (user.timezone, user.followup_hour) != timing:
         # Tomorrow's follow-ups come at the new hour in the new zone.
         retime_pending(user, clock.now(), timing)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return user
 
 

@@ -55,8 +55,11 @@ def slugify(text: str) -> str:
     return slug
 
 
-def update_card(user: User, data: dict) -> Card:
-    """Validate and save the card; every error names its field."""
+def update_card(user: User, data: dict, *, commit: bool = True) -> Card:
+    """Validate and save the card; every error names its field.
+
+    commit=False: the caller commits (an account import, all or nothing).
+    """
     card = user.card or Card(user_id=user.id)
     errors = FieldErrors()
     values: dict = {}
@@ -118,7 +121,8 @@ def update_card(user: User, data: dict) -> Card:
     card.published = True
     if user.card is None:
         user.card = card
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return card
 
 

@@ -131,6 +131,8 @@ def defaults(instance_path: str) -> dict:
         # Every request body, uploads included; JSON and forms are far smaller.
         "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
         "MAX_IMPORT_BYTES": 5 * 1024 * 1024,
+        # Seconds a SQLite writer waits for another before a 503 (Retry-After).
+        "SQLITE_BUSY_TIMEOUT": 10,
         "MAX_JSON_BYTES": 64 * 1024,
         # Forms and JSON bodies of every other write (a capture is ~2 KB).
         "MAX_FORM_BYTES": 256 * 1024,

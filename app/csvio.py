@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .errors import Unprocessable
@@ -68,6 +68,8 @@ _HEADERS: dict[str, tuple[str, ...]] = {
     "tags": ("tags", "labels", "categories"),
 }
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+DELIMITERS = (",", ";", "\t")
+_LINE_END = re.compile(r"\r\n?|\n")  # as the csv module ends rows, old Macs too
 
 
 def _norm(header: str) -> str:
@@ -94,24 +96,62 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252", "replace")  # Outlook on Windows
 
 
-def _find_table(text: str) -> tuple[list[list[str]], dict[str, int]]:
-    """Find the header row (LinkedIn puts notes above it) and its delimiter."""
-    best: tuple[int, list[list[str]], dict[str, int]] = (0, [], {})
-    for delimiter in (",", ";", "\t"):
-        try:
-            rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-        except csv.Error as exc:  # e.g. an unclosed quote running past the limit
-            raise Unprocessable(f"This CSV file cannot be read: {exc}.") from None
-        for i, row in enumerate(rows[:20]):
+# Limits checked before any parsing: the header row must be found among the
+# first HEADER_SEARCH lines, and a line searched is at most HEADER_BYTES long
+# with at most MAX_COLUMNS columns.
+HEADER_SEARCH = 20
+HEADER_BYTES = 64 * 1024
+MAX_COLUMNS = 1000
+
+
+def _head_lines(text: str) -> list[tuple[int, str]]:
+    """Return (offset, line) of the first HEADER_SEARCH lines, without copying more."""
+    lines, start = [], 0
+    while start < len(text) and len(lines) < HEADER_SEARCH:
+        found = _LINE_END.search(text, start)
+        end, after = (found.start(), found.end()) if found else (len(text), len(text))
+        lines.append((start, text[start:end]))
+        start = after
+    return lines
+
+
+def _find_table(text: str) -> tuple[Iterator[list[str]], dict[str, int]]:
+    """Find the header row (LinkedIn puts notes above it) and its delimiter.
+
+    Each line searched is checked for size first, so a header of a million
+    columns is refused at once; the file is then read in one pass from the
+    header row on. Returns the rows (header first) and the columns it maps.
+    """
+    best: tuple[int, int, str, dict[str, int]] = (0, 0, ",", {})
+    for offset, line in _head_lines(text):
+        columns_seen = 1 + max(line.count(d) for d in DELIMITERS)
+        if len(line.encode("utf-8", "replace")) > HEADER_BYTES or (
+            columns_seen > MAX_COLUMNS
+        ):
+            if best[0]:
+                break  # a long data row after the header is fine
+            raise Unprocessable(
+                f"The first lines of this CSV file are too large to be a header row"
+                f" (at most {HEADER_BYTES // 1024} KB and {MAX_COLUMNS} columns);"
+                " is it a contacts file?"
+            )
+        for delimiter in DELIMITERS:
+            try:
+                row = next(csv.reader([line], delimiter=delimiter), [])
+            except csv.Error:
+                continue
             columns = _columns(row)
             if len(columns) >= 2 and len(columns) > best[0]:
-                best = (len(columns), rows[i:], columns)
+                best = (len(columns), offset, delimiter, columns)
     if not best[0]:
         raise Unprocessable(
             "No header row with known column names (such as First Name, Last Name,"
             " Email) was found in this CSV file."
         )
-    return best[1], best[2]
+    _count, offset, delimiter, columns = best
+    # newline="": rows end at CR, LF or CRLF, as the csv module expects.
+    rows = csv.reader(io.StringIO(text[offset:], newline=""), delimiter=delimiter)
+    return rows, columns
 
 
 def _cell(value: str) -> str:
@@ -164,27 +204,41 @@ def _row_fields(
     return fields
 
 
-def parse_csv_file(data: bytes, default_region: str | None = None) -> list[ParsedCard]:
+def parse_csv_file(
+    data: bytes, default_region: str | None = None, *, max_cards: int | None = None
+) -> list[ParsedCard]:
     """Read contacts from a CSV file with a header row; one entry per data row.
 
     UTF-8 with or without BOM, else cp1252; comma, semicolon or tab separated.
     LinkedIn's Connections.csv is read as is (its notes above the header are
-    skipped). Raises Unprocessable when no header row is recognised.
+    skipped). Raises Unprocessable when no header row is recognised, when the
+    lines searched for it are too large, when the file cannot be read as CSV,
+    or when it holds more than `max_cards` rows.
     """
     rows, columns = _find_table(_decode(data))
     results = []
     index = 0
-    for row in rows[1:]:
-        if not any(cell.strip() for cell in row):
-            continue
-        index += 1
-        card = ParsedCard(index)
-        try:
-            card.fields = _row_fields(row, columns, default_region, card.warnings)
-        except ValueError as exc:
-            card.error = f"Row {index}: {exc}."
-        card.warnings = [f"Row {index}: {w}." for w in card.warnings]
-        results.append(card)
+    try:
+        next(rows)  # the header
+        for row in rows:
+            if not any(cell.strip() for cell in row):
+                continue
+            index += 1
+            if max_cards is not None and index > max_cards:
+                raise Unprocessable(
+                    f"This file holds more than {max_cards} rows; one import takes"
+                    " at most that many. Split it and import the parts one after"
+                    " another."
+                )
+            card = ParsedCard(index)
+            try:
+                card.fields = _row_fields(row, columns, default_region, card.warnings)
+            except ValueError as exc:
+                card.error = f"Row {index}: {exc}."
+            card.warnings = [f"Row {index}: {w}." for w in card.warnings]
+            results.append(card)
+    except csv.Error as exc:  # e.g. an unclosed quote running past the limit
+        raise Unprocessable(f"This CSV file cannot be read: {exc}.") from None
     return results
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 
@@ -67,7 +67,10 @@ HTTP_CODES = {
     422: "unprocessable",
     429: "rate_limited",
     500: "internal_error",
+    503: "busy",
 }
+# Seconds a client is asked to wait when the database was too busy to answer.
+BUSY_RETRY_AFTER = 5
 
 FRIENDLY = {
     400: "That request didn't make sense to Morrow.",
@@ -78,7 +81,14 @@ FRIENDLY = {
     413: "That was too large to accept.",
     429: "Too many tries in a short time. Wait a minute and try again.",
     500: "Something went wrong on our side. Nothing you saved was lost.",
+    503: "Morrow is busy for a moment. Nothing was saved; try again in a few seconds.",
 }
+
+
+def is_busy(error: OperationalError) -> bool:
+    """Whether SQLite gave up waiting for another writer (its busy timeout ran out)."""
+    text = str(error.orig).lower()
+    return "database is locked" in text or "database is busy" in text
 
 
 def wants_json() -> bool:
@@ -143,6 +153,25 @@ def register_error_handlers(app: Flask) -> None:
 
         db.session.rollback()
         return _answer(400, "Text can't contain NUL characters.")
+
+    @app.errorhandler(OperationalError)
+    def handle_operational_error(error: OperationalError):
+        # Another request held SQLite's write lock for longer than the busy
+        # timeout: a retry soon will work, so this is a 503, not a 500.
+        if not is_busy(error):
+            return handle_unexpected(error)
+        from .extensions import db
+
+        db.session.rollback()
+        app.logger.warning("Database busy on %s %s", request.method, request.path)
+        response, status = _answer(
+            503,
+            "The database is busy. Nothing was saved; try again in a few seconds.",
+            page_message=FRIENDLY[503],
+        )
+        response = app.make_response((response, status))
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

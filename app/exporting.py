@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import DataError, IntegrityError
 
 from .accounts import update_settings
 from .cards import CARD_FIELDS, update_card
 from .contacts import clean_contact, clean_tags
-from .errors import Conflict, ValidationError
+from .errors import Conflict, DomainError, ValidationError
 from .events import _clean_event
 from .extensions import db
 from .models import (
@@ -159,24 +163,57 @@ def account_export(user: User, now: dt.datetime) -> dict[str, Any]:
 
 
 def _list(data: dict, key: str) -> list[dict]:
-    value = data.get(key) or []
+    value = data.get(key)
+    if value is None:
+        return []
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise ValidationError(f"{key} must be a list of objects.", {key: "Not a list."})
+        raise ValidationError(
+            f"{key} must be a list of objects.", {key: "Not a list of objects."}
+        )
     return value
+
+
+def _object(data: dict, key: str) -> dict | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, dict):
+        raise ValidationError(f"{key} must be an object.", {key: "Not an object."})
+    return value
+
+
+def _ref(row: dict, key: str):
+    """Return the id a row gives under `key` (text, a number or null)."""
+    value = row.get(key)
+    if value is not None and not isinstance(value, str | int):
+        raise ValidationError(
+            f"{key} must be an id (text or a number).", {key: "Not an id."}
+        )
+    return value
+
+
+@contextmanager
+def _entry(section: str, i: int) -> Iterator[None]:
+    """Name the entry a validation error comes from: people[3]: …"""
+    try:
+        yield
+    except ValidationError as exc:
+        raise ValidationError(
+            f"{section}[{i}]: {exc.message}", exc.fields or {section: exc.message}
+        ) from None
 
 
 def _time(value, field: str, required: bool = False) -> dt.datetime | None:
     if value in (None, "") and not required:
         return None
+    message = f"{field} is not an ISO 8601 time."
+    if not isinstance(value, str):
+        raise ValidationError(message, {field: "Not a time."})
     try:
-        moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise ValidationError(
-            f"{field} is not an ISO 8601 time.", {field: "Not a time."}
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(dt.UTC)
+    except (ValueError, OverflowError):  # OverflowError: past year 9999 in UTC
+        raise ValidationError(message, {field: "Not a time."}) from None
 
 
 def _is_empty(user: User) -> bool:
@@ -190,13 +227,19 @@ def _is_empty(user: User) -> bool:
 
 
 def import_account(user: User, data: dict, now: dt.datetime) -> dict[str, int]:
-    """Load an account export into this account, which must have no people yet."""
+    """Load an account export into this account, which must have no people yet.
+
+    All or nothing: settings, card, events, people, follow-ups, templates and
+    interactions are written in one transaction, and any fault in the file
+    (a wrong type, a missing key, a bad time) refuses the whole file with a
+    ValidationError naming where it is.
+    """
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValidationError(
             "This is not a Morrow account export (format must be morrow-account).",
             {"format": "Expected morrow-account."},
         )
-    if data.get("version") != VERSION:
+    if data.get("version") != VERSION or isinstance(data.get("version"), bool):
         raise ValidationError(
             f"Only version {VERSION} exports can be loaded.", {"version": "Unknown."}
         )
@@ -207,30 +250,49 @@ def import_account(user: User, data: dict, now: dt.datetime) -> dict[str, int]:
         )
     try:
         counts = _load(user, data, now)
+        db.session.commit()
+    except DomainError:
+        db.session.rollback()
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
+        # A shape no check above foresaw: still the file's fault, not a 500.
+        db.session.rollback()
+        current_app.logger.warning("Account export refused: %r", exc)
+        raise ValidationError(
+            "This export holds a value of the wrong kind and was not loaded; "
+            "nothing was saved.",
+            {"file": "A value of the wrong kind."},
+        ) from None
+    except (DataError, IntegrityError):
+        db.session.rollback()
+        raise ValidationError(
+            "This export holds a value Morrow cannot store (too long, or a"
+            " duplicate); nothing was saved.",
+            {"file": "A value that cannot be stored."},
+        ) from None
     except Exception:
         db.session.rollback()
         raise
-    db.session.commit()
     return counts
 
 
 def _load(user: User, data: dict, now: dt.datetime) -> dict[str, int]:
-    account = data.get("account") or {}
-    if not isinstance(account, dict):
-        raise ValidationError(
-            "account must be an object.", {"account": "Not an object."}
-        )
+    account = _object(data, "account") or {}
+    card = _object(data, "card")
+    sections = {
+        key: _list(data, key)
+        for key in ("events", "people", "followups", "templates", "interactions")
+    }
     settings = {k: account[k] for k in SETTINGS if k in account}
     if settings:
-        update_settings(user, settings)
-    card = data.get("card")
-    if isinstance(card, dict):
+        update_settings(user, settings, commit=False)
+    if card is not None:
         _load_card(user, card)
-    events = _load_events(user, _list(data, "events"))
-    people = _load_people(user, _list(data, "people"), events, now)
-    followups = _load_followups(user, _list(data, "followups"), people)
-    templates = _load_templates(user, _list(data, "templates"))
-    interactions = _load_interactions(user, _list(data, "interactions"), people)
+    events = _load_events(user, sections["events"])
+    people = _load_people(user, sections["people"], events, now)
+    followups = _load_followups(user, sections["followups"], people)
+    templates = _load_templates(user, sections["templates"])
+    interactions = _load_interactions(user, sections["interactions"], people)
     return {
         "events": len(events),
         "people": len(people),
@@ -243,6 +305,8 @@ def _load(user: User, data: dict, now: dt.datetime) -> dict[str, int]:
 def _load_card(user: User, card: dict) -> None:
     fields = {k: card[k] for k in (*CARD_FIELDS, "public_fields") if k in card}
     slug = card.get("slug")
+    if slug is not None and not isinstance(slug, str):
+        raise ValidationError("card.slug must be text.", {"slug": "Not text."})
     taken = (
         slug
         and db.session.execute(
@@ -251,14 +315,18 @@ def _load_card(user: User, card: dict) -> None:
     )
     if slug and not taken:
         fields["slug"] = slug
-    update_card(user, fields)
+    try:
+        update_card(user, fields, commit=False)
+    except ValidationError as exc:
+        raise ValidationError(f"card: {exc.message}", exc.fields) from None
     user.card.published = bool(card.get("published", True))
 
 
 def _load_events(user: User, rows: list[dict]) -> dict[Any, int]:
     mapping: dict[Any, int] = {}
     for i, row in enumerate(rows):
-        try:
+        with _entry("events", i):
+            event_id = _ref(row, "id")
             values = _clean_event(
                 {
                     k: row[k]
@@ -267,12 +335,10 @@ def _load_events(user: User, rows: list[dict]) -> dict[Any, int]:
                 },
                 partial=False,
             )
-        except ValidationError as exc:
-            raise ValidationError(f"events[{i}]: {exc.message}", exc.fields) from None
-        event = Event(user_id=user.id, **values, **_when("created_at", row))
+            event = Event(user_id=user.id, **values, **_when("created_at", row))
         db.session.add(event)
         db.session.flush()
-        mapping[row.get("id")] = event.id
+        mapping[event_id] = event.id
     return mapping
 
 
@@ -297,21 +363,21 @@ def _load_people(
     user: User, rows: list[dict], events: dict, now: dt.datetime
 ) -> dict[Any, str]:
     mapping: dict[Any, str] = {}
-    loaded: list[tuple[Contact, dict]] = []
+    loaded: list[tuple[Contact, Any]] = []
     for i, row in enumerate(rows):
         data = {k: row[k] for k in PERSON_FIELDS if k in row}
-        try:
+        with _entry("people", i):
+            ids = {k: _ref(row, k) for k in ("id", "event_id", "introduced_by_id")}
+            uid = _text(row.get("vcard_uid"), 255, "vcard_uid")
             values = clean_contact(user, data, partial=False)
             tags = clean_tags(row.get("tags"))
             times = {k: _time(row.get(k), k) for k in PERSON_TIMES}
-        except ValidationError as exc:
-            raise ValidationError(f"people[{i}]: {exc.message}", exc.fields) from None
         contact = Contact(
-            id=_free_id(row.get("id")),
+            id=_free_id(ids["id"]),
             user_id=user.id,
             tags=tags,
-            event_id=events.get(row.get("event_id")),
-            vcard_uid=(str(row["vcard_uid"])[:255] if row.get("vcard_uid") else None),
+            event_id=events.get(ids["event_id"]),
+            vcard_uid=uid or None,
             met_at=times["met_at"] or now,
             last_interaction_at=times["last_interaction_at"],
             created_at=times["created_at"] or now,
@@ -319,59 +385,61 @@ def _load_people(
             **values,
         )
         db.session.add(contact)
-        mapping[row.get("id")] = contact.id
-        loaded.append((contact, row))
+        mapping[ids["id"]] = contact.id
+        loaded.append((contact, ids["introduced_by_id"]))
     db.session.flush()
-    for contact, row in loaded:
-        contact.introduced_by_id = mapping.get(row.get("introduced_by_id"))
+    for contact, introducer in loaded:
+        contact.introduced_by_id = mapping.get(introducer)
         db.session.add_all(
             ContactTag(contact_id=contact.id, tag=tag, user_id=user.id)
             for tag in contact.tags
         )
     # Keep the exported updated_at: the introducer fix-up is not an edit.
     db.session.flush()
-    for contact, row in loaded:
+    for (contact, _introducer), row in zip(loaded, rows, strict=True):
         contact.updated_at = _time(row.get("updated_at"), "updated_at") or now
     db.session.flush()
     return mapping
 
 
 def _load_followups(user: User, rows: list[dict], people: dict) -> int:
-    count = 0
     for i, row in enumerate(rows):
-        contact_id = people.get(row.get("contact_id"))
-        kind, status = row.get("kind"), row.get("status")
-        if (
-            contact_id is None
-            or kind not in FOLLOWUP_KINDS
-            or status not in (FOLLOWUP_STATUSES)
-        ):
-            raise ValidationError(
-                f"followups[{i}] names an unknown person, kind or status.",
-                {"followups": f"Entry {i} is not valid."},
-            )
-        db.session.add(
-            FollowUp(
+        with _entry("followups", i):
+            contact_id = people.get(_ref(row, "contact_id"))
+            about = people.get(_ref(row, "about_contact_id"))
+            kind, status = row.get("kind"), row.get("status")
+            if (
+                contact_id is None
+                or kind not in FOLLOWUP_KINDS
+                or status not in FOLLOWUP_STATUSES
+            ):
+                raise ValidationError(
+                    "the person, kind or status is unknown.",
+                    {"followups": f"Entry {i} is not valid."},
+                )
+            channel = _text(row.get("channel"), None, "channel")
+            if channel is not None and len(channel) > 16:
+                raise ValidationError(
+                    "channel is at most 16 characters.", {"channel": "Too long."}
+                )
+            followup = FollowUp(
                 user_id=user.id,
                 contact_id=contact_id,
-                about_contact_id=people.get(row.get("about_contact_id")),
+                about_contact_id=about,
                 kind=kind,
-                key=str(row.get("key") or kind)[:120],
+                key=(_text(row.get("key"), 120, "key") or kind),
                 due_at=_time(row.get("due_at"), "due_at", required=True),
                 status=status,
-                channel=row.get("channel")
-                if isinstance(row.get("channel"), str)
-                else None,
-                subject=_text(row.get("subject"), 200),
-                body=_text(row.get("body"), 20000),
+                channel=channel,
+                subject=_text(row.get("subject"), 200, "subject"),
+                body=_text(row.get("body"), 20000, "body"),
                 snoozed_until=_time(row.get("snoozed_until"), "snoozed_until"),
                 done_at=_time(row.get("done_at"), "done_at"),
                 **_when("created_at", row),
             )
-        )
-        count += 1
+        db.session.add(followup)
     db.session.flush()
-    return count
+    return len(rows)
 
 
 def _when(key: str, row: dict) -> dict:
@@ -380,21 +448,28 @@ def _when(key: str, row: dict) -> dict:
     return {key: moment} if moment else {}
 
 
-def _text(value, limit: int) -> str | None:
-    return str(value)[:limit] if value is not None else None
+def _text(value, limit: int | None, field: str) -> str | None:
+    """Return text (cut to `limit`) or None; refuse any other kind of value."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(f"{field} must be text.", {field: "Not text."})
+    return value[:limit]
 
 
 def _load_templates(user: User, rows: list[dict]) -> int:
     from .drafts import template_errors
 
     for i, row in enumerate(rows):
-        subject, body = str(row.get("subject") or ""), str(row.get("body") or "")
-        errors = template_errors(subject, body)
-        if errors or row.get("kind") not in FOLLOWUP_KINDS:
-            raise ValidationError(
-                f"templates[{i}] is not a valid template.",
-                {"templates": f"Entry {i} is not valid."},
-            )
+        with _entry("templates", i):
+            subject = _text(row.get("subject"), None, "subject") or ""
+            body = _text(row.get("body"), None, "body") or ""
+            errors = template_errors(subject, body)
+            if errors or row.get("kind") not in FOLLOWUP_KINDS:
+                raise ValidationError(
+                    "is not a valid template.",
+                    {"templates": f"Entry {i} is not valid."},
+                )
         db.session.add(
             Template(user_id=user.id, kind=row["kind"], subject=subject, body=body)
         )
@@ -404,21 +479,25 @@ def _load_templates(user: User, rows: list[dict]) -> int:
 
 def _load_interactions(user: User, rows: list[dict], people: dict) -> int:
     for i, row in enumerate(rows):
-        contact_id = people.get(row.get("contact_id"))
-        kind = row.get("kind")
-        if contact_id is None or not isinstance(kind, str) or not 0 < len(kind) <= 16:
-            raise ValidationError(
-                f"interactions[{i}] names an unknown person or kind.",
-                {"interactions": f"Entry {i} is not valid."},
-            )
-        db.session.add(
-            Interaction(
+        with _entry("interactions", i):
+            contact_id = people.get(_ref(row, "contact_id"))
+            kind = row.get("kind")
+            if (
+                contact_id is None
+                or not isinstance(kind, str)
+                or not 0 < len(kind) <= 16
+            ):
+                raise ValidationError(
+                    "names an unknown person or kind.",
+                    {"interactions": f"Entry {i} is not valid."},
+                )
+            interaction = Interaction(
                 user_id=user.id,
                 contact_id=contact_id,
-                kind=row["kind"],
-                note=_text(row.get("note"), 20000) or "",
+                kind=kind,
+                note=_text(row.get("note"), 20000, "note") or "",
                 **_when("happened_at", row),
             )
-        )
+        db.session.add(interaction)
     db.session.flush()
     return len(rows)

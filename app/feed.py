@@ -58,6 +58,12 @@ def _one_line(text: str) -> str:
     return " ".join((text or "").split())
 
 
+def _lines(text: str) -> str:
+    # U+2028 and U+2029 end a line for some calendar readers and not for
+    # others; written as newlines, vobject escapes them as \n like any other.
+    return text.replace("\u2028", "\n").replace("\u2029", "\n")
+
+
 def build_calendar(user: User, now: dt.datetime) -> str:
     """Return every pending follow-up as an iCalendar document."""
     calendar = vobject.iCalendar()
@@ -85,7 +91,7 @@ def build_calendar(user: User, now: dt.datetime) -> str:
         if followup.kind == "promise" and followup.contact.promise:
             details.append(f"Promised: {followup.contact.promise}")
         details.append(f"Open the queue: {queue_url}")
-        event.add("description").value = "\n".join(details)
+        event.add("description").value = _lines("\n".join(details))
         event.add("url").value = queue_url
         alarm = event.add("valarm")
         alarm.add("action").value = "DISPLAY"
@@ -106,7 +112,8 @@ def ics(token: str):
         abort(404)
     response = Response(build_calendar(user, clock.now()), mimetype="text/calendar")
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Cache-Control"] = "private, max-age=300"
+    # The follow-ups are private: no cache on the way may keep a copy.
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -8,7 +8,9 @@ source "import" ("imported"). A card that cannot be read is reported by its
 1-based position and the rest still import, so importing a file twice creates
 nobody new. Every card is validated by contacts.clean_contact and merges go
 through contacts.update_contact, so the capture rules, tags and follow-up
-scheduling are the same; the file is written in batches and committed once.
+scheduling are the same. The file is written in short transactions of BATCH
+cards, and one import does at most MAX_CARDS cards (MAX_VCARD_LINES lines of a
+vCard file): a bigger file is refused before anything is written.
 """
 
 from __future__ import annotations
@@ -18,16 +20,23 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import insert
 
 from .contacts import TEXT_LIMITS, clean_contact, split_name, update_contact
-from .errors import Unprocessable, UnsupportedMedia, ValidationError
+from .errors import Unprocessable, UnsupportedMedia, ValidationError, is_busy
 from .extensions import db
 from .models import Contact, ContactTag, User
 from .scheduling import schedule_followups
 from .vcards import ParsedCard
 
-BATCH = 500
+# Cards written per transaction: short enough that other accounts' writes
+# wait well under the database's busy timeout, long enough to stay fast.
+BATCH = 300
+# The work one import may do: a file past these is refused before anything is
+# read into the account (20,000 cards take about five seconds).
+MAX_CARDS = 20_000
+MAX_VCARD_LINES = 500_000
 MAX_WARNINGS = 200
 # Fields a card may bring; everything else a parser returns is ignored.
 CARD_FIELDS = (
@@ -111,7 +120,9 @@ def parse_file(data: bytes, kind: str, region: str | None) -> list[ParsedCard]:
     if kind == "vcard":
         from .vcard_read import parse_vcard_file
 
-        return parse_vcard_file(data, region)
+        return parse_vcard_file(
+            data, region, max_cards=MAX_CARDS, max_lines=MAX_VCARD_LINES
+        )
     if kind == "mecard":
         from .vcard_read import parse_qr_text
 
@@ -125,7 +136,7 @@ def parse_file(data: bytes, kind: str, region: str | None) -> list[ParsedCard]:
         return [ParsedCard(1, fields=fields, warnings=list(warnings))]
     from .csvio import parse_csv_file
 
-    return parse_csv_file(data, region)
+    return parse_csv_file(data, region, max_cards=MAX_CARDS)
 
 
 class _Index:
@@ -179,8 +190,10 @@ class _Index:
         return None
 
 
-def _card_data(fields: dict[str, Any]) -> dict[str, Any]:
-    """Keep the fields a person has, cut to the lengths capture accepts."""
+def _card_data(
+    fields: dict[str, Any], warnings: list[str], label: str
+) -> dict[str, Any]:
+    """Keep the fields a person has, cut to the lengths capture accepts (noted)."""
     data: dict[str, Any] = {}
     for key in CARD_FIELDS:
         value = fields.get(key)
@@ -188,7 +201,11 @@ def _card_data(fields: dict[str, Any]) -> dict[str, Any]:
             continue
         if isinstance(value, str):
             limit = TEXT_LIMITS.get(key, URL_LIMIT if key != "email" else 254)
-            value = value[:limit]
+            if len(value) > limit:
+                warnings.append(
+                    f"{label}: {key} was cut to {limit} of its {len(value)} characters"
+                )
+                value = value[:limit]
         data[key] = value
     return data
 
@@ -233,9 +250,72 @@ def _missing(contact: Contact, values: dict, data: dict) -> dict:
 
 
 def import_cards(user: User, cards: list[ParsedCard], now: dt.datetime) -> ImportResult:
-    """Import parsed cards for the owner, in one transaction."""
+    """Import parsed cards for the owner, committing every BATCH cards.
+
+    Short transactions let other accounts write while a big file imports. A
+    batch that cannot be written is rolled back and the import stops there:
+    the batches before it stay saved, the counts say what was saved, and an
+    `errors` entry names the first card that was not (importing the file again
+    adds the rest, as saved people are matched, not duplicated).
+    """
     result = ImportResult()
     index = _Index(user)
+    session = db.session()
+    expire_before = session.expire_on_commit
+    # Committing per batch would otherwise expire every person loaded so far
+    # and reload each on its next use: quadratic on big imports.
+    session.expire_on_commit = False
+    try:
+        for start in range(0, len(cards), BATCH):
+            chunk = cards[start : start + BATCH]
+            done = ImportResult()
+            try:
+                _import_batch(user, chunk, now, index, done)
+                session.commit()
+            except Exception as exc:
+                session.rollback()
+                _report_unsaved(result, chunk[0].index, exc)
+                break
+            result.imported += done.imported
+            result.merged += done.merged
+            result.skipped += done.skipped
+            result.errors += done.errors
+            result.warnings += done.warnings
+    finally:
+        session.expire_on_commit = expire_before
+    return result
+
+
+def _report_unsaved(result: ImportResult, first: int, exc: Exception) -> None:
+    """Note that the cards from `first` on were not saved, and why."""
+    from sqlalchemy.exc import OperationalError
+
+    if isinstance(exc, OperationalError) and is_busy(exc):
+        reason = "the database was busy"
+    else:
+        current_app.logger.exception("Import stopped at card %s", first)
+        reason = "of an internal error"
+    saved = result.imported + result.merged + result.skipped
+    result.errors.append(
+        {
+            "card": first,
+            "message": (
+                f"Card {first} and the ones after it were not saved because"
+                f" {reason}; the {saved} before it were. Import the file again"
+                " to add the rest: people already saved are not duplicated."
+            ),
+        }
+    )
+
+
+def _import_batch(
+    user: User,
+    cards: list[ParsedCard],
+    now: dt.datetime,
+    index: _Index,
+    result: ImportResult,
+) -> None:
+    """Write one batch of cards into the session (the caller commits)."""
     fresh: list[dict] = []
     batch_ids: set[str] = set()
     for card in cards:
@@ -246,7 +326,7 @@ def import_cards(user: User, cards: list[ParsedCard], now: dt.datetime) -> Impor
             )
             continue
         result.warnings.extend(card.warnings)
-        data = _card_data(card.fields)
+        data = _card_data(card.fields, result.warnings, label)
         uid = str(card.fields.get("vcard_uid") or "")[:255] or None
         try:
             with db.session.no_autoflush:
@@ -256,6 +336,7 @@ def import_cards(user: User, cards: list[ParsedCard], now: dt.datetime) -> Impor
                 row = _new_person(user, values, data, uid, now)
                 index.add(row)
                 fresh.append(row)
+                batch_ids.add(row["id"])
                 result.imported += 1
             else:
                 if found in batch_ids:
@@ -276,16 +357,7 @@ def import_cards(user: User, cards: list[ParsedCard], now: dt.datetime) -> Impor
             result.errors.append(
                 {"card": card.index, "message": f"{label}: {detail or exc.message}"}
             )
-            continue
-        batch_ids.update(r["id"] for r in fresh[-1:])
-        if len(fresh) >= BATCH:
-            _finish_batch(fresh, now)
-            fresh, batch_ids = [], set()
     _finish_batch(fresh, now)
-    # One commit per file: committing per batch expires every loaded person
-    # each time, which grows with the file (quadratic on big imports).
-    db.session.commit()
-    return result
 
 
 def _new_person(

@@ -45,7 +45,7 @@ def import_export():
             if action == "account":
                 try:
                     content = json.loads(data)
-                except (ValueError, UnicodeDecodeError):
+                except (ValueError, UnicodeDecodeError, RecursionError):
                     raise ValidationError(
                         "That file is not a Morrow JSON export."
                     ) from None

@@ -22,6 +22,8 @@ FIELD_KEYS = (
 
 # C0 and C1 controls and DEL; newline and tab are handled per field.
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Line and paragraph separators, written as plain newlines.
+UNICODE_BREAKS = {0x2028: "\n", 0x2029: "\n"}
 
 
 @dataclass
@@ -39,9 +41,14 @@ class ParsedCard:
 
 
 def clean_text(value: object, *, multiline: bool = False) -> str:
-    """Strip control characters; fold newlines to spaces unless multiline."""
+    """Strip control characters; fold newlines to spaces unless multiline.
+
+    The Unicode line and paragraph separators (U+2028, U+2029) count as
+    newlines: left in, they end a line for some readers and not for others.
+    """
     text = unicodedata.normalize("NFC", str(value or ""))
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = text.translate(UNICODE_BREAKS)
     text = CONTROL_CHARS.sub("", text)
     if not multiline:
         text = " ".join(text.split("\n"))

@@ -114,8 +114,10 @@ def card_qr_png():
 
 @bp.get("/card.vcf")
 def card_vcf():
-    """Download my full card as a vCard."""
-    return vcard_download(current_user.card, public_only=False)
+    """Download my full card as a vCard (private: never stored by a cache)."""
+    response = vcard_download(current_user.card, public_only=False)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/settings")

@@ -85,7 +85,7 @@ def account_file() -> dict:
         raise TooLarge("The export file is too large.", {"file": "Too large."})
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested too deep
         raise ValidationError(
             "The file is not valid JSON.", {"file": "Not JSON."}
         ) from None
