@@ -24,7 +24,7 @@ final full stop (the template brings it):
     him") → "As promised, I'm sending you X"; forward X → "As promised, I'm
     forwarding you X"; share X → "As promised, I'm sharing X with you";
     "send it" → "As promised, here it is"; sending to someone else ("send X
-    to Lena") → "I'll send X to Lena".
+    to Lena", with no "him" after the verb) → "I'll send X to Lena".
   - introduce/intro/connect/put in touch (them) to/with Y → "I'd like to
     introduce you to Y" ("connect you with Y", "put you in touch with Y").
   - a to-do that starts with an everyday verb (call, meet, review, check, add,
@@ -87,9 +87,9 @@ DO_VERBS = set(
     contact cover dig do donate draft drop explore figure find fix follow get
     grab help hook host invite join lend let look loop make meet mention
     nominate order organise organize pay phone pick ping post prepare print
-    publish reach read recommend record refer register remind reply review ring
-    schedule see set show sign sort sponsor submit suggest talk tell test think
-    try update upload visit vouch write
+    publish reach read recommend record refer register remind reply respond
+    review ring schedule see set show sign sort sponsor submit suggest take talk
+    tell test think try update upload visit vouch write
     """.split()
 )
 DETERMINERS = {
@@ -285,6 +285,7 @@ def _send(verb: str, rest: list[str]) -> str | None:
     words = rest
     if words and _verb(words[0]) in ("over", "across", "on"):
         words = words[1:]
+    to_them = bool(words) and _verb(words[0]) in _RECIPIENT
     words = _strip_recipient(words, "to", "with", "for")
     if words and _verb(words[-1]) in ("over", "across", "along"):
         words = words[:-1]
@@ -294,7 +295,7 @@ def _send(verb: str, rest: list[str]) -> str | None:
     if [_verb(w) for w in words] in (["it"], ["that"], ["this"], ["them"]):
         return "As promised, here it is"
     lowered = [_verb(w) for w in words]
-    if "to" in lowered[1:] and verb != "share":
+    if not to_them and "to" in lowered[1:] and verb != "share":
         # Sending to someone else: the recipient reads what will happen.
         return "I'll " + " ".join(_convert([verb, *words]))
     thing = " ".join(_convert(words))
@@ -327,7 +328,8 @@ def _todos(text: str) -> list[str]:
                 break
             pieces.append(rest[: cut.start()])
             rest = rest[cut.end() :]
-        todos += [p for p in (_clean(FILLER.sub("", _clean(p))) for p in pieces) if p]
+        cleaned = (_clean(FILLER.sub("", _clean(p)).rstrip(" !?")) for p in pieces)
+        todos += [p for p in cleaned if p]
     return todos
 
 

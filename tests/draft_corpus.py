@@ -264,7 +264,7 @@ CORPUS = [
         "organise a lunch with her team",
         "a lunch with your team",
     ),
-    item("Ruth", "", "respond to her email!!", "respond to her email"),
+    item("Ruth", "", "respond to her email!!", "respond to your email"),
     item(
         "Marco",
         "bike repair cafés",
@@ -276,7 +276,7 @@ CORPUS = [
         "Jan",
         "embedded Rust",
         "take a look at the mushroom project",
-        "take a look at the mushroom project",
+        "the mushroom project",
     ),
     item(
         "Zoe",

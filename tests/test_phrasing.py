@@ -53,6 +53,7 @@ def assert_reads_as_a_message(text: str) -> None:
     assert " ." not in text and " ," not in text, text
     assert not re.search(r"(?<!\.)\.\.(?!\.)", text), text
     prose = re.sub(r"https?://\S+", "", QUOTED.sub("“”", text))
+    assert not re.search(r"[!?,;:]\.", prose), text
     for start in re.findall(r"(?:^|\n|[.!?]\s+)(\w)", prose):
         assert not start.islower(), text
     assert len(text) < 900
@@ -150,6 +151,10 @@ def test_a_draft_reads_right_without_a_first_name(kind):
         ("put her in touch with Zoë", "I'd like to put you in touch with Zoë"),
         ("send it", "As promised, here it is"),
         ("send the deck to Lena", "I'll send the deck to Lena"),
+        (
+            "send him the link to the repo",
+            "As promised, I'm sending you the link to the repo",
+        ),
         (
             "send him our deck; intro him to Sven",
             "As promised, I'm sending you our deck. I'd like to introduce you to Sven",
