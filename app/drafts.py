@@ -87,7 +87,7 @@ DEFAULTS: dict[str, tuple[str, str]] = {
     "intro_thanks": (
         "Thank you for the introduction[ to {first_name}]",
         "Hi[ {introducer_first_name}],\n\n"
-        "Thanks again for connecting me with {first_name}[ at {event}]. "
+        "Thanks again for connecting me[ with {first_name}][ at {event}]. "
         "[We had a great chat about {talked_about}. ]"
         "Don't hesitate if I can return the favour.\n\n"
         "Best,\n{my_name}",

@@ -118,6 +118,7 @@ def test_a_draft_reads_right_without_a_first_name(kind):
     body = draft["body"]
     if kind != "intro_thanks":
         assert body.startswith("Hi,\n\n"), body
+    assert " with at " not in body and " with." not in body, body
     assert_reads_as_a_message(body)
 
 
