@@ -9,10 +9,10 @@ what is stored; the person's page always shows the notes as typed.
 Promises (`promise_sentence`) become sentences to the recipient, without the
 final full stop (the template brings it):
 
-- A promise may hold several to-dos: one per line or after ";", or joined by
+- A promise may hold several to-dos: one per line or sentence or after ";", or joined by
   ",", "+", "&", "and", "then" before a verb listed below. Each becomes a
   sentence; "As promised" is said once.
-- Filler before the to-do is dropped: "I'll", "I will", "will", "to",
+- Filler before the to-do is dropped: "I'll", "I will", "will", "to", "also",
   "promised to", "remember to", "need to", "must", "todo:", a dash or bullet.
 - Pronouns that mean the recipient become "you"/"your": him, them, her
   (object: before "to", "about", "next", "the"…, or at the end), his, their,
@@ -108,7 +108,7 @@ FILLER = re.compile(
     r"^(?:[-–—*•·>]+\s*|todo:?\s+|to-do:?\s+|"
     r"(?:i\s+)?(?:promised|have|had|need|needs|must|should|want|gotta|got)\s+to\s+|"
     r"(?:don'?t\s+forget|remember)\s+to\s+|i'?ll\s+|i\s+will\s+|will\s+|"
-    r"must\s+|should\s+|to\s+)+",
+    r"must\s+|should\s+|also\s+|then\s+|to\s+)+",
     re.I,
 )
 # Words after "her" that show it is the object ("send her the deck"), not a
@@ -122,7 +122,7 @@ _AFTER_OBJECT = set(
     monday tuesday wednesday thursday friday saturday sunday weekend
     """.split()
 )
-_SPLIT = re.compile(r"\s*[\n;]\s*")
+_SPLIT = re.compile(r"\s*(?:[\n;]|(?<=[.!?])\s)\s*")
 _JOINER = re.compile(r"(?:,\s*|\s+)(?:and\s+then|and|then|also|\+|&)\s+|,\s+", re.I)
 _THIRD = {"he": "you", "she": "you", "they": "you"}
 _AGREE = {

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from app.drafts import KINDS, draft_message
+from app.drafts import DEFAULTS, KINDS, draft_message, render
 from app.models import Card, Contact, Event, FollowUp, User
 from app.phrasing import name_for_greeting, promise_sentence, topic_phrase
 from tests.draft_corpus import CORPUS
@@ -165,6 +167,10 @@ def test_a_draft_reads_right_without_a_first_name(kind):
             "I'll check whether you want a visa letter",
         ),
         ("- call her friday", "I'll call you friday"),
+        (
+            "send the deck. also call him",
+            "As promised, I'm sending you the deck. I'll call you",
+        ),
         ("€€€", "Following up on what I promised: “€€€”"),
         (
             "Unterlagen schicken",
@@ -222,3 +228,18 @@ def test_the_private_note_of_the_brief_stays_out_of_her_message():
     for kind in KINDS:
         body = drafted(entry, kind)["body"]
         assert "bar" not in body and "design lead" not in body
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=120))
+def test_any_promise_is_kept_and_drafted_as_clean_sentences(typed):
+    sentence = promise_sentence(typed)
+    assert bool(sentence) == any(
+        ch.isalnum() or not ch.isspace() and ch not in ".,;:"
+        for ch in typed.strip(" .,;:")
+    )
+    body = render(DEFAULTS["promise"][1], {"first_name": "Ana", "promise": sentence})
+    prose = re.sub(r"“[^”]*”", "“”", body)
+    assert " ." not in prose and "{" not in prose
+    for start in re.findall(r"(?:^|\n|[.!?]\s+)(\w)", prose):
+        assert not start.islower(), body
