@@ -9,9 +9,9 @@ what is stored; the person's page always shows the notes as typed.
 Promises (`promise_sentence`) become sentences to the recipient, without the
 final full stop (the template brings it):
 
-- A promise may hold several to-dos: one per line or sentence or after ";", or joined by
-  ",", "+", "&", "and", "then" before a verb listed below. Each becomes a
-  sentence; "As promised" is said once.
+- A promise may hold several to-dos: one per line or sentence, or after ";",
+  or joined by ",", "+", "&", "and", "then" before a verb listed below. Each
+  becomes a sentence; "As promised" is said once.
 - Filler before the to-do is dropped: "I'll", "I will", "will", "to", "also",
   "promised to", "remember to", "need to", "must", "todo:", a dash or bullet.
 - Pronouns that mean the recipient become "you"/"your": him, them, her
