@@ -299,6 +299,8 @@ def test_a_template_too_long_or_too_repetitive_is_refused(body, message):
 
 
 def test_the_templates_page_refuses_a_template_that_repeats_a_value(owner):
+    page = owner.get("/settings/templates").get_data(as_text=True)
+    assert 'maxlength="2000"' in page and "at most 2000 characters" in page
     response = owner.form(
         "/settings/templates",
         {"kind": "promise", "action": "save", "subject": "Hi", "body": HUGE},
