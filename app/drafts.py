@@ -9,6 +9,17 @@ Template syntax (also explained on Settings → Message templates):
   person with no notes instead of leaving "We talked about ." behind.
 - Afterwards doubled spaces, spaces before punctuation and runs of blank lines
   are tidied away.
+- Values are the owner's notes turned into the message's words by
+  app/phrasing.py: `{promise}` is a sentence to the person ("I'd like to
+  introduce you to Lena", no final full stop), `{talked_about}` only a short
+  topic (a note about the person is empty here), first names are capitalised.
+  The person's private notes are never a value.
+
+Limits: a template's subject has at most SUBJECT_MAX characters, its body at
+most TEMPLATE_MAX and PLACEHOLDER_MAX placeholders; a rendered body stops at
+DRAFT_MAX characters, cut at a word and ending in "…". Rendering stops adding
+text once the limit is reached, so its work is bounded by the limit, not by
+how often a template repeats a long value.
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ from urllib.parse import quote
 
 from .extensions import db
 from .models import Contact, FollowUp, Template, User
+from .phrasing import name_for_greeting, promise_sentence, topic_phrase
 from .scheduling import first_name
 
 KINDS = ("thank_you", "promise", "intro_thanks", "keep_in_touch")
@@ -32,8 +44,10 @@ PLACEHOLDERS = {
         "the person's first name (for an intro: the person you were introduced to)"
     ),
     "event": "the event where you met",
-    "talked_about": "what you talked about",
-    "promise": "what you promised",
+    "talked_about": (
+        "what you talked about, when it is a short topic (private remarks never)"
+    ),
+    "promise": ("what you promised, as a sentence to them (“I'll call you next week”)"),
     "introducer_first_name": "the first name of who introduced you",
     "my_name": "your name, from your card",
     "my_card_url": "the link to your public card page",
@@ -45,7 +59,11 @@ CHANNEL_LABELS = {
     "linkedin": "LinkedIn",
 }
 SUBJECT_MAX = 200
-BODY_MAX = 5000
+BODY_MAX = 5000  # an edited draft
+TEMPLATE_MAX = 2000
+PLACEHOLDER_MAX = 30
+DRAFT_MAX = 2000
+CUT = "…"
 
 DEFAULTS: dict[str, tuple[str, str]] = {
     "thank_you": (
@@ -61,8 +79,7 @@ DEFAULTS: dict[str, tuple[str, str]] = {
     "promise": (
         "As promised",
         "Hi[ {first_name}],\n\n"
-        "Thanks again for the chat[ at {event}]. "
-        "As promised, here it is: {promise}\n\n"
+        "Thanks again for the chat[ at {event}].[ {promise}.]\n\n"
         "[It was good talking about {talked_about}. ]"
         "Let me know if there's anything else I can do.\n\n"
         "Best,\n{my_name}",
@@ -70,7 +87,7 @@ DEFAULTS: dict[str, tuple[str, str]] = {
     "intro_thanks": (
         "Thank you for the introduction[ to {first_name}]",
         "Hi[ {introducer_first_name}],\n\n"
-        "Thanks again for connecting me with {first_name}[ at {event}]. "
+        "Thanks again for connecting me[ with {first_name}][ at {event}]. "
         "[We had a great chat about {talked_about}. ]"
         "Don't hesitate if I can return the favour.\n\n"
         "Best,\n{my_name}",
@@ -90,16 +107,23 @@ _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _MARK = re.compile(r"\x01([a-z_]+)\x01")
 
 
-def render(template: str, values: dict[str, str]) -> str:
-    """Fill a template, dropping optional parts whose values are missing."""
+def render(template: str, values: dict[str, str], limit: int = DRAFT_MAX) -> str:
+    """Fill a template, dropping optional parts whose values are missing.
+
+    The result has at most `limit` characters; a longer one is cut at a word
+    and ends in CUT. Text stops being added once the limit is passed.
+    """
+    cleaned: dict[str, str] = {}
 
     def value(name: str) -> str:
-        lines = (values.get(name) or "").split("\n")
-        text = "\n".join(" ".join(line.split()) for line in lines).strip()
-        # The template brings its own full stop; a value of bare punctuation
-        # ("." typed in a hurry) counts as missing.
-        text = text.strip(" .,;:")
-        return text if any(ch.isalnum() for ch in text) else ""
+        if name not in cleaned:
+            lines = (values.get(name) or "").split("\n")
+            text = "\n".join(" ".join(line.split()) for line in lines).strip()
+            # The template brings its own full stop; a value of bare punctuation
+            # ("." typed in a hurry) counts as missing.
+            text = text.strip(" .,;:")
+            cleaned[name] = text if any(ch.isalnum() for ch in text) else ""
+        return cleaned[name]
 
     def optional(match: re.Match) -> str:
         inner = match.group(1)
@@ -113,7 +137,27 @@ def render(template: str, values: dict[str, str]) -> str:
     text = _OPTIONAL.sub(optional, template).replace("[", "").replace("]", "")
     # Tidy the skeleton, then insert values, so nothing a person typed is parsed.
     text = _tidy(_PLACEHOLDER.sub(mark, text))
-    return _MARK.sub(lambda m: value(m.group(1)), text)
+    return _bounded(_MARK.split(text), value, limit)
+
+
+def _bounded(pieces: list[str], value, limit: int) -> str:
+    """Join skeleton pieces and values (odd pieces name one) up to `limit`."""
+    out: list[str] = []
+    size = 0
+    for i, piece in enumerate(pieces):
+        text = value(piece) if i % 2 else piece
+        out.append(text[: limit + 1 - size])
+        size += len(out[-1])
+        if size > limit:
+            return _cut("".join(out), limit)
+    return "".join(out)
+
+
+def _cut(text: str, limit: int) -> str:
+    """Cut text to `limit` characters at a word, marked with CUT."""
+    text = text[: limit - len(CUT)]
+    head = text.rsplit(None, 1)[0] if " " in text[-80:] else text
+    return head.rstrip(" .,;:\n") + CUT
 
 
 def _tidy(text: str) -> str:
@@ -146,11 +190,11 @@ def draft_values(followup: FollowUp, user: User, card_url: str | None) -> dict:
     card = user.card
     introducer = recipient if followup.kind == "intro_thanks" else person.introduced_by
     return {
-        "first_name": first_name(person),
+        "first_name": name_for_greeting(first_name(person)),
         "event": person.event.name if person.event is not None else "",
-        "talked_about": " ".join((person.talked_about or "").split()),
-        "promise": (person.promise or "").strip(),
-        "introducer_first_name": first_name(introducer),
+        "talked_about": topic_phrase(person.talked_about),
+        "promise": promise_sentence(person.promise),
+        "introducer_first_name": name_for_greeting(first_name(introducer)),
         "my_name": card.full_name if card is not None else "",
         "my_card_url": card_url or "",
     }
@@ -164,7 +208,7 @@ def draft_message(
     values = draft_values(followup, user, card_url)
     subject = followup.subject
     if subject is None:
-        subject = render(subject_t, values).replace("\n", " ")[:SUBJECT_MAX]
+        subject = render(subject_t, values, SUBJECT_MAX).replace("\n", " ")
     body = followup.body
     if body is None:
         body = render(body_t, values)
@@ -231,11 +275,14 @@ def template_errors(subject: str, body: str) -> dict[str, str]:
     errors: dict[str, str] = {}
     for field, text, limit in (
         ("subject", subject, SUBJECT_MAX),
-        ("body", body, BODY_MAX),
+        ("body", body, TEMPLATE_MAX),
     ):
-        unknown = sorted(set(_PLACEHOLDER.findall(text)) - set(PLACEHOLDERS))
+        used = _PLACEHOLDER.findall(text)
+        unknown = sorted(set(used) - set(PLACEHOLDERS))
         if len(text) > limit:
             errors[field] = f"At most {limit} characters."
+        elif len(used) > PLACEHOLDER_MAX:
+            errors[field] = f"At most {PLACEHOLDER_MAX} placeholders."
         elif unknown:
             errors[field] = f"Unknown placeholder {{{unknown[0]}}}."
         elif text.count("[") != text.count("]"):

@@ -86,7 +86,7 @@ def capture_data(form) -> dict:
     """Turn the Capture form into the fields create_contact takes."""
     data: dict = {
         key: form.get(key, "")
-        for key in ("name", "company", "title", "talked_about", "promise")
+        for key in ("name", "company", "title", "talked_about", "promise", "notes")
     }
     errors: dict[str, str] = {}
     for key in ("reach", "reach2"):

@@ -21,6 +21,7 @@ from .drafts import (
     KIND_LABELS,
     KINDS,
     PLACEHOLDERS,
+    TEMPLATE_MAX,
     channels_for,
     template_errors,
 )
@@ -320,6 +321,7 @@ def templates():
             kinds=KINDS,
             kind_labels=KIND_LABELS,
             placeholders=PLACEHOLDERS,
+            template_max=TEMPLATE_MAX,
             edited=set(rows),
         ),
         400 if errors else 200,

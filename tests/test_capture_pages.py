@@ -353,3 +353,49 @@ def test_a_capture_form_names_its_introducer_by_what_was_typed(owner, app):
                 db.select(Contact).filter_by(name=f"Met via {typed}")
             ).scalar_one()
             assert person.introduced_by_id == expected
+
+
+def test_capture_page_explains_topic_and_private_notes(owner):
+    html = owner.get("/capture").get_data(as_text=True)
+    for name, label, hint in (
+        ("talked_about", "Topic", "a message may mention"),
+        ("notes", "Private notes", "never put in a message"),
+    ):
+        assert f'<label for="f-{name}">{label}</label>' in html
+        assert re.search(
+            rf'<textarea id="f-{name}"[^>]*aria-describedby=" h-{name}"', html
+        )
+        assert re.search(rf'<p class="hint" id="h-{name}">[^<]*{hint}', html)
+
+
+PRIVATE = "Caught her again at the bar — she mentioned a design lead role"
+
+
+def test_private_notes_typed_on_the_capture_page_are_kept_and_never_sent(
+    owner, api, app
+):
+    response = owner.form(
+        "/capture",
+        {
+            "name": "zoë martin",
+            "reach": "zoe@example.com",
+            "talked_about": "she hates dark patterns",
+            "promise": "intro her to Lena from Solarcoop",
+            "notes": PRIVATE,
+            "action": "save",
+        },
+    )
+    assert response.status_code == 302
+    [person] = people(app)
+    assert person.notes == PRIVATE
+    assert person.talked_about == "she hates dark patterns"
+    page = owner.get(f"/people/{person.id}").get_data(as_text=True)
+    assert "Private notes" in page and "design lead role" in page
+    drafts = api.get("/api/v1/followups?due=all").get_json()["items"]
+    assert {d["kind"] for d in drafts} == {"thank_you", "promise"}
+    for item in drafts:
+        body = item["draft"]["body"]
+        assert body.startswith("Hi Zoë,\n\n")
+        assert "bar" not in body and "dark patterns" not in body
+    promise = next(d for d in drafts if d["kind"] == "promise")["draft"]["body"]
+    assert "I'd like to introduce you to Lena from Solarcoop." in promise

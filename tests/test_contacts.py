@@ -400,3 +400,14 @@ def test_capture_defaults_to_the_active_event(api):
     events = api.get("/api/v1/events").get_json()["items"]
     assert person["event_id"] == events[0]["id"]
     assert capture(api, event_id=None).get_json()["event_id"] is None
+
+
+def test_a_capture_keeps_its_private_notes_and_a_replay_leaves_them(api, app):
+    first = capture(api, notes="Met her at the bar\nask about Berlin", email="a@x.io")
+    assert first.status_code == 201
+    assert first.get_json()["notes"] == "Met her at the bar\nask about Berlin"
+    again = capture(api, id=first.get_json()["id"], notes="other")
+    assert again.status_code == 200
+    assert again.get_json()["notes"] == "Met her at the bar\nask about Berlin"
+    drafts = api.get("/api/v1/followups?due=all").get_json()["items"]
+    assert drafts and all("bar" not in d["draft"]["body"] for d in drafts)

@@ -22,6 +22,7 @@ from app.drafts import (
 )
 from app.extensions import db
 from app.models import Card, Contact, Event, FollowUp, User
+from tests.conftest import assert_api_error
 
 KINDS = list(DEFAULTS)
 
@@ -206,7 +207,7 @@ def test_draft_uses_person_event_and_owner_name(ctx):
     assert draft["subject"] == "As promised"
     assert draft["body"].startswith(
         "Hi Ana,\n\nThanks again for the chat at PyCon. "
-        "As promised, here it is: the slides"
+        "As promised, I'm sending you the slides.\n\n"
     )
     assert "It was good talking about open maps." in draft["body"]
     assert draft["body"].endswith("Kim Park")
@@ -255,3 +256,83 @@ def test_the_owners_template_replaces_the_default(ctx):
     followup.contact = contact
     assert draft_message(followup, ctx) == {"subject": "Yo", "body": "Hey Ana!"}
     assert isinstance(Card, type)
+
+
+HUGE = "{promise}" * 555  # fits the old 5,000-character template limit
+
+
+def test_a_template_repeating_a_long_value_renders_within_the_draft_limit():
+    import time
+    import tracemalloc
+
+    from app.drafts import CUT, DRAFT_MAX
+
+    promise = "send " + "x" * 4995
+    tracemalloc.start()
+    started = time.perf_counter()
+    text = render(HUGE, {"promise": promise})
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert len(text) <= DRAFT_MAX and text.endswith(CUT)
+    assert elapsed < 0.2
+    assert peak < 1_000_000  # the whole would be 2.8 million characters
+
+
+def test_a_long_draft_is_cut_at_a_word_with_a_marker():
+    from app.drafts import CUT
+
+    text = render("Hi. {talked_about} {promise}", {"talked_about": "word " * 50}, 100)
+    assert len(text) <= 100 and text.endswith("word" + CUT)
+    assert render("Hi {first_name}.", {"first_name": "Ana"}, 100) == "Hi Ana."
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (HUGE, "At most 2000 characters."),
+        ("{promise}" * 31, "At most 30 placeholders."),
+    ],
+)
+def test_a_template_too_long_or_too_repetitive_is_refused(body, message):
+    assert template_errors("Hi", body) == {"body": message}
+
+
+def test_the_templates_page_refuses_a_template_that_repeats_a_value(owner):
+    page = owner.get("/settings/templates").get_data(as_text=True)
+    assert 'maxlength="2000"' in page and "at most 2000 characters" in page
+    response = owner.form(
+        "/settings/templates",
+        {"kind": "promise", "action": "save", "subject": "Hi", "body": HUGE},
+    )
+    assert response.status_code == 400
+    assert "At most 2000 characters." in response.get_data(as_text=True)
+
+
+def test_an_imported_account_with_a_huge_template_is_refused(api):
+    exported = api.get("/api/v1/export.json").get_json()
+    exported["templates"] = [{"kind": "promise", "subject": "Hi", "body": HUGE}]
+    response = api.post("/api/v1/import.json", json=exported)
+    # The API's answer for a field it can't take (validation_error).
+    assert_api_error(response, 400, "validation_error", "templates")
+
+
+def test_a_stored_huge_template_still_drafts_a_bounded_message(ctx):
+    from app.drafts import DRAFT_MAX
+    from app.models import Template
+
+    db.session.add(Template(user_id=ctx.id, kind="promise", subject="Hi", body=HUGE))
+    contact = Contact(
+        user_id=ctx.id, name="Ana", email="a@example.com", promise="x" * 5000
+    )
+    db.session.add(contact)
+    db.session.flush()
+    followup = FollowUp(
+        user_id=ctx.id,
+        contact_id=contact.id,
+        kind="promise",
+        key="promise",
+        due_at=dt.datetime(2026, 11, 21, tzinfo=dt.UTC),
+    )
+    followup.contact = contact
+    assert len(draft_message(followup, ctx)["body"]) <= DRAFT_MAX

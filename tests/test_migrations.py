@@ -288,3 +288,41 @@ def test_upgrading_refuses_accounts_sharing_an_email_in_different_case(
         "ALICE@example.com",
         "carol@example.com",
     ]
+
+
+OLD_PROMISE_BODY = (
+    "Hi[ {first_name}],\n\n"
+    "Thanks again for the chat[ at {event}]. "
+    "As promised, here it is: {promise}\n\n"
+    "[It was good talking about {talked_about}. ]"
+    "Let me know if there's anything else I can do.\n\n"
+    "Best,\n{my_name}"
+)
+
+
+def test_upgrading_rewrites_the_old_promise_phrase_in_saved_templates(empty_app):
+    """A saved promise template that kept "here it is: {promise}" won't say it twice."""
+    from app.drafts import DEFAULTS, render
+
+    with empty_app.app_context():
+        upgrade(revision="f2a3b4c5d6e7")
+        with db.engine.begin() as conn:
+            add_owner(conn)
+            for kind, body in (
+                ("promise", OLD_PROMISE_BODY),
+                ("thank_you", "Hi {first_name}. As promised, here it is: {promise}"),
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO templates (user_id, kind, subject, body) "
+                        "VALUES (1, :kind, 'Hi', :body)"
+                    ),
+                    {"kind": kind, "body": body},
+                )
+        upgrade()
+        with db.engine.connect() as conn:
+            bodies = dict(conn.execute(text("SELECT kind, body FROM templates")).all())
+    values = {"first_name": "Ana", "promise": "As promised, I'm sending you our deck"}
+    assert render(bodies["promise"], values) == render(DEFAULTS["promise"][1], values)
+    assert "here it is" not in bodies["promise"]
+    assert bodies["thank_you"] == "Hi {first_name}. As promised, here it is: {promise}"

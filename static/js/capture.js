@@ -42,7 +42,7 @@ window.addEventListener("pageshow", (event) => { if (event.persisted) $("id").va
 
 function payloadFromForm() {
   const data = { id: $("id").value || newCaptureId(), source: $("source").value || "capture" };
-  for (const key of ["name", "company", "title", "talked_about", "promise"]) data[key] = $(key).value.trim();
+  for (const key of ["name", "company", "title", "talked_about", "promise", "notes"]) data[key] = $(key).value.trim();
   for (const key of ["reach2", "reach"]) {
     const value = $(key).value.trim();
     const kind = classifyReach(value);

@@ -177,3 +177,51 @@ def test_an_introducer_is_picked_from_a_listbox_on_the_edit_page(page, live_serv
     page.get_by_role("button", name="Save").click()
     page.wait_for_url(lambda url: not url.endswith("/edit"))
     assert "Introduced by Ivy Introducer" in page.text_content("main")
+
+
+def stored(live_server, name: str) -> dict:
+    """The person's topic, promise and private notes as stored on the server."""
+    from app.extensions import db
+    from app.models import Contact
+
+    with live_server.app.app_context():
+        person = db.session.execute(db.select(Contact).filter_by(name=name)).scalar()
+        found = (
+            {k: getattr(person, k) for k in ("talked_about", "promise", "notes")}
+            if person
+            else {}
+        )
+        db.session.remove()
+    return found
+
+
+def test_private_notes_captured_online_and_offline_arrive_whole(
+    page, context, live_server
+):
+    typed = {
+        "talked_about": "battery storage",
+        "promise": "send her our deck",
+        "notes": "Caught her again at the bar\nshe mentioned a design lead role",
+    }
+    page.goto("/capture")
+    page.fill("#f-name", "Zoë Online")
+    for name, text in typed.items():
+        page.fill(f"#f-{name}", text)
+    page.tap("button[value=save]")
+    page.wait_for_url("**/people/*")
+    assert "design lead role" in page.text_content("main")
+    context.set_offline(True)
+    page.goto("/capture")
+    page.fill("#f-name", "Zoë Offline")
+    page.fill("#f-reach", "zoe at the stand")  # not a way to reach: kept in notes
+    for name, text in typed.items():
+        page.fill(f"#f-{name}", text)
+    page.tap("button[value=save]")
+    page.wait_for_function("() => location.pathname === '/'")
+    context.set_offline(False)
+    wait_until(lambda: stored(live_server, "Zoë Offline"), message="offline capture")
+    assert stored(live_server, "Zoë Online") == typed
+    assert stored(live_server, "Zoë Offline") == {
+        **typed,
+        "notes": typed["notes"] + "\nzoe at the stand",
+    }
