@@ -30,6 +30,7 @@ from .models import (
     Template,
     User,
 )
+from .validation import in_date_window
 
 FORMAT = "morrow-account"
 VERSION = 1
@@ -174,6 +175,7 @@ def _time(value, field: str, required: bool = False) -> dt.datetime | None:
         raise ValidationError(
             f"{field} is not an ISO 8601 time.", {field: "Not a time."}
         ) from None
+    in_date_window(moment, field)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC)
