@@ -25,8 +25,14 @@ _TIMEZONES = frozenset(available_timezones())
 FIRST_DAY = dt.date(1900, 1, 1)
 LAST_DAY = dt.date(2200, 12, 31)
 DATE_WINDOW = f"{FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
-EARLIEST = dt.datetime.combine(FIRST_DAY, dt.time(0), tzinfo=dt.UTC)
-LATEST = dt.datetime.combine(LAST_DAY, dt.time.max, tzinfo=dt.UTC)
+# The first and last moments a day in the window can name, in any zone from
+# UTC+14 to UTC-12: clamping to them never moves an accepted moment.
+EARLIEST = dt.datetime.combine(
+    FIRST_DAY, dt.time(0), tzinfo=dt.timezone(dt.timedelta(hours=14))
+).astimezone(dt.UTC)
+LATEST = dt.datetime.combine(
+    LAST_DAY, dt.time.max, tzinfo=dt.timezone(dt.timedelta(hours=-12))
+).astimezone(dt.UTC)
 
 
 class Unusable(ValidationError):
