@@ -42,6 +42,22 @@ def require_login():
     return None
 
 
+@bp.after_request
+def discard_unread_body(response):
+    """Read and drop a body the API answered without reading (a 413, a 401).
+
+    Left on the socket, it ends a keep-alive connection: gunicorn drains only
+    64 KB of it and then closes the connection without answering the next
+    request. Bodies up to MAX_CONTENT_LENGTH are read; a larger one is refused
+    by the server before any of it is read, and its connection closes.
+    """
+    length = request.content_length or 0
+    if 0 < length <= (current_app.config.get("MAX_CONTENT_LENGTH") or 0):
+        while request.stream.read(64 * 1024):
+            pass
+    return response
+
+
 # Sent by the PWA's outbox with each capture: the account it was made under.
 ACCOUNT_HEADER = "X-Morrow-Account"
 
