@@ -265,16 +265,16 @@ def get_contact(user: User, contact_id) -> Contact:
     return contact
 
 
-# One answer for every client id Morrow can't use, whatever the reason: an id
-# another account holds must not read differently from one that is malformed.
-UNUSABLE_ID = Unusable(
-    "That id can't be used: send a new UUID, or none.",
-    {"id": "Not usable: make a new UUID like 1b4e28ba-2fa1-…"},
-)
-
-
 def _unusable_id() -> Unusable:
-    return Unusable(UNUSABLE_ID.message, dict(UNUSABLE_ID.fields))
+    """The one answer for every client id Morrow can't use, whatever the reason.
+
+    An id another account holds must read exactly like a malformed one, so a
+    capture can't be used to learn which ids exist.
+    """
+    return Unusable(
+        "That id can't be used: send a new UUID, or none.",
+        {"id": "Not usable: make a new UUID like 1b4e28ba-2fa1-…"},
+    )
 
 
 def _clean_id(value) -> str:

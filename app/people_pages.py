@@ -184,6 +184,8 @@ def capture():
         db.session.rollback()
         shown = form.to_dict()
         shown["tags_text"] = ", ".join(_tags_from_form(form))
+        if "id" in error.fields:  # unusable: the next try gets a new one
+            shown["id"] = str(uuid.uuid4())
         return _capture_page(shown, error.fields, 400)
     duplicates = find_duplicates(current_user, contact)
     if form.get("action") == "another":

@@ -255,3 +255,20 @@ def test_the_window_helper_judges_the_day_as_written():
     assert in_date_window(first, "met_at") is first  # 1899-12-31 in UTC
     with pytest.raises(Unusable):
         in_date_window(dt.date(1899, 12, 31), "date")
+
+
+def test_the_capture_form_swaps_an_unusable_id_for_a_new_one(
+    app, owner, make_user, token_for, client
+):
+    other = {"Authorization": f"Bearer {token_for(make_user())}"}
+    theirs = client.post("/api/v1/contacts", json={"name": "T"}, headers=other)
+    taken = theirs.get_json()["id"]
+    refused = owner.form("/capture", {"name": "Ana", "id": taken})
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert taken not in page
+    fresh = page.split('name="id" value="')[1].split('"')[0]
+    saved = owner.form("/capture", {"name": "Ana", "id": fresh})
+    assert saved.status_code == 302
+    with app.app_context():
+        assert db.session.get(Contact, fresh).name == "Ana"
