@@ -14,3 +14,14 @@ def now() -> dt.datetime:
         if clock is not None:
             return clock()
     return dt.datetime.now(dt.UTC)
+
+
+def local(moment: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """Return a stored moment in `zone`, safe for any moment the database holds.
+
+    Moments outside the date window (rows written before it was enforced)
+    are shown at the window's nearest end rather than overflowing the calendar.
+    """
+    from .validation import clamp_moment
+
+    return clamp_moment(moment).astimezone(zone)

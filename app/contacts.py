@@ -13,20 +13,22 @@ from sqlalchemy import delete, exists, func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
-from . import search_index
-from .errors import Conflict, NotFound, ValidationError
+from . import clock, search_index
+from .errors import NotFound, ValidationError
 from .events import get_event
 from .extensions import db, kept_after_commit
 from .models import Contact, ContactTag, Event, FollowUp, User, insert_row
 from .scheduling import schedule_followups, zone_of
 from .validation import (
     FieldErrors,
+    Unusable,
     clean_email,
     clean_int,
     clean_linkedin,
     clean_phone,
     clean_text,
     clean_url,
+    in_date_window,
     without_control,
 )
 
@@ -114,7 +116,7 @@ def clean_tags(value, field: str = "tags") -> list[str]:
 
 
 def clean_met_at(value, user: User, field: str = "met_at") -> dt.datetime:
-    """Read an ISO 8601 time; one without an offset is in the owner's zone."""
+    """Read an ISO 8601 time in the date window; no offset: the owner's zone."""
     if isinstance(value, dt.datetime):
         moment = value
     elif isinstance(value, str) and value.strip():
@@ -125,6 +127,7 @@ def clean_met_at(value, user: User, field: str = "met_at") -> dt.datetime:
             raise ValidationError(message, {field: message}) from None
     else:
         raise ValidationError("Give a time.", {field: "Give a time."})
+    in_date_window(moment, field)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone_of(user))
     return moment.astimezone(dt.UTC)
@@ -262,13 +265,25 @@ def get_contact(user: User, contact_id) -> Contact:
     return contact
 
 
+def _unusable_id() -> Unusable:
+    """The one answer for every client id Morrow can't use, whatever the reason.
+
+    An id another account holds must read exactly like a malformed one, so a
+    capture can't be used to learn which ids exist.
+    """
+    return Unusable(
+        "That id can't be used: send a new UUID, or none.",
+        {"id": "Not usable: make a new UUID like 1b4e28ba-2fa1-…"},
+    )
+
+
 def _clean_id(value) -> str:
+    if not isinstance(value, str):
+        raise _unusable_id()
     try:
-        return str(uuid.UUID(str(value)))
+        return str(uuid.UUID(value))
     except ValueError:
-        raise ValidationError(
-            "id must be a UUID.", {"id": "Must be a UUID like 1b4e28ba-2fa1-…"}
-        ) from None
+        raise _unusable_id() from None
 
 
 def _stored(user: User, contact_id: str) -> Contact | None:
@@ -276,7 +291,7 @@ def _stored(user: User, contact_id: str) -> Contact | None:
     if contact is None:
         return None
     if contact.user_id != user.id:
-        raise Conflict("That id is already taken; make a new one.", {"id": "Taken."})
+        raise _unusable_id()
     return contact
 
 
@@ -414,7 +429,7 @@ def contact_to_dict(contact: Contact, user: User) -> dict:
     zone = zone_of(user)
 
     def _iso(moment: dt.datetime | None) -> str | None:
-        return moment.astimezone(zone).isoformat() if moment else None
+        return clock.local(moment, zone).isoformat() if moment else None
 
     return {
         "id": contact.id,

@@ -11,7 +11,7 @@ from .errors import NotFound, ValidationError
 from .extensions import db
 from .models import MAX_ID, Event, User
 from .scheduling import zone_of
-from .validation import FieldErrors, clean_text
+from .validation import FieldErrors, clean_text, in_date_window
 
 EVENT_FIELDS = ("name", "date", "place", "notes", "active")
 
@@ -34,16 +34,17 @@ def event_to_dict(event: Event) -> dict:
 
 
 def clean_date(value, field: str = "date") -> dt.date:
-    """Return a date from an ISO string (YYYY-MM-DD)."""
+    """Return a date in the window from an ISO string (YYYY-MM-DD)."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
+        return in_date_window(value, field)
     if not isinstance(value, str) or not value.strip():
         raise ValidationError("Give the date as YYYY-MM-DD.", {field: "Give a date."})
     try:
-        return dt.date.fromisoformat(value.strip())
+        day = dt.date.fromisoformat(value.strip())
     except ValueError:
         message = "Give the date as YYYY-MM-DD."
         raise ValidationError(message, {field: message}) from None
+    return in_date_window(day, field)
 
 
 def clean_bool(value, field: str) -> bool:

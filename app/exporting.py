@@ -34,6 +34,7 @@ from .models import (
     Template,
     User,
 )
+from .validation import in_date_window
 
 FORMAT = "morrow-account"
 VERSION = 1
@@ -209,10 +210,14 @@ def _time(value, field: str, required: bool = False) -> dt.datetime | None:
         raise ValidationError(message, {field: "Not a time."})
     try:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=dt.UTC)
+    except ValueError:
+        raise ValidationError(message, {field: "Not a time."}) from None
+    in_date_window(moment, field)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    try:
         return moment.astimezone(dt.UTC)
-    except (ValueError, OverflowError):  # OverflowError: past year 9999 in UTC
+    except OverflowError:  # past the window's edge once moved to UTC
         raise ValidationError(message, {field: "Not a time."}) from None
 
 

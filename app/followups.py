@@ -16,6 +16,7 @@ import datetime as dt
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from . import clock
 from .cards import shareable_card_url
 from .drafts import (
     BODY_MAX,
@@ -30,6 +31,7 @@ from .errors import Conflict, NotFound, ValidationError
 from .extensions import db
 from .models import MAX_ID, Contact, Event, FollowUp, Interaction, User
 from .scheduling import hour_or_default, local_moment, log_interaction, zone_of
+from .validation import clamp_day, in_date_window
 
 STATUSES = ("pending", "done", "skipped", "snoozed", "all")
 FINAL = ("done", "skipped")
@@ -134,7 +136,7 @@ def in_messages(
     """
 
     def day(followup: FollowUp) -> tuple:
-        return followup.contact_id, followup.due_at.astimezone(zone).date()
+        return followup.contact_id, clock.local(followup.due_at, zone).date()
 
     promises = {day(f): f for f in followups if f.kind == "promise"}
     settled: dict[int, list[FollowUp]] = {}
@@ -191,7 +193,10 @@ def skip(user: User, followup: FollowUp, now: dt.datetime) -> FollowUp:
 
 
 def parse_until(value, user: User) -> dt.datetime:
-    """Return an aware UTC moment from an ISO date (follow-up hour) or datetime."""
+    """Return an aware UTC moment from an ISO date (follow-up hour) or datetime.
+
+    The day must be in the date window (a 422 otherwise).
+    """
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(
             "Pick a day to snooze it to.",
@@ -201,14 +206,14 @@ def parse_until(value, user: User) -> dt.datetime:
     zone = zone_of(user)
     try:
         if len(text) == 10:
-            return local_moment(
-                dt.date.fromisoformat(text), hour_or_default(user.followup_hour), zone
-            )
+            day = in_date_window(dt.date.fromisoformat(text), "until")
+            return local_moment(day, hour_or_default(user.followup_hour), zone)
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise ValidationError(
             "That isn't a date.", {"until": "Not an ISO date or datetime."}
         ) from None
+    in_date_window(moment, "until")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(dt.UTC)
@@ -279,9 +284,7 @@ def followup_to_dict(
     followup: FollowUp, user: User, now: dt.datetime | None = None, cache=None
 ) -> dict:
     """Return the follow-up's JSON shape (DESIGN §4)."""
-    from .clock import now as clock_now
-
-    now = now or clock_now()
+    now = now or clock.now()
     contact = followup.contact
     card_url = shareable_card_url(user.card)
     draft = draft_message(followup, user, card_url, cache)
@@ -421,7 +424,8 @@ def event_score(user: User, event: Event, now: dt.datetime) -> dict:
     if event.user_id != user.id:
         raise NotFound("There is no such event.")
     zone = zone_of(user)
-    deadline = local_moment(event.date + dt.timedelta(days=1), 0, zone) + SCORE_WINDOW
+    day_after = clamp_day(event.date) + dt.timedelta(days=1)
+    deadline = local_moment(day_after, 0, zone) + SCORE_WINDOW
     people = list(
         db.session.execute(
             select(Contact.id, Contact.name).where(

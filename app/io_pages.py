@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 
 from . import clock
-from .errors import DomainError, ValidationError
+from .errors import DomainError
 from .exporting import import_account
 from .importing import import_file
 from .ui import register_settings_section
 from .uploads import uploaded_file
+from .validation import parse_json
 
 bp = Blueprint("io_pages", __name__)
 bp.record_once(
@@ -43,12 +42,7 @@ def import_export():
         try:
             data, name, mimetype = uploaded_file(current_app.config["MAX_IMPORT_BYTES"])
             if action == "account":
-                try:
-                    content = json.loads(data)
-                except (ValueError, UnicodeDecodeError, RecursionError):
-                    raise ValidationError(
-                        "That file is not a Morrow JSON export."
-                    ) from None
+                content = parse_json(data, "That file is not a Morrow JSON export.")
                 loaded = import_account(current_user, content, clock.now())
             else:
                 result = import_file(

@@ -428,6 +428,7 @@ PATHS: dict[str, Any] = {
             _json(_ref("Event"), "Created"),
             413,
             415,
+            422,
             status=201,
             requestBody=_body("EventInput"),
         ),  # fmt: skip
@@ -441,6 +442,7 @@ PATHS: dict[str, Any] = {
             404,
             413,
             415,
+            422,
             requestBody=_body("EventInput"),
         ),  # fmt: skip
         "delete": _op(
@@ -474,6 +476,7 @@ PATHS: dict[str, Any] = {
                 409,
                 413,
                 415,
+                422,
                 status=201,
                 requestBody=_body("ContactInput"),
                 parameters=[ACCOUNT],
@@ -531,6 +534,7 @@ PATHS: dict[str, Any] = {
             404,
             413,
             415,
+            422,
             requestBody=_body("ContactInput"),
         ),  # fmt: skip
         "delete": _op(
@@ -605,6 +609,7 @@ PATHS: dict[str, Any] = {
             409,
             413,
             415,
+            422,
             requestBody=_body(
                 _s("object", required=["until"], properties={"until": STR})
             ),

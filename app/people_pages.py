@@ -74,7 +74,7 @@ def local_input(moment: dt.datetime | None) -> str:
     """Format a time for a datetime-local input in the owner's zone."""
     if moment is None:
         return ""
-    return moment.astimezone(zone_of(current_user)).strftime("%Y-%m-%dT%H:%M")
+    return clock.local(moment, zone_of(current_user)).strftime("%Y-%m-%dT%H:%M")
 
 
 def _tags_from_form(form) -> list[str]:
@@ -184,6 +184,8 @@ def capture():
         db.session.rollback()
         shown = form.to_dict()
         shown["tags_text"] = ", ".join(_tags_from_form(form))
+        if "id" in error.fields:  # unusable: the next try gets a new one
+            shown["id"] = str(uuid.uuid4())
         return _capture_page(shown, error.fields, 400)
     duplicates = find_duplicates(current_user, contact)
     if form.get("action") == "another":
@@ -211,9 +213,10 @@ def list():  # noqa: A001 - the endpoint reads people.list
         created, _, last_id = cursor.partition("|")
         try:
             moment = dt.datetime.fromisoformat(created)
-        except ValueError:
+            moment = moment.astimezone(dt.UTC) if moment.tzinfo else None
+        except (ValueError, OverflowError):  # year 1 at +05:00 overflows
             moment = None
-        if moment is not None and moment.tzinfo is not None:
+        if moment is not None:
             after = (moment, last_id)
     rows, following = search_contacts(
         current_user,
@@ -268,7 +271,7 @@ def detail(contact_id: str):
         person=contact_to_dict(contact, current_user),
         introduced=[*introduced],
         duplicates=duplicates,
-        met_local=contact.met_at.astimezone(zone_of(current_user)),
+        met_local=clock.local(contact.met_at, zone_of(current_user)),
     )
 
 

@@ -133,7 +133,7 @@ def queue():
             KIND_LABELS.get(f.kind, f.kind) for f in (followup, *also)
         )
         data["about_name"] = followup.about.name if followup.about else None
-        data["due_local"] = f"{followup.due_at.astimezone(zone):%a %d %b, %H:%M}"
+        data["due_local"] = f"{clock.local(followup.due_at, zone):%a %d %b, %H:%M}"
         data["also"] = also
         cards.append(data)
     upcoming_when = next_due(user, now)
@@ -145,7 +145,8 @@ def queue():
         snoozed=snoozed(user, now),
         person_url=person_page,
         progress=progress(user, now),
-        next_due=upcoming_when.astimezone(zone) if upcoming_when else None,
+        next_due=clock.local(upcoming_when, zone) if upcoming_when else None,
+        local=clock.local,
         zone=zone,
         kind_labels=KIND_LABELS,
         today=now.astimezone(zone).date(),

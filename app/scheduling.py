@@ -22,6 +22,7 @@ from sqlalchemy import bindparam, select, update
 
 from .extensions import db
 from .models import DEFAULT_FOLLOWUP_HOUR, Contact, FollowUp, Interaction, User
+from .validation import clamp_day, clamp_moment
 
 # A moment between midnight and this hour counts for the evening before
 # (the after-party rule of DESIGN §3).
@@ -50,10 +51,13 @@ def zone_named(name: str | None) -> ZoneInfo:
 def event_day(
     met_at: dt.datetime, zone: ZoneInfo, event_date: dt.date | None = None
 ) -> dt.date:
-    """Return the day a meeting counts for: the event's, else met_at's local date."""
+    """Return the day a meeting counts for: the event's, else met_at's local date.
+
+    Stored dates outside the date window count as the window's nearest day.
+    """
     if event_date is not None:
-        return event_date
-    local = met_at.astimezone(zone)
+        return clamp_day(event_date)
+    local = clamp_moment(met_at).astimezone(zone)
     if local.hour < AFTER_PARTY_HOUR:
         local -= dt.timedelta(days=1)
     return local.date()
@@ -71,7 +75,7 @@ def local_moment(day: dt.date, hour: int, zone: ZoneInfo) -> dt.datetime:
 
 def due_at(day: dt.date, zone: ZoneInfo, hour: int, now: dt.datetime) -> dt.datetime:
     """Return when follow-ups for event day `day` are due: D+1 at `hour`, or now."""
-    moment = local_moment(day + dt.timedelta(days=1), hour, zone)
+    moment = local_moment(clamp_day(day) + dt.timedelta(days=1), hour, zone)
     return max(moment, now)
 
 
@@ -228,7 +232,7 @@ def _schedule_keep_in_touch(add, contact, existing, zone, hour, now, can_reach) 
     if latest is not None and latest.status == "skipped":
         # A skipped reminder keeps the rhythm: the next one comes a cycle later.
         base = max(base, latest.due_at)
-    day = base.astimezone(zone).date() + dt.timedelta(days=days)
+    day = clamp_moment(base).astimezone(zone).date() + dt.timedelta(days=days)
     when = max(local_moment(day, hour, zone), now)
     if latest is not None and latest.status == "pending":
         if untouched(latest) and latest.due_at != when:
@@ -274,7 +278,7 @@ def retime_pending(
     ).all()
     moved = []
     for followup_id, due in rows:
-        local = due.astimezone(old_zone)
+        local = clamp_moment(due).astimezone(old_zone)
         if (local.hour, local.minute, local.second) != (old_hour, 0, 0):
             continue  # not timed at the follow-up hour: leave it be
         when = max(local_moment(local.date(), hour, zone), now)

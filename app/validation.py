@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import math
 import re
 import unicodedata
 from urllib.parse import urlsplit
@@ -16,30 +19,55 @@ from .errors import ValidationError
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TIMEZONES = frozenset(available_timezones())
 
+# The dates Morrow takes anywhere (API, pages, imports). Every date it computes
+# stays far from the ends of Python's calendar (years 1 and 9999), so converting
+# a moment to any zone or adding days to it never overflows.
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2200, 12, 31)
+DATE_WINDOW = f"{FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
+# The first and last moments a day in the window can name, in any zone from
+# UTC+14 to UTC-12: clamping to them never moves an accepted moment.
+EARLIEST = dt.datetime.combine(
+    FIRST_DAY, dt.time(0), tzinfo=dt.timezone(dt.timedelta(hours=14))
+).astimezone(dt.UTC)
+LATEST = dt.datetime.combine(
+    LAST_DAY, dt.time.max, tzinfo=dt.timezone(dt.timedelta(hours=-12))
+).astimezone(dt.UTC)
+
+
+class Unusable(ValidationError):
+    """A well-formed value Morrow can't take (a date outside the window): 422."""
+
+    status = 422
+    code = "unprocessable"
+
 
 class FieldErrors:
     """Collects one message per field, then raises them together."""
 
     def __init__(self) -> None:
         self.fields: dict[str, str] = {}
+        self.kinds: set[type[ValidationError]] = set()
 
-    def add(self, field: str, message: str) -> None:
-        self.fields.setdefault(field, message)
+    def add(self, field: str, message: str, kind=ValidationError) -> None:
+        if field not in self.fields:
+            self.fields[field] = message
+            self.kinds.add(kind)
 
     def check(self, field: str, func, *args, **kwargs):
         """Run a cleaning function; record its error under `field`."""
         try:
             return func(*args, **kwargs)
         except ValidationError as error:
-            self.add(field, error.fields.get(field) or error.message)
+            self.add(field, error.fields.get(field) or error.message, type(error))
             return None
 
     def raise_if_any(self, message: str = "Some fields need attention.") -> None:
+        """Raise every error at once: a 422 when all are, else a 400."""
         if self.fields:
             first = next(iter(self.fields.values()))
-            raise ValidationError(
-                message if len(self.fields) > 1 else first, dict(self.fields)
-            )
+            kind = next(iter(self.kinds)) if len(self.kinds) == 1 else ValidationError
+            raise kind(message if len(self.fields) > 1 else first, dict(self.fields))
 
 
 def _fail(field: str, message: str):
@@ -139,6 +167,33 @@ def clean_region(value, field: str = "default_region") -> str:
     return value
 
 
+def in_date_window(value: dt.date, field: str) -> dt.date:
+    """Return a date or moment whose calendar day is in the window, else a 422.
+
+    A moment is judged by its day as written, before any time zone conversion;
+    one at the window's ends converts to every zone (UTC-12 to UTC+14) safely.
+    """
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not FIRST_DAY <= day <= LAST_DAY:
+        message = f"{field} must be a date from {DATE_WINDOW}."
+        raise Unusable(message, {field: message})
+    return value
+
+
+def clamp_day(day: dt.date) -> dt.date:
+    """Return a stored date moved into the window, for computing with it.
+
+    Rows written before the window was enforced may hold any date; they are
+    kept as they are and only computed with as the nearest date in the window.
+    """
+    return min(max(day, FIRST_DAY), LAST_DAY)
+
+
+def clamp_moment(moment: dt.datetime) -> dt.datetime:
+    """Return an aware stored moment moved into the window (see clamp_day)."""
+    return min(max(moment, EARLIEST), LATEST)
+
+
 def clean_int(value, field: str, minimum: int, maximum: int) -> int:
     if isinstance(value, bool):
         _fail(field, "Use a whole number.")
@@ -149,6 +204,50 @@ def clean_int(value, field: str, minimum: int, maximum: int) -> int:
     if not minimum <= number <= maximum:
         _fail(field, f"Use a whole number from {minimum} to {maximum}.")
     return number
+
+
+# Deeper than any document Morrow reads or writes; far below Python's limit.
+MAX_JSON_DEPTH = 64
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e400
+        raise ValueError(text)
+    return number
+
+
+def _no_constant(text: str):  # NaN, Infinity, -Infinity
+    raise ValueError(text)
+
+
+def parse_json(raw: bytes, message: str, fields: dict | None = None):
+    """Parse strict JSON: finite numbers, text that is Unicode, bounded depth.
+
+    Anything else (NaN, 1e400, a lone surrogate escape like \\ud800, 100,000
+    nested brackets) raises ValidationError with `message`, never a 500.
+    """
+    invalid = ValidationError(message, fields)
+    try:
+        data = json.loads(raw, parse_float=_finite, parse_constant=_no_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise invalid from None
+    stack = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise invalid
+        if isinstance(value, str):
+            if SURROGATE.search(value):
+                raise invalid
+        elif isinstance(value, dict):
+            if any(SURROGATE.search(key) for key in value):
+                raise invalid
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+    return data
 
 
 def region_for_timezone(tz: str) -> str:

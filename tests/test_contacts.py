@@ -149,7 +149,6 @@ def test_a_capture_made_under_another_account_is_refused_and_not_saved(
         ({"met_at": "yesterday"}, "met_at"),
         ({"event_id": 999}, "event_id"),
         ({"introduced_by_id": str(uuid.uuid4())}, "introduced_by_id"),
-        ({"id": "not-a-uuid"}, "id"),
         ({"talked_about": "x" * 5001}, "talked_about"),
         ({"favourite_colour": "blue"}, "favourite_colour"),
     ],
@@ -187,7 +186,7 @@ def test_another_accounts_person_is_404_everywhere(api, make_user, token_for, cl
     assert_api_error(api.delete(f"{URL}/{theirs}"), 404)
     assert_api_error(api.post(f"{URL}/{theirs}/merge", json={"other_id": mine}), 404)
     assert_api_error(api.post(f"{URL}/{mine}/merge", json={"other_id": theirs}), 404)
-    assert_api_error(capture(api, id=theirs), 409)
+    assert_api_error(capture(api, id=theirs), 422, "unprocessable", "id")
     assert api.get(URL).get_json()["items"][0]["id"] == mine
 
 
@@ -411,3 +410,21 @@ def test_a_capture_keeps_its_private_notes_and_a_replay_leaves_them(api, app):
     assert again.get_json()["notes"] == "Met her at the bar\nask about Berlin"
     drafts = api.get("/api/v1/followups?due=all").get_json()["items"]
     assert drafts and all("bar" not in d["draft"]["body"] for d in drafts)
+
+
+def test_an_id_another_account_holds_reads_as_any_unusable_id(
+    api, app, make_user, token_for, client
+):
+    other = {"Authorization": f"Bearer {token_for(make_user())}"}
+    theirs = client.post(URL, json={"name": "Theirs"}, headers=other).get_json()["id"]
+    taken = assert_api_error(capture(api, id=theirs), 422, "unprocessable", "id")
+    for unusable in ("not-a-uuid", "\u00e9" * 36, 12, ["x"]):
+        fresh = assert_api_error(capture(api, id=unusable), 422, "unprocessable", "id")
+        assert fresh == taken  # nothing tells a taken id from a malformed one
+    assert "id" in taken["error"]["message"]
+    assert count_rows(app) == 1  # only theirs
+    # The owner's own re-send is still the stored person.
+    mine = capture(api)
+    again = capture(api, id=mine.get_json()["id"], name="Sent twice")
+    assert (mine.status_code, again.status_code) == (201, 200)
+    assert again.get_json()["name"] == "Jane Doe"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, request
 from flask_login import current_user
@@ -16,6 +17,8 @@ from ..errors import (
     ValidationError,
     WrongAccount,
 )
+from ..models import MAX_ID
+from ..validation import SURROGATE, parse_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -39,6 +42,22 @@ def require_login():
     return None
 
 
+@bp.after_request
+def discard_unread_body(response):
+    """Read and drop a body the API answered without reading (a 413, a 401).
+
+    Left on the socket, it ends a keep-alive connection: gunicorn drains only
+    64 KB of it and then closes the connection without answering the next
+    request. Bodies up to MAX_CONTENT_LENGTH are read; a larger one is refused
+    by the server before any of it is read, and its connection closes.
+    """
+    length = request.content_length or 0
+    if 0 < length <= (current_app.config.get("MAX_CONTENT_LENGTH") or 0):
+        while request.stream.read(64 * 1024):
+            pass
+    return response
+
+
 # Sent by the PWA's outbox with each capture: the account it was made under.
 ACCOUNT_HEADER = "X-Morrow-Account"
 
@@ -58,10 +77,7 @@ def json_body() -> dict:
     raw = request.get_data(cache=True)
     if len(raw) > current_app.config["MAX_JSON_BYTES"]:
         raise TooLarge("The JSON body is too large.")
-    try:
-        data = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationError("The body is not valid JSON.") from None
+    data = parse_json(raw or b"null", "The body is not valid JSON.")
     if not isinstance(data, dict):
         raise ValidationError("The body must be a JSON object.")
     return data
@@ -77,11 +93,12 @@ def decode_cursor(cursor: str | None) -> list | None:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, UnicodeDecodeError):
+        raw = base64.urlsafe_b64decode(padded.encode())
+    except (ValueError, UnicodeError):
         raise ValidationError(
             "The cursor is not valid.", {"cursor": "Not valid."}
         ) from None
+    values = parse_json(raw, "The cursor is not valid.", {"cursor": "Not valid."})
     if not isinstance(values, list):
         raise ValidationError("The cursor is not valid.", {"cursor": "Not valid."})
     return values
@@ -95,7 +112,7 @@ def keyset_cursor(raw: str | None, key_type: type) -> tuple | None:
     invalid = ValidationError("The cursor is not valid.", {"cursor": "Not valid."})
     if len(values) != 2 or not isinstance(values[0], str):
         raise invalid
-    if type(values[1]) is not key_type:
+    if type(values[1]) is not key_type or not key_fits(values[1]):
         raise invalid
     try:
         moment = datetime.fromisoformat(values[0])
@@ -103,14 +120,28 @@ def keyset_cursor(raw: str | None, key_type: type) -> tuple | None:
         raise invalid from None
     if moment.tzinfo is None:
         raise invalid
+    try:
+        # Stored rows may predate the date window: any moment the database can
+        # hold is a valid place to continue from, but not one past year 9999.
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        raise invalid from None
     return moment, values[1]
+
+
+def key_fits(key) -> bool:
+    """Tell whether a cursor's key could be a stored one (ids fit the database)."""
+    if isinstance(key, int):
+        return 0 < key <= MAX_ID
+    return isinstance(key, str) and len(key) <= 36 and not SURROGATE.search(key)
 
 
 def page_limit(default: int = 50, maximum: int = 200) -> int:
     raw = request.args.get("limit")
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    # ASCII digits only: "²" passes isdigit() and "١٢" int(), neither is a limit.
+    if not re.fullmatch(r"[0-9]{1,4}", raw) or not 1 <= int(raw) <= maximum:
         raise ValidationError(
             f"limit must be between 1 and {maximum}.", {"limit": "Out of range."}
         )

@@ -16,7 +16,7 @@ from ..events import (
     list_events,
     update_event,
 )
-from . import bp, decode_cursor, encode_cursor, json_body, page_limit
+from . import bp, decode_cursor, encode_cursor, json_body, key_fits, page_limit
 
 
 @bp.get("/events")
@@ -26,7 +26,7 @@ def events():
     if after is not None:
         try:
             dt.date.fromisoformat(after[0])
-            valid = len(after) == 2 and isinstance(after[1], int)
+            valid = len(after) == 2 and type(after[1]) is int and key_fits(after[1])
         except (TypeError, ValueError, IndexError):
             valid = False
         if not valid:

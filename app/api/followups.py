@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import request
 from flask_login import current_user
 
@@ -21,6 +23,7 @@ from ..followups import (
     snooze,
     template_cache,
 )
+from ..models import MAX_ID
 from . import bp, encode_cursor, json_body, keyset_cursor, page_limit
 
 
@@ -28,7 +31,9 @@ from . import bp, encode_cursor, json_body, keyset_cursor, page_limit
 def followups():
     """List follow-ups: pending and due now unless the filters say otherwise."""
     event_id = request.args.get("event_id")
-    if event_id is not None and not event_id.isdigit():
+    if event_id is not None and not (
+        re.fullmatch(r"[0-9]{1,10}", event_id) and int(event_id) <= MAX_ID
+    ):
         raise ValidationError(
             "event_id must be a number.", {"event_id": "Not a number."}
         )

@@ -13,6 +13,7 @@ from ..errors import TooLarge, UnsupportedMedia, ValidationError
 from ..exporting import account_export, export_csv, export_vcf, import_account
 from ..importing import import_file
 from ..uploads import uploaded_file
+from ..validation import parse_json
 from . import bp
 
 
@@ -83,12 +84,7 @@ def account_file() -> dict:
         )
     if len(raw) > limit:
         raise TooLarge("The export file is too large.", {"file": "Too large."})
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # nested too deep
-        raise ValidationError(
-            "The file is not valid JSON.", {"file": "Not JSON."}
-        ) from None
+    data = parse_json(raw, "The file is not valid JSON.", {"file": "Not JSON."})
     if not isinstance(data, dict):
         raise ValidationError(
             "The export must be a JSON object.", {"file": "Not an object."}
