@@ -73,13 +73,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from . import auth, compress, errors, security, ui
+    from . import auth, compress, errors, security
 
     compress.init_app(app)
     errors.register_error_handlers(app)
     auth.init_app(app)
     security.init_app(app)
-    ui.init_app(app)
     register_blueprints(app)
     register_first_run_redirect(app)
 
@@ -105,27 +104,11 @@ def _sqlite_busy_timeout(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, public, web
+    from . import pages
     from .api import bp as api_bp
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(public.bp)
-    app.register_blueprint(web.bp)
+    pages.register(app)
     app.register_blueprint(api_bp)
-    from . import event_pages, people_pages
-
-    app.register_blueprint(people_pages.bp)
-    app.register_blueprint(event_pages.bp)
-    from . import io_pages
-
-    app.register_blueprint(io_pages.bp)
-    from .pwa import bp as pwa_bp
-
-    app.register_blueprint(pwa_bp)
-    from . import feed, queue_pages
-
-    app.register_blueprint(queue_pages.bp)
-    app.register_blueprint(feed.bp)
 
 
 # Paths that work before any account exists.

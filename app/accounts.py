@@ -53,7 +53,7 @@ def update_settings(user: User, data: dict, *, commit: bool = True) -> User:
 
 
 def feed_url(user: User) -> str:
-    return public_base_url() + url_for("feed.ics", token=user.feed_token)
+    return public_base_url() + url_for("public.feed", token=user.feed_token)
 
 
 def user_to_dict(user: User) -> dict:

@@ -7,45 +7,22 @@ is the only key; Settings shows the link and can replace the token.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 import vobject
 from dateutil import tz
 from flask import (
-    Blueprint,
-    Response,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
     url_for,
 )
-from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from . import clock
-from .accounts import feed_url
 from .cards import public_base_url
 from .drafts import KIND_LABELS
 from .extensions import db
-from .models import FollowUp, User, new_feed_token
-from .ui import register_settings_section
+from .models import FollowUp, User
 
-bp = Blueprint("feed", __name__)
 EVENT_LENGTH = dt.timedelta(minutes=15)
 FEED_LIMIT = 500
-
-
-@bp.record_once
-def _plug_in(state) -> None:
-    register_settings_section(
-        state.app,
-        "Calendar feed",
-        "/settings/feed",
-        "Follow-ups in your phone's calendar, with reminders",
-    )
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -76,7 +53,7 @@ def build_calendar(user: User, now: dt.datetime) -> str:
         .limit(FEED_LIMIT)
         .options(selectinload(FollowUp.contact), selectinload(FollowUp.about))
     ).scalars()
-    queue_url = public_base_url() + url_for("queue.queue")
+    queue_url = public_base_url() + url_for("queue.index")
     for followup in followups:
         label = KIND_LABELS.get(followup.kind, followup.kind)
         event = calendar.add("vevent")
@@ -100,30 +77,3 @@ def build_calendar(user: User, now: dt.datetime) -> str:
             f"Follow up: {followup.contact.name}"
         )
     return calendar.serialize()
-
-
-@bp.get("/feed/<token>.ics")
-def ics(token: str):
-    """Serve the owner's follow-ups to a calendar app that knows the secret link."""
-    user = db.session.execute(
-        select(User).where(User.feed_token == token)
-    ).scalar_one_or_none()
-    if user is None or not secrets.compare_digest(user.feed_token, token):
-        abort(404)
-    response = Response(build_calendar(user, clock.now()), mimetype="text/calendar")
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    # The follow-ups are private: no cache on the way may keep a copy.
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-@bp.route("/settings/feed", methods=["GET", "POST"])
-@login_required
-def settings():
-    """Show the calendar feed link, and replace it on request."""
-    if request.method == "POST":
-        current_user.feed_token = new_feed_token()
-        db.session.commit()
-        flash("New calendar link made. The old one no longer works.")
-        return redirect(url_for("feed.settings"))
-    return render_template("settings/feed.html", url=feed_url(current_user))

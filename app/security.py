@@ -31,7 +31,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Routes that take file uploads; every other write is held to MAX_FORM_BYTES.
 UPLOAD_ENDPOINTS = frozenset(
-    {"api.import_contacts", "api.import_account_route", "io_pages.import_export"}
+    {"api.import_contacts", "api.import_account_route", "settings.import_export"}
 )
 # Blueprints whose forms anonymous visitors submit: these always need the token.
 PUBLIC_FORMS = frozenset({"auth", "public"})

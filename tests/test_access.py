@@ -21,7 +21,7 @@ PUBLIC_ENDPOINTS = {
     "pwa.manifest",
     "pwa.service_worker",
     "pwa.offline",  # the app shell
-    "feed.ics",  # authenticated by its secret token
+    "public.feed",  # authenticated by its secret token
     "api.openapi",  # the API's description
 }
 

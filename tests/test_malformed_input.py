@@ -71,7 +71,7 @@ FORMS = {
     "unicode-digits": "&".join(f"{f}=%C2%B2" for f in FIELDS),
 }
 # Routes that end the session or the account are sent to last, on their own.
-ENDING = {"auth.logout", "account.delete", "web.delete_account"}
+ENDING = {"auth.logout", "account.delete", "settings.delete"}
 
 
 def routes(app, methods: set[str]):

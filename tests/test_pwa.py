@@ -8,7 +8,7 @@ import json
 
 from PIL import Image
 
-from app import pwa
+from app.pages import pwa
 
 
 def test_manifest_is_served_as_a_web_app_manifest_with_real_icons(client):

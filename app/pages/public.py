@@ -1,16 +1,27 @@
-"""What anyone may see: the health check and the public card."""
+"""What anyone may see: the health check, the public card and its exchange
+form, and the calendar feed, reached by its secret link."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
-from sqlalchemy import update
+import secrets
 
-from . import clock
-from .cards import public_card_url
-from .errors import ValidationError
-from .extensions import db, limiter
-from .models import Card
-from .qr_views import qr_response
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+)
+from sqlalchemy import select, update
+
+from .. import clock
+from ..cards import public_card_url
+from ..errors import ValidationError
+from ..extensions import db, limiter
+from ..feed import build_calendar
+from ..models import Card, User
+from .downloads import qr_response, vcard_download
 
 bp = Blueprint("public", __name__)
 
@@ -32,20 +43,6 @@ def published_card(slug: str) -> Card:
     if card is None:
         abort(404)
     return card
-
-
-def vcard_download(card: Card, *, public_only: bool) -> Response:
-    from .vcards import card_vcard, vcf_filename
-
-    text = card_vcard(card, public_only=public_only, public_url=public_card_url(card))
-    response = Response(text.encode("utf-8"), mimetype="text/vcard")
-    response.headers["Content-Type"] = "text/vcard; charset=utf-8"
-    # A visitor's file is named only with what the owner made public.
-    name = card.public_name if public_only else card.full_name
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{vcf_filename(name)}"'
-    )
-    return response
 
 
 @bp.get("/c/<slug>")
@@ -78,7 +75,7 @@ def card_qr(slug: str):
 @limiter.limit(lambda: current_app.config["EXCHANGE_RATE_LIMIT"])
 def exchange(slug: str):
     """Take a visitor's details for the card's owner, with their consent."""
-    from .exchange import submit_exchange
+    from ..exchange import submit_exchange
 
     card = published_card(slug)
     form = {
@@ -99,3 +96,18 @@ def exchange(slug: str):
             400,
         )
     return render_template("exchange_thanks.html", card=card)
+
+
+@bp.get("/feed/<token>.ics")
+def feed(token: str):
+    """Serve the owner's follow-ups to a calendar app that knows the secret link."""
+    user = db.session.execute(
+        select(User).where(User.feed_token == token)
+    ).scalar_one_or_none()
+    if user is None or not secrets.compare_digest(user.feed_token, token):
+        abort(404)
+    response = Response(build_calendar(user, clock.now()), mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    # The follow-ups are private: no cache on the way may keep a copy.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,4 +1,5 @@
-"""The owner's People pages: Capture, the list, a person, edit, merge, delete."""
+"""People: Capture, the list, a person, edit, merge, delete, "we talked" and
+keep-in-touch."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import uuid
 from flask import (
     Blueprint,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -15,9 +17,9 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from . import clock
-from .contact_merge import duplicate_summary
-from .contacts import (
+from .. import clock
+from ..contact_merge import duplicate_summary
+from ..contacts import (
     classify_reach,
     clean_contact,
     contact_to_dict,
@@ -30,44 +32,29 @@ from .contacts import (
     merge_contacts,
     recent_tags,
     search_contacts,
-    unread_count,
     update_contact,
 )
-from .errors import NotFound, ValidationError
-from .events import default_event, get_event, list_events
-from .extensions import db
-from .models import Contact
-from .scheduling import zone_of
-from .ui import register_home_panel, register_nav
+from ..errors import NotFound, ValidationError
+from ..events import default_event, get_event, list_events
+from ..extensions import db
+from ..followups import (
+    followups_for,
+    interactions_for,
+)
+from ..models import Contact
+from ..scheduling import log_interaction, schedule_followups, zone_of
+from ..validation import clean_int, clean_text
 
 bp = Blueprint("people", __name__)
-
-
-def home_panel(user) -> dict:
-    """Home's capture button, the event captures go to, new arrivals from the card."""
-    event = default_event(user, clock.now())
-    return {
-        "capture_url": url_for("people.capture"),
-        "active_event": {
-            "name": event.name,
-            "url": url_for("events.detail", event_id=event.id),
-        }
-        if event
-        else None,
-        "unread_exchanges": unread_count(user),
-        "unread_url": url_for("people.list", unread=1),
-    }
-
-
-bp.record_once(lambda s: register_nav(s.app, "Capture", "people.capture"))
-bp.record_once(lambda s: register_nav(s.app, "People", "people.list"))
-bp.record_once(lambda s: register_home_panel(s.app, home_panel))
 
 
 @bp.before_request
 @login_required
 def require_login():
     """Every page here belongs to a logged-in owner."""
+
+
+CADENCES = (30, 90, 180)
 
 
 def local_input(moment: dt.datetime | None) -> str:
@@ -196,7 +183,7 @@ def capture():
 
 
 @bp.get("/people")
-def list():  # noqa: A001 - the endpoint reads people.list
+def index():  # noqa: A001 - the endpoint reads people.list
     """People, newest first: search as you type, filter by event and tag."""
     q = request.args.get("q", "")[:200]
     tag = request.args.get("tag", "")[:40]
@@ -230,7 +217,7 @@ def list():  # noqa: A001 - the endpoint reads people.list
     more_url = None
     if following:
         more_url = url_for(
-            "people.list",
+            "people.index",
             q=q or None,
             tag=tag or None,
             event_id=event.id if event else None,
@@ -250,6 +237,15 @@ def list():  # noqa: A001 - the endpoint reads people.list
         tags=recent_tags(current_user, 30),
         more_url=more_url,
     )
+
+
+def person_followups(contact: Contact) -> dict:
+    """Return the person's follow-up history and interactions for their page."""
+    return {
+        "followups": followups_for(contact),
+        "interactions": interactions_for(contact),
+        "now": clock.now(),
+    }
 
 
 @bp.get("/people/<contact_id>")
@@ -272,6 +268,7 @@ def detail(contact_id: str):
         introduced=[*introduced],
         duplicates=duplicates,
         met_local=clock.local(contact.met_at, zone_of(current_user)),
+        history=person_followups(contact),
     )
 
 
@@ -377,4 +374,53 @@ def delete(contact_id: str):
     name = contact.name
     delete_contact(current_user, contact)
     flash(f"Deleted {name}.")
-    return redirect(url_for("people.list"))
+    return redirect(url_for("people.index"))
+
+
+def owned_contact(contact_id: str) -> Contact:
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.user_id != current_user.id:
+        raise NotFound("There is no such person.")
+    return contact
+
+
+def person_page(contact: Contact) -> str:
+    """The address of the person's page."""
+    return url_for("people.detail", contact_id=contact.id)
+
+
+@bp.post("/people/<contact_id>/talked")
+def talked(contact_id: str):
+    """Log "we talked": the keep-in-touch clock starts again."""
+    contact = owned_contact(contact_id)
+    note = clean_text(request.form.get("note", ""), "note", 1000, multiline=True)
+    log_interaction(contact, "talked", note, clock.now())
+    db.session.commit()
+    flash(f"Logged a conversation with {contact.name}.")
+    return redirect(person_page(contact))
+
+
+@bp.post("/people/<contact_id>/cadence")
+def cadence(contact_id: str):
+    """Set how often to keep in touch with a person (none, 30, 90, 180, custom)."""
+    contact = owned_contact(contact_id)
+    choice = request.form.get("cadence", "none")
+    custom = request.form.get("custom_days", "").strip()
+    if choice == "none" and custom and custom != str(contact.keep_in_touch_days):
+        choice = "custom"  # a number typed without picking "Every …" first
+    try:
+        if choice == "none":
+            days = None
+        elif choice == "custom":
+            days = clean_int(custom, "custom_days", 1, 3650)
+        else:
+            days = clean_int(choice, "cadence", 1, 3650)
+    except ValidationError:
+        g.cadence_error = "Give a number of days from 1 to 3650."
+        g.cadence_custom = custom
+        return detail(contact.id), 400
+    contact.keep_in_touch_days = days
+    schedule_followups(contact, now=clock.now())
+    db.session.commit()
+    flash("Keep-in-touch saved." if days else "Keep-in-touch turned off.")
+    return redirect(person_page(contact))

@@ -1,4 +1,5 @@
-"""The owner's pages: Home, Card and Settings."""
+"""Settings: my card, account, API tokens, message templates, the calendar
+feed, import and export, and deleting the account."""
 
 from __future__ import annotations
 
@@ -16,22 +17,30 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.security import check_password_hash
 
-from . import auth
-from .accounts import current_settings, update_settings
-from .cards import (
+from .. import auth, clock
+from ..accounts import current_settings, feed_url, update_settings
+from ..cards import (
     CARD_FIELDS,
     card_to_dict,
-    links_are_local,
-    public_card_url,
     update_card,
 )
-from .errors import ValidationError
-from .extensions import db, limiter
-from .models import ApiToken
-from .public import vcard_download
-from .qr_views import qr_response
+from ..drafts import (
+    DEFAULTS,
+    KIND_LABELS,
+    KINDS,
+    PLACEHOLDERS,
+    TEMPLATE_MAX,
+    template_errors,
+)
+from ..errors import DomainError, NotFound, ValidationError
+from ..exporting import import_account
+from ..extensions import db, limiter
+from ..importing import import_file
+from ..models import ApiToken, Template, new_feed_token
+from ..uploads import uploaded_file
+from ..validation import parse_json
 
-bp = Blueprint("web", __name__)
+bp = Blueprint("settings", __name__)
 
 
 @bp.before_request
@@ -40,107 +49,43 @@ def require_login():
     """Every page here belongs to a logged-in owner."""
 
 
-@bp.app_context_processor
-def link_notice():
-    """links_are_local() for the PUBLIC_URL notice on Home, Card and Queue."""
-    return {"links_are_local": links_are_local}
-
-
-@bp.get("/")
-def home():
-    """Today at a glance: big buttons, the queue and what waits to sync."""
-    return render_template("home.html", card=current_user.card, panels=home_panels())
-
-
-def home_panels() -> dict:
-    """Figures other parts of Morrow add to Home (queue count, events…)."""
-    panels: dict = {}
-    for provider in current_app.extensions.get("morrow_home_panels", []):
-        panels.update(provider(current_user))
-    return panels
-
-
-def qr_payload(mode: str) -> str:
-    card = current_user.card
-    if mode == "url":
-        url = public_card_url(card)
-        if not url:
-            abort(404)
-        return url
-    if mode == "vcard":
-        from .vcards import compact_qr_payload
-
-        return compact_qr_payload(card, public_card_url(card))
-    abort(400, "mode must be url or vcard")
-
-
-def default_mode() -> str:
-    card = current_user.card
-    if current_app.config.get("PUBLIC_URL") and card.published:
-        return "url"
-    return "vcard"
-
-
-@bp.get("/card")
-def card():
-    """Show my card as a full-width QR code."""
-    card = current_user.card
-    mode = request.args.get("mode") or default_mode()
-    if mode not in {"url", "vcard"} or (mode == "url" and not card.published):
-        mode = "vcard"
-    return render_template(
-        "card.html",
-        card=card,
-        mode=mode,
-        public_url=public_card_url(card),
-    )
-
-
-@bp.get("/card/qr.svg")
-def card_qr_svg():
-    """My QR code as SVG, in link or offline-contact mode."""
-    return qr_response(
-        qr_payload(request.args.get("mode", "vcard")), "svg", private=True
-    )
-
-
-@bp.get("/card/qr.png")
-def card_qr_png():
-    """My QR code as PNG, in link or offline-contact mode."""
-    return qr_response(
-        qr_payload(request.args.get("mode", "vcard")), "png", private=True
-    )
-
-
-@bp.get("/card.vcf")
-def card_vcf():
-    """Download my full card as a vCard (private: never stored by a cache)."""
-    response = vcard_download(current_user.card, public_only=False)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 @bp.get("/settings")
-def settings():
+def index():
     """The list of settings."""
-    return render_template("settings/index.html", sections=settings_sections())
+    return render_template("settings/index.html", sections=sections())
 
 
-def settings_sections() -> list[tuple[str, str, str]]:
+def sections() -> list[tuple[str, str, str]]:
     sections = [
-        ("My card", url_for("web.settings_card"), "What your QR code and page show"),
-        ("Account", url_for("web.settings_account"), "Time zone, follow-up hour, goal"),
-        ("API tokens", url_for("web.settings_tokens"), "For scripts and other apps"),
+        ("My card", url_for("settings.card"), "What your QR code and page show"),
+        ("Account", url_for("settings.account"), "Time zone, follow-up hour, goal"),
+        ("API tokens", url_for("settings.tokens"), "For scripts and other apps"),
     ]
-    sections += current_app.extensions.get("morrow_settings_sections", [])
+    sections += [
+        (
+            "Import & export",
+            url_for("settings.import_export"),
+            "vCard and CSV in, everything out",
+        ),
+        (
+            "Message templates",
+            url_for("settings.templates"),
+            "The drafts Morrow writes for each kind of follow-up",
+        ),
+        (
+            "Calendar feed",
+            url_for("settings.feed"),
+            "Follow-ups in your phone's calendar, with reminders",
+        ),
+    ]
     sections.append(
-        ("Delete my account", url_for("web.settings_delete"), "Remove everything")
+        ("Delete my account", url_for("settings.delete"), "Remove everything")
     )
     return sections
 
 
 @bp.route("/settings/card", methods=["GET", "POST"])
-def settings_card():
+def card():
     """Edit my card and choose which fields are public."""
     card = current_user.card
     errors: dict[str, str] = {}
@@ -159,7 +104,7 @@ def settings_card():
             errors = error.fields
         else:
             flash("Card saved.")
-            return redirect(url_for("web.card"))
+            return redirect(url_for("card.show"))
         form["links"] = [line for line in form["links"].splitlines() if line.strip()]
     return (
         render_template(
@@ -189,7 +134,7 @@ def _not_a_password_change() -> bool:
     exempt_when=_not_a_password_change,
     scope="password-check",
 )
-def settings_account():
+def account():
     """Edit time zone, follow-up hour, phone region and weekly goal."""
     errors: dict[str, str] = {}
     user = current_user
@@ -205,7 +150,7 @@ def settings_account():
             errors = error.fields
         else:
             flash("Settings saved.")
-            return redirect(url_for("web.settings_account"))
+            return redirect(url_for("settings.account"))
     return (
         render_template("settings/account.html", form=form, errors=errors),
         400 if errors else 200,
@@ -233,11 +178,11 @@ def change_password():
         "Password changed. Other devices have been logged out "
         "and your API tokens were revoked."
     )
-    return redirect(url_for("web.settings_account"))
+    return redirect(url_for("settings.account"))
 
 
 @bp.route("/settings/tokens", methods=["GET", "POST"])
-def settings_tokens():
+def tokens():
     """Create and revoke personal API tokens."""
     new_token = None
     if request.method == "POST":
@@ -248,7 +193,7 @@ def settings_tokens():
             ):
                 abort(404)
             flash("Token revoked.")
-            return redirect(url_for("web.settings_tokens"))
+            return redirect(url_for("settings.tokens"))
         name = request.form.get("name", "").strip()[:80] or "API token"
         new_token = auth.create_token(current_user, name)
     tokens = db.session.execute(
@@ -261,6 +206,102 @@ def settings_tokens():
     )
 
 
+@bp.route("/settings/templates", methods=["GET", "POST"])
+def templates():
+    """Edit the message template of each kind, or reset it to the default."""
+    errors: dict[str, dict[str, str]] = {}
+    rows = {
+        row.kind: row
+        for row in db.session.execute(
+            db.select(Template).filter_by(user_id=current_user.id)
+        ).scalars()
+    }
+    forms = {
+        kind: {
+            "subject": rows[kind].subject if kind in rows else DEFAULTS[kind][0],
+            "body": rows[kind].body if kind in rows else DEFAULTS[kind][1],
+        }
+        for kind in KINDS
+    }
+    if request.method == "POST":
+        kind = request.form.get("kind", "")
+        if kind not in KINDS:
+            raise NotFound("There is no such template.")
+        if request.form.get("action") == "reset":
+            if kind in rows:
+                db.session.delete(rows[kind])
+                db.session.commit()
+            flash(f"{KIND_LABELS[kind]} template reset to the default.")
+            return redirect(url_for("settings.templates"))
+        subject = request.form.get("subject", "").replace("\r\n", "\n").strip()
+        body = request.form.get("body", "").replace("\r\n", "\n").strip()
+        forms[kind] = {"subject": subject, "body": body}
+        problems = template_errors(subject, body)
+        if problems:
+            errors[kind] = problems
+        else:
+            row = rows.get(kind) or Template(user_id=current_user.id, kind=kind)
+            row.subject, row.body = subject.replace("\n", " "), body
+            db.session.add(row)
+            db.session.commit()
+            flash(f"{KIND_LABELS[kind]} template saved.")
+            return redirect(url_for("settings.templates"))
+    return (
+        render_template(
+            "settings/templates.html",
+            forms=forms,
+            errors=errors,
+            kinds=KINDS,
+            kind_labels=KIND_LABELS,
+            placeholders=PLACEHOLDERS,
+            template_max=TEMPLATE_MAX,
+            edited=set(rows),
+        ),
+        400 if errors else 200,
+    )
+
+
+@bp.route("/settings/feed", methods=["GET", "POST"])
+@login_required
+def feed():
+    """Show the calendar feed link, and replace it on request."""
+    if request.method == "POST":
+        current_user.feed_token = new_feed_token()
+        db.session.commit()
+        flash("New calendar link made. The old one no longer works.")
+        return redirect(url_for("settings.feed"))
+    return render_template("settings/feed.html", url=feed_url(current_user))
+
+
+@bp.route("/settings/import-export", methods=["GET", "POST"])
+def import_export():
+    """Import people from a file, load an account export, or download."""
+    result = loaded = None
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        action = request.form.get("action", "import")
+        field = "account_file" if action == "account" else "file"
+        try:
+            data, name, mimetype = uploaded_file(current_app.config["MAX_IMPORT_BYTES"])
+            if action == "account":
+                content = parse_json(data, "That file is not a Morrow JSON export.")
+                loaded = import_account(current_user, content, clock.now())
+            else:
+                result = import_file(
+                    current_user, data, clock.now(), filename=name, mimetype=mimetype
+                ).to_dict()
+        except DomainError as error:
+            errors[field] = error.fields.get("file") or error.message
+            status = error.status
+    return (
+        render_template(
+            "settings/import_export.html", result=result, loaded=loaded, errors=errors
+        ),
+        status,
+    )
+
+
 @bp.route("/settings/delete", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["DELETE_ACCOUNT_RATE_LIMIT"],
@@ -268,11 +309,11 @@ def settings_tokens():
     methods=["POST"],
     scope="delete-account",
 )
-def settings_delete():
+def delete():
     """Delete the account and everything it owns, after asking for the password."""
     from flask_login import logout_user
 
-    from .account_deletion import delete_account
+    from ..account_deletion import delete_account
 
     errors: dict[str, str] = {}
     if request.method == "POST":

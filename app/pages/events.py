@@ -1,14 +1,14 @@
-"""The owner's Events pages: list, create, set active, edit, delete."""
+"""Events: the list, create, set active, edit, delete, and each event's score."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from . import clock
-from .contacts import search_contacts
-from .errors import ValidationError
-from .events import (
+from .. import clock
+from ..contacts import search_contacts
+from ..errors import ValidationError
+from ..events import (
     create_event,
     delete_event,
     event_day,
@@ -17,19 +17,19 @@ from .events import (
     set_active,
     update_event,
 )
-from .extensions import db
-from .ui import register_nav
+from ..extensions import db
+from ..followups import event_score
 
 bp = Blueprint("events", __name__)
-bp.record_once(lambda s: register_nav(s.app, "Events", "events.list"))
-
-FORM_FIELDS = ("name", "date", "place", "notes")
 
 
 @bp.before_request
 @login_required
 def require_login():
     """Every page here belongs to a logged-in owner."""
+
+
+FORM_FIELDS = ("name", "date", "place", "notes")
 
 
 def _form_data() -> dict:
@@ -39,7 +39,7 @@ def _form_data() -> dict:
 
 
 @bp.route("/events", methods=["GET", "POST"])
-def list():  # noqa: A001 - the endpoint reads events.list
+def index():  # noqa: A001 - the endpoint reads events.list
     """All events, newest first, and a form for a new one."""
     errors: dict[str, str] = {}
     form = {"date": event_day(current_user, clock.now()).isoformat(), "active": True}
@@ -52,7 +52,7 @@ def list():  # noqa: A001 - the endpoint reads events.list
             errors = error.fields
         else:
             flash(f"{event.name} created.")
-            return redirect(url_for("events.list"))
+            return redirect(url_for("events.index"))
     events, _ = list_events(current_user, limit=200)
     return (
         render_template("events/list.html", events=events, form=form, errors=errors),
@@ -73,7 +73,7 @@ def activate(event_id: int):
     return redirect(
         request.form.get("next") == "detail"
         and url_for("events.detail", event_id=event.id)
-        or url_for("events.list")
+        or url_for("events.index")
     )
 
 
@@ -98,7 +98,12 @@ def detail(event_id: int):
     people, _ = search_contacts(current_user, event_id=event.id, limit=200)
     return (
         render_template(
-            "events/detail.html", event=event, people=people, form=form, errors=errors
+            "events/detail.html",
+            event=event,
+            people=people,
+            form=form,
+            errors=errors,
+            score=event_score(current_user, event, clock.now()),
         ),
         400 if errors else 200,
     )
@@ -113,4 +118,4 @@ def delete(event_id: int):
     name = event.name
     delete_event(current_user, event)
     flash(f"Deleted {name}. The people you met there stay.")
-    return redirect(url_for("events.list"))
+    return redirect(url_for("events.index"))

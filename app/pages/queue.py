@@ -1,0 +1,162 @@
+"""Queue: the morning's messages, and Sent, Skip, Snooze and edits on them."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from .. import clock
+from ..drafts import (
+    CHANNEL_LABELS,
+    KIND_LABELS,
+    channels_for,
+)
+from ..errors import ValidationError
+from ..extensions import db
+from ..followups import (
+    edit_draft,
+    followup_to_dict,
+    get_followup,
+    in_messages,
+    list_followups,
+    mark_done,
+    message_followups,
+    next_due,
+    progress,
+    snooze_choice,
+    snoozed,
+    template_cache,
+    upcoming,
+)
+from ..followups import skip as skip_followup
+from ..followups import snooze as snooze_followup
+from ..models import MAX_ID
+from ..scheduling import zone_of
+from ..validation import clean_int
+from .people import person_page
+
+bp = Blueprint("queue", __name__)
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every page here belongs to a logged-in owner."""
+
+
+UPCOMING = 10  # the Queue page lists this many follow-ups still to come
+
+
+@bp.get("/queue")
+def index():
+    """Show due follow-ups, oldest first, with their drafts and channel buttons."""
+    now = clock.now()
+    user = current_user
+    zone = zone_of(user)
+    items, _ = list_followups(user, now, limit=100)
+    later = upcoming(user, now, UPCOMING)
+    cache = template_cache(user)
+    cards = []
+    # One card per message: a thank-you sent within a promise's has none.
+    for followup, also in in_messages(items, zone):
+        data = followup_to_dict(followup, user, now, cache)
+        data["channels"] = [
+            (channel, CHANNEL_LABELS[channel], data["links"].get(channel))
+            for channel in channels_for(followup.contact)
+        ]
+        data["why"] = " and ".join(
+            KIND_LABELS.get(f.kind, f.kind) for f in (followup, *also)
+        )
+        data["about_name"] = followup.about.name if followup.about else None
+        data["due_local"] = f"{clock.local(followup.due_at, zone):%a %d %b, %H:%M}"
+        data["also"] = also
+        cards.append(data)
+    upcoming_when = next_due(user, now)
+    return render_template(
+        "queue.html",
+        items=cards,
+        upcoming=later[:UPCOMING],
+        more_upcoming=len(later) > UPCOMING,
+        snoozed=snoozed(user, now),
+        person_url=person_page,
+        progress=progress(user, now),
+        next_due=clock.local(upcoming_when, zone) if upcoming_when else None,
+        local=clock.local,
+        zone=zone,
+        kind_labels=KIND_LABELS,
+        today=now.astimezone(zone).date(),
+    )
+
+
+def _message(followup_id: int) -> list:
+    """The follow-up and those sent within its message (form field `also`)."""
+    also = [clean_int(raw, "also", 1, MAX_ID) for raw in request.form.getlist("also")]
+    return message_followups(current_user, followup_id, also)
+
+
+@bp.post("/queue/<int:followup_id>/done")
+def done(followup_id: int):
+    """Mark a follow-up sent (with any merged into its message)."""
+    followups = _message(followup_id)
+    for followup in followups:
+        mark_done(current_user, followup, clock.now())
+    flash(f"Marked sent to {followups[0].contact.name}.")
+    return redirect(url_for("queue.index"))
+
+
+@bp.post("/queue/<int:followup_id>/skip")
+def skip(followup_id: int):
+    """Skip a follow-up (with any merged into its message)."""
+    followups = _message(followup_id)
+    for followup in followups:
+        skip_followup(current_user, followup, clock.now())
+    flash(f"Skipped the follow-up to {followups[0].contact.name}.")
+    return redirect(url_for("queue.index"))
+
+
+@bp.post("/queue/<int:followup_id>/snooze")
+def snooze(followup_id: int):
+    """Snooze a follow-up until tomorrow, next week or a chosen date."""
+    followups = _message(followup_id)
+    now = clock.now()
+    try:
+        until = snooze_choice(
+            current_user,
+            request.form.get("when", ""),
+            request.form.get("date", ""),
+            now,
+        )
+        for followup in followups:
+            snooze_followup(current_user, followup, until, now)
+    except ValidationError as error:
+        db.session.rollback()
+        flash(f"Not snoozed: {error.message}")
+        return redirect(url_for("queue.index")), 303
+    flash(f"Snoozed until {until.astimezone(zone_of(current_user)):%a %d %b, %H:%M}.")
+    return redirect(url_for("queue.index"))
+
+
+@bp.post("/queue/<int:followup_id>/edit")
+def edit(followup_id: int):
+    """Save the edited draft of a follow-up."""
+    followup = get_followup(current_user, followup_id)
+    data = {
+        key: request.form[key] for key in ("subject", "body") if key in request.form
+    }
+    if request.form.get("channel"):
+        data["channel"] = request.form["channel"]
+    try:
+        edit_draft(current_user, followup, data)
+    except ValidationError as error:
+        db.session.rollback()
+        flash(f"Not saved: {error.message}")
+    else:
+        flash("Draft saved.")
+    return redirect(url_for("queue.index") + f"#followup-{followup.id}")
