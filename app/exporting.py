@@ -56,14 +56,14 @@ def _people(user: User) -> list[Contact]:
 
 def export_vcf(user: User) -> str:
     """Return every person of the owner as one vCard 3.0 text."""
-    from .vcards import contacts_vcf
+    from .formats.vcard import contacts_vcf
 
     return contacts_vcf(_people(user))
 
 
 def export_csv(user: User) -> str:
     """Return every person of the owner as CSV text (BOM first, formulas guarded)."""
-    from .csvio import contacts_csv
+    from .formats.csv import contacts_csv
 
     return contacts_csv(_people(user))
 

@@ -26,9 +26,9 @@ from sqlalchemy import insert
 from .contacts import TEXT_LIMITS, clean_contact, split_name, update_contact
 from .errors import Unprocessable, UnsupportedMedia, ValidationError, is_busy
 from .extensions import db
+from .formats.vcard import ParsedCard
 from .models import Contact, ContactTag, User
 from .scheduling import schedule_followups
-from .vcards import ParsedCard
 
 # Cards written per transaction: short enough that other accounts' writes
 # wait well under the database's busy timeout, long enough to stay fast.
@@ -116,15 +116,15 @@ def _looks_like_text(sample: bytes) -> bool:
 
 
 def parse_file(data: bytes, kind: str, region: str | None) -> list[ParsedCard]:
-    """Read a file of the given kind into cards (parsers live in vcards/csvio)."""
+    """Read a file of the given kind into cards (parsers live in app/formats)."""
     if kind == "vcard":
-        from .vcard_read import parse_vcard_file
+        from .formats.vcard_read import parse_vcard_file
 
         return parse_vcard_file(
             data, region, max_cards=MAX_CARDS, max_lines=MAX_VCARD_LINES
         )
     if kind == "mecard":
-        from .vcard_read import parse_qr_text
+        from .formats.vcard_read import parse_qr_text
 
         text = data.decode("utf-8-sig", "replace")
         try:
@@ -134,7 +134,7 @@ def parse_file(data: bytes, kind: str, region: str | None) -> list[ParsedCard]:
         warnings = fields.pop("warnings", [])
         fields.pop("kind", None)
         return [ParsedCard(1, fields=fields, warnings=list(warnings))]
-    from .csvio import parse_csv_file
+    from .formats.csv import parse_csv_file
 
     return parse_csv_file(data, region, max_cards=MAX_CARDS)
 

@@ -174,7 +174,7 @@ def test_every_qr_png_decodes_to_the_exact_payload(filled, owner, app, mode):
     if mode == "url":
         expected = filled["public_url"]
     else:
-        from app.vcards import compact_qr_payload
+        from app.formats.vcard import compact_qr_payload
 
         with app.test_request_context():
             card = db.session.execute(db.select(Card)).scalar_one()

@@ -15,8 +15,8 @@ import pytest
 
 from app import importing
 from app.extensions import db
+from app.formats.vcard_read import parse_vcard_file
 from app.models import Contact
-from app.vcard_read import parse_vcard_file
 from tests.conftest import TEST_DATABASE_URL, assert_api_error
 
 FIVE_MB = 5 * 1024 * 1024 - 4096

@@ -106,7 +106,7 @@ def test_line_separators_in_a_persons_vcard_become_newlines(owner, person, path)
     assert "the slides\nand the paper" in parsed.note.value
     assert "one\ntwo" in parsed.note.value
     # Morrow's own reader gets the same person back.
-    from app.vcard_read import parse_vcard_file
+    from app.formats.vcard_read import parse_vcard_file
 
     [card] = parse_vcard_file(response.data)
     assert card.fields["name"] == "Ana\nLima"

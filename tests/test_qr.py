@@ -11,8 +11,8 @@ import zxingcpp
 from PIL import Image, ImageDraw
 from werkzeug.http import quote_etag
 
+from app.formats.vcard import QR_MAX_OCTETS, compact_qr_payload
 from app.qr import qr_etag, qr_png, qr_svg
-from app.vcards import QR_MAX_OCTETS, compact_qr_payload
 
 CARD = SimpleNamespace(
     first_name="Zoë",

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from app.errors import Unprocessable
-from app.vcard_read import parse_qr_text, parse_vcard_file
-from app.vcards import ParsedCard
+from app.formats.vcard import ParsedCard
+from app.formats.vcard_read import parse_qr_text, parse_vcard_file
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "vcards"
 UNNAMED = {"(no FN)", "(empty)", ""}

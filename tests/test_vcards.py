@@ -12,10 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from vcard.vcard_validator import VCard
 
-from app.csvio import contacts_csv, parse_csv_file, safe_cell
 from app.errors import Unprocessable
-from app.vcard_read import parse_qr_text, parse_vcard_file
-from app.vcards import (
+from app.formats.csv import contacts_csv, parse_csv_file, safe_cell
+from app.formats.vcard import (
     QR_MAX_OCTETS,
     card_vcard,
     clean_text,
@@ -23,6 +22,7 @@ from app.vcards import (
     contacts_vcf,
     vcf_filename,
 )
+from app.formats.vcard_read import parse_qr_text, parse_vcard_file
 
 PUBLIC_URL = "https://morrow.example/c/jl"
 

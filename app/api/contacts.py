@@ -112,7 +112,7 @@ def merge_contact_route(contact_id: str):
 @bp.post("/contacts/parse")
 def parse_contact_text():
     """Turn decoded QR text into contact fields; nothing is saved."""
-    from ..vcard_read import parse_qr_text
+    from ..formats.vcard_read import parse_qr_text
 
     data = json_body()
     text = data.get("text")

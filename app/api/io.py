@@ -52,8 +52,8 @@ def export_contacts_csv():
 @bp.get("/contacts/<contact_id>/vcard")
 def contact_vcard(contact_id: str):
     """Download one person as a .vcf file."""
-    from ..vcards import contact_vcard as build
-    from ..vcards import vcf_filename
+    from ..formats.vcard import contact_vcard as build
+    from ..formats.vcard import vcf_filename
 
     person = get_contact(current_user, contact_id)
     return attachment(build(person), "text/vcard", vcf_filename(person.name))

@@ -33,7 +33,7 @@ def qr_payload(mode: str) -> str:
             abort(404)
         return url
     if mode == "vcard":
-        from ..vcards import compact_qr_payload
+        from ..formats.vcard import compact_qr_payload
 
         return compact_qr_payload(card, public_card_url(card))
     abort(400, "mode must be url or vcard")

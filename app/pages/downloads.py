@@ -28,7 +28,7 @@ def qr_response(text: str, kind: str, *, private: bool) -> Response:
 
 
 def vcard_download(card: Card, *, public_only: bool) -> Response:
-    from ..vcards import card_vcard, vcf_filename
+    from ..formats.vcard import card_vcard, vcf_filename
 
     text = card_vcard(card, public_only=public_only, public_url=public_card_url(card))
     response = Response(text.encode("utf-8"), mimetype="text/vcard")

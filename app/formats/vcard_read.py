@@ -16,8 +16,8 @@ from urllib.parse import unquote, urlsplit
 
 import phonenumbers
 
-from .errors import Unprocessable
-from .vcards import CONTROL_CHARS, FIELD_KEYS, ParsedCard
+from ..errors import Unprocessable
+from .vcard import CONTROL_CHARS, FIELD_KEYS, ParsedCard
 
 
 @dataclass

@@ -8,7 +8,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .errors import Unprocessable
+from ..errors import Unprocessable
+from .vcard import FIELD_KEYS, ParsedCard, clean_text
 from .vcard_read import (
     guess_split,
     is_linkedin,
@@ -16,7 +17,6 @@ from .vcard_read import (
     normalize_url,
     valid_email,
 )
-from .vcards import FIELD_KEYS, ParsedCard, clean_text
 
 # Header names seen in Google, Outlook, LinkedIn and our own exports, by field,
 # best column first (Outlook's "Title" is a prefix like "Mr." only when a
