@@ -52,7 +52,10 @@ def discard_unread_body(response):
     by the server before any of it is read, and its connection closes.
     """
     length = request.content_length or 0
-    if 0 < length <= (current_app.config.get("MAX_CONTENT_LENGTH") or 0):
+    if 0 < length <= current_app.config["MAX_JSON_BYTES"]:
+        # Small enough to keep: whatever runs after this still reads the body.
+        request.get_data(cache=True)
+    elif 0 < length <= (current_app.config.get("MAX_CONTENT_LENGTH") or 0):
         while request.stream.read(64 * 1024):
             pass
     return response
