@@ -63,7 +63,7 @@ def signup():
 
 WRONG_SETUP_CODE = (
     "That is not the setup code. It is printed where Morrow was started "
-    "(make run), or by: flask --app wsgi setup-code"
+    "(make run), or by: .venv/bin/flask --app wsgi setup-code"
 )
 
 
