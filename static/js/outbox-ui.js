@@ -22,18 +22,19 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-function summary(pending, failed, others) {
+function summary(pending, failed, others, needsLogin) {
   const parts = [];
   if (pending) parts.push(`${pending} waiting to sync`);
   if (failed) parts.push(`${failed} not saved`);
   if (others) parts.push(`${others} kept for another account`);
-  if (outboxState().needsLogin) parts.push("log in again to sync");
+  if (needsLogin) parts.push("log in again to sync");
   return parts.join(" · ");
 }
 
 async function render() {
-  const [pending, failed, others] = await Promise.all([listPending(), listFailed(), otherAccountsCount()]);
-  const text = summary(pending.length, failed.length, others);
+  const [pending, failed, others, state] = await Promise.all([
+    listPending(), listFailed(), otherAccountsCount(), outboxState()]);
+  const text = summary(pending.length, failed.length, others, state.needsLogin);
   const offline = !navigator.onLine;
   if (status) {
     status.textContent = offline ? (text ? `Offline · ${text}` : "Offline") : text;

@@ -46,7 +46,11 @@ def install_faults(app, faults: Faults) -> None:
             return error_response(faults.fail_with, "The server is having a bad day.")
         name = (request.get_json(silent=True) or {}).get("name")
         if name in faults.reject_names:
-            return error_response(422, f"{name} cannot be saved: the email bounces.")
+            return error_response(
+                422,
+                f"{name} cannot be saved: the email bounces.",
+                fields={"email": "This address bounces."},
+            )
         return None
 
     @app.after_request
