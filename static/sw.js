@@ -6,8 +6,9 @@ const STATIC_CACHE = `morrow-static-${VERSION}`;
 const PAGES_CACHE = `morrow-pages-${VERSION}`;
 // The outbox's schema, policy and flush, shared with the page.
 importScripts(`/static/js/outbox-core.js?v=${VERSION}`);
-// Opened once, they must work with no signal: Home, Card, Capture, People, the QR codes.
-const PAGES = ["/", "/card", "/capture", "/people", "/card/qr.svg?mode=url", "/card/qr.svg?mode=vcard"];
+// Opened once, they must work with no signal: Home, Card, Capture, People, the
+// Queue with its drafts (cleared on the commute), the QR codes.
+const PAGES = ["/", "/card", "/capture", "/people", "/queue", "/card/qr.svg?mode=url", "/card/qr.svg?mode=vcard"];
 let pagesFetchedAt = 0;
 let session = 0;  // counts the sessions ended: a page fetched in an older one is not kept
 

@@ -12,6 +12,8 @@ const { withStore, getEntry, putEntry, deleteEntry, allEntries } = core;
 const MAX_DELAY = 60000;
 
 let running = null;
+let rerun = null;
+let lastStamp = 0;
 let retryTimer = null;
 let retryDelay = 0;
 
@@ -57,13 +59,32 @@ export async function saveCapture(payload) {
   const existing = await getEntry(id);
   await putEntry({ id, payload: { ...payload, id }, status: "pending",
                    account: existing ? existing.account : account(),
-                   createdAt: existing ? existing.createdAt : Date.now() });
+                   createdAt: existing ? existing.createdAt : stamp() });
+  return sendSoon(id);
+}
+
+/** Keep a queue action on this device, then try to send it: {followup_id,
+ * action: "done" | "skip" | "snooze" | "edit", also: [ids in the same message],
+ * until? (snooze), draft? ({subject, body}, sent first), label (shown if refused)}. */
+export async function saveAction(action) {
+  const id = newCaptureId();
+  await putEntry({ ...action, id, kind: "followup-action", status: "pending",
+                   account: account(), createdAt: stamp() });
+  return sendSoon(id);
+}
+
+export const isAction = (entry) => entry.kind === "followup-action";
+
+// Entries keep the order they were made in, even two within a millisecond.
+const stamp = () => (lastStamp = Math.max(Date.now(), lastStamp + 1));
+
+async function sendSoon(id) {
   changed();
   requestBackgroundSync();
   // Wait briefly for the network; the entry is safe either way.
   await Promise.race([flush(), new Promise((r) => setTimeout(r, 4000))]);
   const entry = await getEntry(id);
-  return { queued: Boolean(entry), failed: Boolean(entry && entry.status === "failed"),
+  return { id, queued: Boolean(entry), failed: Boolean(entry && entry.status === "failed"),
            error: entry ? entry.error || null : null, fields: (entry && entry.fields) || {} };
 }
 
@@ -118,7 +139,7 @@ export async function discardOtherAccounts() {
   return dropEntries((e) => !mine(e));
 }
 
-/** Drop a failed capture the owner no longer wants. */
+/** Drop a failed entry the owner no longer wants. */
 export async function discard(id) {
   const entry = await getEntry(id);
   if (entry && entry.status === "failed") await deleteEntry(id);
@@ -126,19 +147,22 @@ export async function discard(id) {
 }
 
 /** Send what waits, in order; only one flush runs at a time, across tabs and
- * the service worker too. */
+ * the service worker too. Asked again while one runs, it runs once more after
+ * it, so what was saved meanwhile is not left for the next retry. */
 export function flush() {
-  if (!running) {
-    const context = { account: account(), token: pageToken };
-    running = core.flush(context)
-      .then((outcome) => {
-        if (outcome === "retry") return scheduleRetry();
-        retryDelay = 0;
-        clearTimeout(retryTimer);
-      })
-      .catch(() => scheduleRetry())
-      .finally(() => { running = null; });
+  if (running) {
+    rerun = rerun || running.then(() => { rerun = null; return flush(); });
+    return rerun;
   }
+  const context = { account: account(), token: pageToken };
+  running = core.flush(context)
+    .then((outcome) => {
+      if (outcome === "retry") return scheduleRetry();
+      retryDelay = 0;
+      clearTimeout(retryTimer);
+    })
+    .catch(() => scheduleRetry())
+    .finally(() => { running = null; });
   return running;
 }
 

@@ -11,10 +11,11 @@ so only the path under test sends them.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
-from browserlib import wait_until
+from browserlib import save_capture, wait_until
 
 CORE = "await import('/static/js/outbox-core.js'); const core = self.MorrowOutbox;"
 
@@ -53,6 +54,17 @@ class Path:
                 status: 'pending', account: document.body.dataset.account,
                 createdAt: Date.now()}}); }}""",
             [entry_id, name],
+        )
+        return entry_id
+
+    def stash_action(self, **action) -> str:
+        """Put a queue action in the outbox without sending it."""
+        entry_id = str(uuid.uuid4())
+        self.page.evaluate(
+            f"""async (entry) => {{ {CORE}
+              await core.putEntry({{...entry, kind: 'followup-action', status: 'pending',
+                account: document.body.dataset.account, createdAt: Date.now()}}); }}""",
+            {"id": entry_id, **action},
         )
         return entry_id
 
@@ -177,3 +189,32 @@ def test_a_stale_csrf_token_is_renewed_once_and_the_entry_sent(
     assert faults.statuses(entry_id) == [400, 201]
     assert arrived(live_server, entry_id) == 1
     assert path.meta("csrf") not in (None, "stale")
+
+
+def test_a_queue_action_half_done_elsewhere_is_finished_and_dropped(
+    path, live_server, faults
+):
+    from app.extensions import db
+    from app.followups import mark_done
+    from app.models import FollowUp, User
+
+    person = {"name": "Grace", "email": "g@example.com", "promise": "the notes"}
+    assert save_capture(path.page, person)["queued"] is False
+    with live_server.app.app_context():
+        rows = db.session.execute(db.select(FollowUp).order_by(FollowUp.kind)).scalars()
+        promise, thanks = rows.all()
+        ids = promise.id, thanks.id
+        # The thank-you was marked sent on the laptop meanwhile.
+        mark_done(db.session.get(User, thanks.user_id), thanks, dt.datetime.now(dt.UTC))
+        db.session.remove()
+    path.stash_action(followup_id=ids[0], action="done", also=[ids[1]], label="Sent")
+    path.flush()
+    path.wait(lambda: path.entries() == {}, "an empty outbox")
+    assert [(m, s) for m, _, s in faults.followup_answers] == [
+        ("POST", 200),
+        ("POST", 409),
+    ]
+    with live_server.app.app_context():
+        statuses = db.session.execute(db.select(FollowUp.status)).scalars().all()
+        db.session.remove()
+    assert statuses == ["done", "done"]
