@@ -4,8 +4,11 @@ const VERSION = "__VERSION__";
 const SHELL = ["__SHELL__"];
 const STATIC_CACHE = `morrow-static-${VERSION}`;
 const PAGES_CACHE = `morrow-pages-${VERSION}`;
-// Opened once, they must work with no signal: Home, Card, Capture, People, the QR codes.
-const PAGES = ["/", "/card", "/capture", "/people", "/card/qr.svg?mode=url", "/card/qr.svg?mode=vcard"];
+// The outbox's schema, policy and flush, shared with the page.
+importScripts(`/static/js/outbox-core.js?v=${VERSION}`);
+// Opened once, they must work with no signal: Home, Card, Capture, People, the
+// Queue with its drafts (cleared on the commute), the QR codes.
+const PAGES = ["/", "/card", "/capture", "/people", "/queue", "/card/qr.svg?mode=url", "/card/qr.svg?mode=vcard"];
 let pagesFetchedAt = 0;
 let session = 0;  // counts the sessions ended: a page fetched in an older one is not kept
 
@@ -118,57 +121,16 @@ async function networkFirst(request, isPage) {
   }
 }
 
-// Background sync: send what waits in the outbox, the same way the page does.
+// Background sync: send what waits in the outbox, by the same code and rules
+// as the page (static/js/outbox-core.js). A stop for later (network, 5xx, 429)
+// fails the sync event, so the browser tries again with its own backoff; 401
+// means the session is over, and the private pages go.
 self.addEventListener("sync", (event) => {
   if (event.tag === "outbox") event.waitUntil(flushOutbox());
 });
 
-// The same rules as static/js/outbox.js, kept short: 2xx deletes the entry,
-// network error / 5xx / 429 stops (the browser retries the sync), 4xx is set aside;
-// another account's capture (409 wrong_account) waits for its owner.
 async function flushOutbox() {
-  const run = async () => {
-    const db = await new Promise((resolve, reject) => {
-      const open = indexedDB.open("morrow", 1);
-      open.onupgradeneeded = () => {
-        open.result.createObjectStore("outbox", { keyPath: "id" });
-        open.result.createObjectStore("meta", { keyPath: "key" });
-      };
-      open.onsuccess = () => resolve(open.result);
-      open.onerror = () => reject(open.error);
-    });
-    const op = (store, mode, work) => new Promise((resolve, reject) => {
-      const tx = db.transaction(store, mode);
-      const request = work(tx.objectStore(store));
-      tx.oncomplete = () => resolve(request.result);
-      tx.onerror = () => reject(tx.error);
-    });
-    const token = ((await op("meta", "readonly", (s) => s.get("csrf"))) || {}).value || "";
-    const pending = (await op("outbox", "readonly", (s) => s.getAll()))
-      .filter((e) => e.status === "pending").sort((a, b) => a.createdAt - b.createdAt);
-    for (const { id } of pending) {
-      const entry = await op("outbox", "readonly", (s) => s.get(id));
-      if (!entry || entry.status !== "pending") continue;
-      const headers = { "Content-Type": "application/json", "X-CSRFToken": token };
-      if (entry.account) headers["X-Morrow-Account"] = entry.account;
-      const response = await fetch("/api/v1/contacts", {
-        method: "POST", credentials: "same-origin", body: JSON.stringify(entry.payload), headers,
-      });  // a network error rejects: the browser schedules another sync
-      if (response.ok) {
-        await op("outbox", "readwrite", (s) => s.delete(id));
-      } else if (response.status >= 500 || response.status === 429 || response.status === 401) {
-        if (response.status === 401) await clearPages();  // the session is over
-        throw new Error(`outbox: ${response.status}, try later`);
-      } else {
-        const body = await response.json().catch(() => null);
-        // A stale token is not the capture's fault: leave it for the page, which renews it.
-        if (body && body.error && body.error.code === "csrf_failed") throw new Error("outbox: token");
-        if (body && body.error && body.error.code === "wrong_account") continue;
-        const error = (body && body.error && body.error.message) || `The server refused it (${response.status}).`;
-        await op("outbox", "readwrite", (s) => s.put({ ...entry, status: "failed", error }));
-      }
-      new BroadcastChannel("morrow-outbox").postMessage("changed");
-    }
-  };
-  return self.navigator.locks ? self.navigator.locks.request("morrow-outbox", run) : run();
+  const outcome = await self.MorrowOutbox.flush({ onLogin: clearPages });
+  if (outcome === "retry") throw new Error("outbox: try later");
+  return outcome;
 }

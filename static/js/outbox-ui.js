@@ -1,7 +1,8 @@
-// Shows the outbox: "2 waiting to sync" in the header and on Home, and on the
-// People list the captures not yet on the server, failed ones editable.
+// Shows the outbox: "2 waiting to sync" (captures) and "1 queue action waiting
+// to sync" in the header and on Home, and on the People list the captures not
+// yet on the server, failed ones editable, and queue actions the server refused.
 import {
-  discard, discardOtherAccounts, flush, listFailed, listPending, otherAccountsCount, outboxState, resend,
+  discard, discardOtherAccounts, flush, isAction, listFailed, listPending, otherAccountsCount, outboxState, resend,
 } from "./outbox.js";
 
 const status = document.querySelector("[data-sync-status]");
@@ -22,18 +23,21 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-function summary(pending, failed, others) {
+function summary(pending, actions, failed, others, needsLogin) {
   const parts = [];
   if (pending) parts.push(`${pending} waiting to sync`);
+  if (actions) parts.push(`${actions} queue ${actions === 1 ? "action" : "actions"} waiting to sync`);
   if (failed) parts.push(`${failed} not saved`);
   if (others) parts.push(`${others} kept for another account`);
-  if (outboxState().needsLogin) parts.push("log in again to sync");
+  if (needsLogin) parts.push("log in again to sync");
   return parts.join(" · ");
 }
 
 async function render() {
-  const [pending, failed, others] = await Promise.all([listPending(), listFailed(), otherAccountsCount()]);
-  const text = summary(pending.length, failed.length, others);
+  const [pending, failed, others, state] = await Promise.all([
+    listPending(), listFailed(), otherAccountsCount(), outboxState()]);
+  const actions = pending.filter(isAction).length;
+  const text = summary(pending.length - actions, actions, failed.length, others, state.needsLogin);
   const offline = !navigator.onLine;
   if (status) {
     status.textContent = offline ? (text ? `Offline · ${text}` : "Offline") : text;
@@ -41,7 +45,8 @@ async function render() {
   }
   if (count) {
     count.hidden = !text;
-    const link = el("a", { href: "/people", class: "outbox-link", text });
+    const href = pending.length === actions && !failed.length && !others ? "/queue" : "/people";
+    const link = el("a", { href, class: "outbox-link", text });
     count.replaceChildren(...(text ? [link] : []));
   }
   if (list) renderList(pending, failed, others);
@@ -49,8 +54,8 @@ async function render() {
 
 function renderList(pending, failed, others) {
   const items = [
-    ...failed.map(failedItem),
-    ...pending.map((entry) => el("li", { class: "outbox-item" },
+    ...failed.map((entry) => (isAction(entry) ? failedAction(entry) : failedItem(entry))),
+    ...pending.filter((entry) => !isAction(entry)).map((entry) => el("li", { class: "outbox-item" },
       el("span", { class: "outbox-name", text: entry.payload.name || "(no name)" }),
       el("span", { class: "badge", text: "not yet synced" }))),
   ];
@@ -85,6 +90,18 @@ function failedItem(entry) {
     if (confirm(`Discard ${entry.payload.name || "this capture"}? It was never saved.`)) discard(entry.id);
   });
   return el("li", { class: "outbox-item failed" }, form);
+}
+
+// A queue action the server refused (the follow-up was deleted, a date it
+// would not take): the message, and a way to let it go.
+function failedAction(entry) {
+  const drop = el("button", { type: "button", class: "danger small", text: "Discard" });
+  drop.addEventListener("click", () => discard(entry.id));
+  return el("li", { class: "outbox-item failed" },
+    el("p", { class: "outbox-title" }, el("strong", { text: entry.label || "Queue action" }), " ",
+      el("span", { class: "badge failed", text: "not saved" })),
+    el("p", { class: "error", role: "alert", text: entry.error || "The server refused it." }),
+    drop);
 }
 
 // Someone else's captures on a shared phone: a count, never names, and a way

@@ -1,58 +1,28 @@
-// The capture outbox: every capture is written to IndexedDB first, then sent.
-// An entry leaves only after the server answers 2xx for it; a network error,
-// 5xx or 429 stops the flush until later; another 4xx is set aside for the owner.
-// Each entry names the account it was made under: on a shared phone, captures
-// wait for their own owner to log in again and are never sent under another.
-const DB_NAME = "morrow";
-const ENDPOINT = "/api/v1/contacts";
-const LOCK = "morrow-outbox";
-const MAX_DELAY = 60000;
-const channel = "BroadcastChannel" in self ? new BroadcastChannel("morrow-outbox") : null;
+// The page's side of the outbox (static/js/outbox-core.js holds the schema,
+// the response policy and the flush): every capture is written to IndexedDB
+// first, then sent. An entry leaves only after the server answers 2xx for it; a
+// network error, 5xx or 429 stops the flush until later, with backoff; another
+// 4xx is set aside for the owner. Each entry names the account it was made
+// under: on a shared phone, captures wait for their own owner to log in again
+// and are never sent under another.
+import "./outbox-core.js";
 
-let dbPromise = null;
+const core = self.MorrowOutbox;
+const { withStore, getEntry, putEntry, deleteEntry, allEntries } = core;
+const MAX_DELAY = 60000;
+
 let running = null;
+let rerun = null;
+let lastStamp = 0;
 let retryTimer = null;
 let retryDelay = 0;
-let needsLogin = false;
-
-function openDb() {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB_NAME, 1);
-    request.onupgradeneeded = () => {
-      request.result.createObjectStore("outbox", { keyPath: "id" });
-      request.result.createObjectStore("meta", { keyPath: "key" });
-    };
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-
-async function withStore(name, mode, work) {
-  dbPromise = dbPromise || openDb();
-  const db = await dbPromise;
-  return new Promise((resolve, reject) => {
-    const transaction = db.transaction(name, mode);
-    const request = work(transaction.objectStore(name));
-    transaction.oncomplete = () => resolve(request ? request.result : undefined);
-    transaction.onerror = transaction.onabort = () => reject(transaction.error);
-  });
-}
-
-const getEntry = (id) => withStore("outbox", "readonly", (s) => s.get(id));
-const putEntry = (entry) => withStore("outbox", "readwrite", (s) => s.put(entry));
-const deleteEntry = (id) => withStore("outbox", "readwrite", (s) => s.delete(id));
 
 // The signed-in account, as the page names it (see base.html).
 function account() {
   return (typeof document !== "undefined" && document.body && document.body.dataset.account) || null;
 }
 
-// Entries saved before entries named their account go with whoever sends them.
-const mine = (entry) => !entry.account || entry.account === account();
-
-async function allEntries() {
-  return (await withStore("outbox", "readonly", (s) => s.getAll())) || [];
-}
+const mine = (entry) => core.belongsTo(entry, account());
 
 async function entries(status) {
   const all = await allEntries();
@@ -64,13 +34,13 @@ export const listFailed = () => entries("failed");
 export async function pendingCount() { return (await listPending()).length; }
 /** Captures made on this device under other accounts, waiting for them. */
 export async function otherAccountsCount() { return (await allEntries()).filter((e) => !mine(e)).length; }
-export function outboxState() { return { needsLogin }; }
+/** Whether a send met 401 (here, in another tab or in the service worker). */
+export async function outboxState() { return { needsLogin: Boolean(await core.getMeta("needsLogin")) }; }
 
-function changed(fromOtherTab = false) {
-  if (!fromOtherTab && channel) channel.postMessage("changed");
+const changed = core.changed;
+core.onChange(() => {
   if (typeof window !== "undefined") window.dispatchEvent(new CustomEvent("outbox-change"));
-}
-if (channel) channel.onmessage = () => changed(true);
+});
 
 /** A new capture's id (UUID 4), made on the phone. Plain http on a LAN has no
  * crypto.randomUUID; getRandomValues works everywhere. */
@@ -89,13 +59,32 @@ export async function saveCapture(payload) {
   const existing = await getEntry(id);
   await putEntry({ id, payload: { ...payload, id }, status: "pending",
                    account: existing ? existing.account : account(),
-                   createdAt: existing ? existing.createdAt : Date.now() });
+                   createdAt: existing ? existing.createdAt : stamp() });
+  return sendSoon(id);
+}
+
+/** Keep a queue action on this device, then try to send it: {followup_id,
+ * action: "done" | "skip" | "snooze" | "edit", also: [ids in the same message],
+ * until? (snooze), draft? ({subject, body}, sent first), label (shown if refused)}. */
+export async function saveAction(action) {
+  const id = newCaptureId();
+  await putEntry({ ...action, id, kind: "followup-action", status: "pending",
+                   account: account(), createdAt: stamp() });
+  return sendSoon(id);
+}
+
+export const isAction = (entry) => entry.kind === "followup-action";
+
+// Entries keep the order they were made in, even two within a millisecond.
+const stamp = () => (lastStamp = Math.max(Date.now(), lastStamp + 1));
+
+async function sendSoon(id) {
   changed();
   requestBackgroundSync();
   // Wait briefly for the network; the entry is safe either way.
   await Promise.race([flush(), new Promise((r) => setTimeout(r, 4000))]);
   const entry = await getEntry(id);
-  return { queued: Boolean(entry), failed: Boolean(entry && entry.status === "failed"),
+  return { id, queued: Boolean(entry), failed: Boolean(entry && entry.status === "failed"),
            error: entry ? entry.error || null : null, fields: (entry && entry.fields) || {} };
 }
 
@@ -136,6 +125,7 @@ if (account()) {
 export async function forgetSession() {
   await withStore("meta", "readwrite", (s) => {
     s.delete("csrf");
+    s.delete("needsLogin");
     return s.put({ key: "account", value: null });
   });
   changed();
@@ -149,102 +139,36 @@ export async function discardOtherAccounts() {
   return dropEntries((e) => !mine(e));
 }
 
-/** Drop a failed capture the owner no longer wants. */
+/** Drop a failed entry the owner no longer wants. */
 export async function discard(id) {
   const entry = await getEntry(id);
   if (entry && entry.status === "failed") await deleteEntry(id);
   changed();
 }
 
-/** Send what waits, in order; only one flush runs at a time, across tabs too. */
+/** Send what waits, in order; only one flush runs at a time, across tabs and
+ * the service worker too. Asked again while one runs, it runs once more after
+ * it, so what was saved meanwhile is not left for the next retry. */
 export function flush() {
-  if (!running) {
-    running = exclusive(sendAll)
-      .catch(() => scheduleRetry())
-      .finally(() => { running = null; });
+  if (running) {
+    rerun = rerun || running.then(() => { rerun = null; return flush(); });
+    return rerun;
   }
+  const context = { account: account(), token: pageToken };
+  running = core.flush(context)
+    .then((outcome) => {
+      if (outcome === "retry") return scheduleRetry();
+      retryDelay = 0;
+      clearTimeout(retryTimer);
+    })
+    .catch(() => scheduleRetry())
+    .finally(() => { running = null; });
   return running;
 }
 
-async function exclusive(work) {
-  if (navigator.locks) return navigator.locks.request(LOCK, work);
-  // Older browsers: a short lease in localStorage; the server's idempotent
-  // create still makes a rare overlap harmless.
-  const key = "morrow-outbox-lease";
-  if (Number(localStorage.getItem(key) || 0) > Date.now()) return scheduleRetry();
-  localStorage.setItem(key, String(Date.now() + 30000));
-  try { return await work(); } finally { localStorage.removeItem(key); }
-}
-
-async function sendAll() {
-  for (const { id } of await listPending()) {
-    const entry = await getEntry(id);  // another tab may have sent it meanwhile
-    if (!entry || entry.status !== "pending") continue;
-    const outcome = await send(entry);
-    if (outcome === "retry") return scheduleRetry();
-    if (outcome === "login") { needsLogin = true; changed(); return; }
-  }
-  needsLogin = false;
-  retryDelay = 0;
-  clearTimeout(retryTimer);
-}
-
-async function send(entry) {
-  let response;
-  try {
-    response = await post(entry, await csrfToken());
-    if (await isErrorCode(response, 400, "csrf_failed")) response = await post(entry, await freshCsrfToken());
-  } catch (error) {
-    return "retry";
-  }
-  if (response.ok) {
-    await deleteEntry(entry.id);
-    changed();
-    return "sent";
-  }
-  if (response.status === 401) return "login";
-  // Logged in as someone else since the page loaded: it waits for its owner.
-  if (await isErrorCode(response, 409, "wrong_account")) return "skip";
-  if (response.status === 429 || response.status >= 500) return "retry";
-  const body = await response.json().catch(() => null);
-  const error = (body && body.error && body.error.message) || `The server refused it (${response.status}).`;
-  const fields = (body && body.error && body.error.fields) || {};
-  await putEntry({ ...entry, status: "failed", error, fields });
-  changed();
-  return "failed";
-}
-
-function post(entry, token) {
-  const headers = { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token || "" };
-  if (entry.account) headers["X-Morrow-Account"] = entry.account;
-  return fetch(ENDPOINT, {
-    method: "POST",
-    credentials: "same-origin",
-    headers,
-    body: JSON.stringify(entry.payload),
-  });
-}
-
-async function isErrorCode(response, status, code) {
-  if (response.status !== status) return false;
-  const body = await response.clone().json().catch(() => null);
-  return Boolean(body && body.error && body.error.code === code);
-}
-
-async function csrfToken() {
+function pageToken() {
   const meta = typeof document !== "undefined" && document.querySelector('meta[name="csrf-token"]');
-  if (meta && meta.content) return meta.content;
-  const stored = await withStore("meta", "readonly", (s) => s.get("csrf"));
-  return stored ? stored.value : "";
-}
-
-// A page served from the offline cache may carry an old token: ask for a new one.
-async function freshCsrfToken() {
-  const response = await fetch("/settings", { credentials: "same-origin", cache: "no-store" });
-  const match = (await response.text()).match(/name="csrf-token" content="([^"]+)"/);
-  if (!match) return "";
-  await withStore("meta", "readwrite", (s) => s.put({ key: "csrf", value: match[1] }));
-  return match[1];
+  return meta ? meta.content : "";
 }
 
 function scheduleRetry() {

@@ -1,5 +1,8 @@
 // Queue: act on follow-ups in place. Without this file every form still posts.
-import { csrfToken } from "./app.js";
+// Sent, Skip, Snooze and draft edits go into the outbox (static/js/outbox.js)
+// like a capture does, so the queue is cleared on the underground too: the card
+// leaves at once and the action reaches the server when the signal is back.
+import { discard, isAction, listFailed, listPending, saveAction } from "./outbox.js";
 
 const progress = document.querySelector("[data-progress]");
 
@@ -10,22 +13,6 @@ function updateProgress(doneDelta, totalDelta) {
   progress.dataset.done = done;
   progress.dataset.total = total;
   progress.querySelector("strong").textContent = `${done} of ${total} done`;
-}
-
-async function send(url, method, body) {
-  const response = await fetch(url, {
-    method,
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-    body: JSON.stringify(body || {}),
-  });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const error = new Error(data.error ? data.error.message : "Not saved.");
-    error.status = response.status;
-    throw error;
-  }
-  return data;
 }
 
 function announce(item, text) {
@@ -39,13 +26,22 @@ function announce(item, text) {
   status.textContent = text;
 }
 
+function showEmpty() {
+  const empty = document.querySelector("[data-empty]");
+  if (empty) empty.hidden = Boolean(document.querySelector("[data-followup]:not([hidden])"));
+}
+
 function removeItem(item) {
   item.remove();
-  if (!document.querySelector("[data-followup]")) {
-    const empty = document.querySelector("[data-empty]");
-    if (empty) empty.hidden = false;
-  }
+  showEmpty();
 }
+
+const LABELS = { done: "Sent", skip: "Skipped", snooze: "Snoozed", edit: "Draft edited" };
+// The follow-ups a merged card's message also answers: ids from their API links.
+const alsoIds = (item) => (item.dataset.also || "").split(" ").filter(Boolean).map((url) => Number(url.split("/").pop()));
+// "N of M done": Sent counts each follow-up of the message done; Skip and Snooze take them off today's list.
+const progressFor = (action, count, sign = 1) =>
+  updateProgress(action === "done" ? sign * count : 0, action === "done" ? 0 : -sign * count);
 
 function snoozeBody(form, submitter) {
   const when = submitter ? submitter.value : "tomorrow";
@@ -80,26 +76,38 @@ function relink(item, draft) {
 }
 
 for (const item of document.querySelectorAll("[data-followup]")) {
-  const api = item.dataset.api;
+  const followupId = Number(item.dataset.followup);
+  const also = alsoIds(item);
   const sent = item.querySelector("[data-sent]");
   const draft = item.querySelector("[data-draft-form]");
+  const name = item.querySelector("h2").textContent;
   let edited = false;
   draft.addEventListener("input", () => {
     edited = true;
     relink(item, draft);
   });
-  const saveDraft = () => send(api, "PATCH", {
-    subject: draft.elements.subject.value,
-    body: draft.elements.body.value,
-  });
+  const currentDraft = () => ({ subject: draft.elements.subject.value, body: draft.elements.body.value });
+  const act = (action, fields = {}) =>
+    saveAction({ followup_id: followupId, action, also, label: `${LABELS[action]} · ${name}`, ...fields });
+  // A refused action is shown on its card and let go; what was typed stays in the fields.
+  const refused = (result) => {
+    announce(item, result.error);
+    return discard(result.id);
+  };
+  const saveDraft = async () => {
+    edited = false;
+    const result = await act("edit", { draft: currentDraft() });
+    if (result.failed) {
+      edited = true;
+      await refused(result);
+    }
+    return result;
+  };
 
   for (const link of item.querySelectorAll("[data-channel]")) {
     link.addEventListener("click", () => {
       // The text that goes out is the text kept, even without "Save draft".
-      if (edited) {
-        edited = false;
-        saveDraft().catch((error) => announce(item, error.message));
-      }
+      if (edited) saveDraft().catch((error) => announce(item, error.message));
       // Opening the app is the first tap; Sent, now highlighted, is the second.
       sent.classList.add("primary", "ready");
       sent.focus({ preventScroll: true });
@@ -116,13 +124,9 @@ for (const item of document.querySelectorAll("[data-followup]")) {
   draft.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      const data = await saveDraft();
-      edited = false;
-      for (const link of item.querySelectorAll("[data-channel]")) {
-        const href = data.links[link.dataset.channel];
-        if (href) link.href = href;
-      }
-      announce(item, "Draft saved.");
+      const result = await saveDraft();
+      if (result.failed) return;
+      announce(item, result.queued ? "Draft kept on this phone: it is saved when you are back online." : "Draft saved.");
     } catch (error) {
       announce(item, error.message);
     }
@@ -133,24 +137,55 @@ for (const item of document.querySelectorAll("[data-followup]")) {
       event.preventDefault();
       const action = form.dataset.action;
       const body = action === "snooze" ? snoozeBody(form, event.submitter) : {};
+      if (action === "snooze" && !body.until) {
+        announce(item, "Pick a day to snooze it to.");
+        return;
+      }
       // A merged card (a promise that also thanks) acts on every follow-up in
-      // it, one by one. One already closed (409: another tab, or an earlier
-      // try that half failed) is left as it is; any other failure keeps the
-      // card, and trying again finishes the rest.
-      const urls = [api, ...(item.dataset.also || "").split(" ").filter(Boolean)];
+      // it; the outbox sends them one by one, and counts one already closed
+      // elsewhere (409) as done. The card leaves at once, with or without signal.
+      const fields = { ...body, ...(edited ? { draft: currentDraft() } : {}) };
+      edited = false;
+      item.hidden = true;
+      showEmpty();
+      progressFor(action, 1 + also.length);
       try {
-        for (const url of urls) {
-          try {
-            await send(`${url}/${action}`, "POST", body);
-            updateProgress(action === "done" ? 1 : 0, action === "done" ? 0 : -1);
-          } catch (error) {
-            if (error.status !== 409 || url === api && urls.length === 1) throw error;
-          }
-        }
-        removeItem(item);
+        const result = await act(action, fields);
+        if (!result.failed) return removeItem(item);
+        if (fields.draft) edited = true;
+        progressFor(action, 1 + also.length, -1);
+        item.hidden = false;
+        showEmpty();
+        await refused(result);
       } catch (error) {
+        item.hidden = false;
+        showEmpty();
         announce(item, error.message);
       }
     });
   }
 }
+
+// Opened again before the outbox is empty (offline, or the server still
+// failing): what was done on this phone stays done on the page.
+(async () => {
+  const entries = [...await listPending(), ...await listFailed()].filter(isAction);
+  for (const entry of entries) {
+    const item = document.querySelector(`[data-followup="${entry.followup_id}"]`);
+    if (!item) continue;
+    const draft = item.querySelector("[data-draft-form]");
+    if (entry.draft) {
+      draft.elements.subject.value = entry.draft.subject;
+      draft.elements.body.value = entry.draft.body;
+      relink(item, draft);
+    }
+    if (entry.status === "failed") {
+      if (entry.draft) draft.dispatchEvent(new Event("input"));  // goes with the next tap
+      announce(item, entry.error);
+      await discard(entry.id);
+    } else if (entry.action !== "edit") {
+      progressFor(entry.action, 1 + (entry.also || []).length);
+      removeItem(item);
+    }
+  }
+})().catch(() => {});

@@ -22,7 +22,10 @@ class Faults:
 
     fail_with: int | None = None
     reject_names: set[str] = field(default_factory=set)
+    delay: float = 0.0  # seconds each capture waits before it is handled
     answers: list[tuple[str, int]] = field(default_factory=list)
+    # Every answer of the follow-ups API: (method, path, status).
+    followup_answers: list[tuple[str, str, int]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def statuses(self, contact_id: str | None = None) -> list[int]:
@@ -42,15 +45,28 @@ def install_faults(app, faults: Faults) -> None:
     def misbehave():
         if not is_capture():
             return None
+        if faults.delay:
+            import time
+
+            time.sleep(faults.delay)
         if faults.fail_with:
             return error_response(faults.fail_with, "The server is having a bad day.")
         name = (request.get_json(silent=True) or {}).get("name")
         if name in faults.reject_names:
-            return error_response(422, f"{name} cannot be saved: the email bounces.")
+            return error_response(
+                422,
+                f"{name} cannot be saved: the email bounces.",
+                fields={"email": "This address bounces."},
+            )
         return None
 
     @app.after_request
     def record(response):
+        if request.path.startswith("/api/v1/followups/"):
+            with faults.lock:
+                faults.followup_answers.append(
+                    (request.method, request.path, response.status_code)
+                )
         if is_capture():
             contact_id = str((request.get_json(silent=True) or {}).get("id"))
             with faults.lock:

@@ -281,3 +281,24 @@ def test_a_page_left_open_from_before_a_login_cant_discard_the_new_owners_captur
         "This page is out of date: reload it first."
     )
     assert outbox(other, "pendingCount()") == 1
+
+
+def test_a_capture_saved_while_a_flush_is_sending_goes_right_after_it(
+    page, live_server, faults
+):
+    faults.delay = 1.0  # a slow conference network: the first is still on its way
+    page.goto("/capture")
+    first, second = captures(2)
+    result = page.evaluate(
+        """async ([first, second]) => {
+          const outbox = await import('/static/js/outbox.js');
+          const sending = outbox.saveCapture(first);
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          const result = await outbox.saveCapture(second);
+          await sending;
+          return result;
+        }""",
+        [first, second],
+    )
+    assert result["queued"] is False  # sent within the wait, not at the next retry
+    assert_each_once(live_server, [first, second])
