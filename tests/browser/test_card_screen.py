@@ -224,3 +224,32 @@ def test_scanning_a_morrow_link_offline_keeps_the_link(page, context):
 
     assert page.input_value("#f-name") == ""
     assert page.input_value("#f-reach") == "https://bob.example/c/bob"
+
+
+def test_full_screen_card_keeps_the_screen_on_until_closed(page):
+    page.add_init_script(
+        """window.locks = [];
+        Object.defineProperty(navigator, 'wakeLock', {value: {request: async (type) => {
+          const lock = new EventTarget();
+          lock.type = type;
+          lock.released = false;
+          lock.release = async () => {
+            lock.released = true;
+            lock.dispatchEvent(new Event('release'));
+          };
+          window.locks.push(lock);
+          return lock;
+        }}});"""
+    )
+    page.goto("/")
+    page.tap("text=Show my card")
+    page.wait_for_function("() => window.locks.length === 1")
+    assert page.evaluate("document.fullscreenElement === document.documentElement")
+    # The system lets go when the page is hidden; coming back takes it again.
+    page.evaluate("window.locks[0].release()")
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    page.wait_for_function("() => window.locks.length === 2")
+    assert page.evaluate("window.locks.map((l) => l.type)") == ["screen", "screen"]
+    page.tap("[data-card-full] img")
+    page.wait_for_function("() => window.locks[1].released")
+    page.wait_for_function("() => document.fullscreenElement === null")
