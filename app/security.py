@@ -26,6 +26,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+# The capture page's scanner reads another person's public card from their own
+# Morrow server (…/c/<slug>.vcf, served to any origin): that page alone may
+# fetch other origins, and only over https.
+SCANNING_ENDPOINTS = frozenset({"people.capture"})
+SCANNING_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "connect-src 'self'", "connect-src 'self' https:"
+)
+
 HSTS = "max-age=31536000; includeSubDomains"
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -94,7 +102,12 @@ def init_app(app: Flask) -> None:
             # served by its own route.)
             headers.pop("Content-Disposition", None)
             return response
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault(
+            "Content-Security-Policy",
+            SCANNING_POLICY
+            if request.endpoint in SCANNING_ENDPOINTS
+            else CONTENT_SECURITY_POLICY,
+        )
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault(

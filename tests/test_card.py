@@ -174,12 +174,12 @@ def test_every_qr_png_decodes_to_the_exact_payload(filled, owner, app, mode):
     if mode == "url":
         expected = filled["public_url"]
     else:
-        from app.formats.vcard import compact_qr_payload
+        from app.formats.vcard import QR_MAX_OCTETS, compact_qr_payload
 
         with app.test_request_context():
             card = db.session.execute(db.select(Card)).scalar_one()
             expected = compact_qr_payload(card, filled["public_url"])
-        assert len(expected.encode()) <= 330
+        assert len(expected.encode()) <= QR_MAX_OCTETS
     assert bytes(results[0].bytes) == expected.encode("utf-8")
 
 
@@ -203,7 +203,7 @@ def test_qr_is_served_with_etag_and_304_on_repeat(filled, owner, path):
 
 def test_qr_etag_changes_when_the_card_changes(filled, owner, api):
     before = owner.get("/card/qr.svg?mode=vcard").headers["ETag"]
-    api.put("/api/v1/card", json={**FULL_CARD, "headline": "Now a UX designer"})
+    api.put("/api/v1/card", json={**FULL_CARD, "email": "new@example.com"})
     after = owner.get("/card/qr.svg?mode=vcard")
     assert after.headers["ETag"] != before
 
@@ -225,10 +225,11 @@ def test_url_mode_needs_a_saved_card(owner):
 
 
 def test_card_screen_defaults_to_link_when_public_url_is_set(app, filled, owner):
-    assert "qr.svg?mode=vcard" in owner.get("/card").get_data(as_text=True)
+    shown = '<img src="/card/qr.svg?mode={}"'  # the screen's own code
+    assert shown.format("vcard") in owner.get("/card").get_data(as_text=True)
     app.config["PUBLIC_URL"] = "https://morrow.example.org"
     html = owner.get("/card").get_data(as_text=True)
-    assert "qr.svg?mode=url" in html
+    assert shown.format("url") in html
     body = owner.get("/api/v1/card").get_json()
     assert body["public_url"] == "https://morrow.example.org/c/lucja"
 
@@ -251,3 +252,47 @@ def test_private_names_stay_off_the_public_page_and_vcard(api, client):
     assert "Secret" not in text and "Alice" not in text
     assert "alice@private.example" not in text
     assert "FN:Contact" in text
+
+
+def test_public_vcf_is_readable_from_any_origin_and_only_it(filled, client, owner):
+    # Another Morrow's scanner reads a scanned card's public vCard cross-origin.
+    public = client.get("/c/lucja.vcf")
+    assert public.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Origin" not in client.get("/c/lucja").headers
+    assert "Access-Control-Allow-Origin" not in owner.get("/card.vcf").headers
+
+
+def connect_sources(response) -> list[str]:
+    policy = dict(
+        part.strip().split(" ", 1)
+        for part in response.headers["Content-Security-Policy"].split(";")
+    )
+    return policy["connect-src"].split()
+
+
+def test_only_the_capture_page_may_fetch_other_https_origins(filled, owner, client):
+    assert connect_sources(owner.get("/capture")) == ["'self'", "https:"]
+    for path in ("/", "/card", "/people", "/settings"):
+        assert connect_sources(owner.get(path)) == ["'self'"], path
+    assert connect_sources(client.get("/c/lucja")) == ["'self'"]
+
+
+@pytest.mark.parametrize("path", ["/", "/card"])
+def test_home_and_card_carry_the_full_screen_card(filled, owner, path):
+    html = owner.get(path).get_data(as_text=True)
+
+    assert "data-card-full" in html and "data-show-card" in html
+    # The exact addresses the service worker keeps, so it opens offline.
+    assert 'data-url-src="/card/qr.svg?mode=url"' in html
+    assert 'data-vcard-src="/card/qr.svg?mode=vcard"' in html
+    assert '<p class="qr-full-name">Łucja Müller</p>' in html
+    assert 'data-card-mode="url"' in html  # the card is public: both modes
+    assert "/static/js/card.js" in html
+
+
+def test_card_screen_offers_share_and_nfc_with_the_public_url(filled, owner):
+    html = owner.get("/card").get_data(as_text=True)
+
+    url = filled["public_url"]
+    assert f'data-share data-url="{url}"' in html
+    assert f'data-nfc data-url="{url}"' in html

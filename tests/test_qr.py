@@ -27,9 +27,9 @@ CARD = SimpleNamespace(
     pitch="",
     public_fields=[],
 )
-# The website does not fit; the shorter public page URL after it fills the
-# payload to exactly 330 octets.
-LONG_PAYLOAD = compact_qr_payload(CARD, "https://m.example/c/zoe")
+# Name, phone, email and the public page fill the payload to exactly 213 octets;
+# LinkedIn, company, title and website are left to the page.
+LONG_PAYLOAD = compact_qr_payload(CARD, "https://m.example/c/zoe-lukasiewicz-a")
 
 PAYLOADS = {
     "ascii": "https://morrow.example/c/jane",
@@ -37,7 +37,7 @@ PAYLOADS = {
     "cjk": "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:山田 太郎\r\nN:山田;太郎;;;\r\n"
     "END:VCARD\r\n",
     "emoji": "Ann 🎉🚀 met at PyCon 👋",
-    "vcard_330": LONG_PAYLOAD,
+    "vcard_213": LONG_PAYLOAD,
 }
 
 
@@ -69,9 +69,17 @@ def rasterise_svg(svg: bytes, scale: int = 4) -> Image.Image:
     return image
 
 
-def test_the_long_test_payload_is_a_full_330_octet_vcard() -> None:
-    assert len(LONG_PAYLOAD.encode()) == QR_MAX_OCTETS
-    assert LONG_PAYLOAD.endswith("URL:https://m.example/c/zoe\r\nEND:VCARD\r\n")
+def test_the_long_test_payload_is_a_full_213_octet_vcard() -> None:
+    assert len(LONG_PAYLOAD.encode()) == QR_MAX_OCTETS == 213
+    assert LONG_PAYLOAD.endswith(
+        "URL:https://m.example/c/zoe-lukasiewicz-a\r\nEND:VCARD\r\n"
+    )
+
+
+def test_a_full_offline_payload_draws_a_version_10_code() -> None:
+    size = Image.open(io.BytesIO(qr_png(LONG_PAYLOAD, scale=1))).width
+
+    assert size == 17 + 4 * 10 + 2 * 4  # modules of version 10 plus the quiet zone
 
 
 @pytest.mark.parametrize("name", PAYLOADS)

@@ -93,16 +93,26 @@ def test_compact_payload_is_exactly_these_bytes_for_a_fixed_card() -> None:
             "EMAIL:jl@example.com\r\n"
             "FN:Jürgen Łukasiewicz\r\n"
             "N:Łukasiewicz;Jürgen;;;\r\n"
-            "ORG:Acme\\; Labs\r\n"
             "TEL;TYPE=CELL:+4915112345678\r\n"
-            "TITLE:Founder\\, CTO\r\n"
-            "URL:https://www.linkedin.com/in/jl\r\n"
-            "URL:https://example.com/a%2Cb\r\n"
             "URL:https://morrow.example/c/jl\r\n"
+            "URL:https://www.linkedin.com/in/jl\r\n"
             "END:VCARD\r\n"
         ).encode()
     )
-    assert len(payload.encode()) <= QR_MAX_OCTETS
+    assert len(payload.encode()) <= QR_MAX_OCTETS == 213
+
+
+def test_compact_payload_fits_qr_version_10_at_level_m() -> None:
+    import qrcode
+
+    card = make_card(headline="Founder", company="Acme", website="https://a.example")
+    payload = compact_qr_payload(card, PUBLIC_URL)
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(payload)
+    code.make(fit=True)
+
+    assert code.version <= 10
+    assert "ORG:Acme" not in payload  # company waits for the public page
 
 
 def test_compact_payload_has_no_note_photo_groups_or_folds() -> None:
@@ -119,7 +129,11 @@ def test_compact_payload_has_no_note_photo_groups_or_folds() -> None:
 
 def test_compact_payload_drops_fields_instead_of_truncating() -> None:
     long_title = "Chief " + "Very Important " * 8 + "Officer"
-    card = make_card(headline=long_title, website="https://example.com/" + "p" * 80)
+    card = make_card(
+        headline=long_title,
+        linkedin="https://www.linkedin.com/in/" + "j" * 40,
+        company="Co",
+    )
     full = card_vcard(card, public_only=False, public_url=PUBLIC_URL)
     full_lines = set(full.replace("\r\n ", "").split("\r\n"))
 
@@ -129,21 +143,37 @@ def test_compact_payload_drops_fields_instead_of_truncating() -> None:
     lines = payload.split("\r\n")
     # Every line is one of the full card's lines, whole: no value was cut.
     assert set(lines) <= full_lines
-    # The most important fields stay; the long title is the one left out.
+    # Name, phone, email and the public page come first; the long LinkedIn URL
+    # does not fit, the short company after it still does.
+    assert "FN:Jürgen Łukasiewicz" in lines
     assert "TEL;TYPE=CELL:+4915112345678" in lines
     assert "EMAIL:jl@example.com" in lines
-    assert "URL:https://www.linkedin.com/in/jl" in lines
-    assert "ORG:Acme\\; Labs" in lines
-    assert not any(line.startswith("TITLE") for line in lines)
+    assert f"URL:{PUBLIC_URL}" in lines
+    assert "ORG:Co" in lines
+    assert not any("linkedin" in line or line.startswith("TITLE") for line in lines)
 
 
-def test_compact_payload_keeps_the_name_even_when_nothing_else_fits() -> None:
+def test_compact_payload_shortens_only_a_name_too_long_to_fit() -> None:
     card = make_card(first_name="Ü" * 100, last_name="Ł" * 100)
 
     payload = compact_qr_payload(card, PUBLIC_URL)
 
-    assert f"FN:{'Ü' * 100} {'Ł' * 100}\r\n" in payload
+    assert len(payload.encode("utf-8")) <= QR_MAX_OCTETS
+    fn = re.search(r"^FN:(Ü+)…\r$", payload, re.M)
+    assert fn and len(fn.group(1)) > 20  # as much of the name as fits
+    assert f"N:;{fn.group(1)}…;;;\r\n" in payload
+    # The public page, which shows the whole name, always comes with it.
+    assert f"URL:{PUBLIC_URL}\r\n" in payload
     assert "EMAIL" not in payload and "TEL" not in payload
+
+
+def test_compact_payload_keeps_a_long_name_whole_when_it_fits() -> None:
+    card = make_card(first_name="Maria José", last_name="Fernández de la Vega")
+
+    payload = compact_qr_payload(card, PUBLIC_URL)
+
+    assert "FN:Maria José Fernández de la Vega\r\n" in payload
+    assert "…" not in payload
 
 
 def test_compact_payload_newline_in_a_value_never_makes_a_new_property() -> None:
@@ -507,10 +537,13 @@ def test_any_name_round_trips_through_the_qr_payload(first: str, last: str) -> N
     fields = parse_qr_text(payload, "DE")
 
     expected = " ".join(p for p in (clean_text(first), clean_text(last)) if p)
-    assert fields["name"] == (expected or "jl@example.com")
+    expected = expected or "jl@example.com"
+    assert len(payload.encode()) <= QR_MAX_OCTETS
+    if fields["name"] != expected:  # too long: as much of it as fits, then "…"
+        assert fields["name"].endswith("…") and len(fields["name"]) > 1
+        assert expected.startswith(fields["name"][:-1])
     # A name of many 4-octet characters can push the email out, never half of it.
     assert fields["email"] == ("jl@example.com" if "EMAIL:" in payload else "")
-    assert len(payload.encode()) <= QR_MAX_OCTETS or "EMAIL:" not in payload
 
 
 # --------------------------------------------------------------------------

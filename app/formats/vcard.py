@@ -15,7 +15,19 @@ from typing import Any
 
 import vobject
 
-QR_MAX_OCTETS = 330
+# QR version 10 at error level M holds 213 octets: a code that scans at arm's
+# length from a phone screen in a dim hall (larger versions decode far less often).
+QR_MAX_OCTETS = 213
+# What a QR carries, most important first; the public page holds the rest.
+QR_PRIORITY = (
+    "phone",
+    "email",
+    "public_url",
+    "linkedin",
+    "company",
+    "headline",
+    "website",
+)
 FIELD_KEYS = (
     "name first_name last_name email phone company title website linkedin notes"
 ).split()
@@ -117,11 +129,16 @@ def _card_names(
 
 
 def _vobject_serialize(
-    card: Any, entries: list, *, multiline: bool = True, public_only: bool = False
+    card: Any,
+    entries: list,
+    *,
+    multiline: bool = True,
+    public_only: bool = False,
+    names: tuple[str, str, str] | None = None,
 ) -> str:
     # vobject escapes a newline as \n, so it never starts a new property; the
     # QR payload still gets spaces, which every scanner shows the same way.
-    first, last, full = _card_names(card, multiline, public_only)
+    first, last, full = names or _card_names(card, multiline, public_only)
     vc = vobject.vCard()
     vc.add("n").value = vobject.vcard.Name(family=last, given=first)
     vc.add("fn").value = full
@@ -161,27 +178,61 @@ def card_vcard(card: Any, *, public_only: bool, public_url: str | None) -> str:
 def compact_qr_payload(
     card: Any, public_url: str | None = None, *, public_only: bool = False
 ) -> str:
-    """Return the small unfolded vCard 3.0 a QR code carries (≤ 330 octets).
+    """Return the small unfolded vCard 3.0 a QR code carries (≤ 213 octets).
 
-    Fields go in by importance (phone, email, LinkedIn, company, title, website,
-    public page) while they fit; one that does not is left out whole, never cut.
-    The name is always there, even when it alone is over the budget.
+    The name always comes first, then one phone, one email and the public page,
+    then LinkedIn, company, title and website while they fit; a field that does
+    not fit is left out whole, never cut, and a smaller one after it may still
+    get in. Only a name too long to fit with the public page beside it is
+    shortened (ending in "…"), so the code stays small enough to scan and the
+    page it links to shows the name in full.
     """
-    wanted = [
-        e
+    by_key = {
+        e[0]: e
         for e in _card_entries(card, public_only, public_url)
         if e[0] not in ("pitch", "links")  # no NOTE, only the main URLs
-    ]
-    # Greedy in order of importance: a field that does not fit is skipped whole,
-    # and a smaller, less important one after it may still get in.
-    kept: list = []
-    for entry in wanted:
-        payload = _vobject_serialize(
-            card, [*kept, entry], multiline=False, public_only=public_only
+    }
+    wanted = [by_key[key] for key in QR_PRIORITY if key in by_key]
+
+    def serialize(entries: list, names: tuple[str, str, str]) -> str:
+        return _vobject_serialize(
+            card, entries, multiline=False, public_only=public_only, names=names
         )
-        if len(payload.encode("utf-8")) <= QR_MAX_OCTETS:
+
+    def fits(payload: str) -> bool:
+        return len(payload.encode("utf-8")) <= QR_MAX_OCTETS
+
+    names = _card_names(card, False, public_only)
+    page = [by_key["public_url"]] if "public_url" in by_key else []
+    kept: list = []
+    if not fits(serialize(page, names)):
+        names = _shortened_names(names[2], lambda n: fits(serialize(page, n)))
+        kept = page  # the room the name left was kept for the page
+    for entry in wanted:
+        if entry not in kept and fits(serialize([*kept, entry], names)):
             kept.append(entry)
-    return _vobject_serialize(card, kept, multiline=False, public_only=public_only)
+    return serialize(kept, names)
+
+
+def _shortened_names(full: str, fits: Any) -> tuple[str, str, str]:
+    """Cut `full` to the longest prefix + "…" that `fits`; never to nothing.
+
+    The shortened name goes in N's given-name part as well as in FN, so a phone
+    that builds the display name from N shows the same text.
+    """
+
+    def names(length: int) -> tuple[str, str, str]:
+        short = full[:length].rstrip() + "…"
+        return short, "", short
+
+    low, high = 1, len(full)  # the longest length that fits lies in [low, high]
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(names(middle)):
+            low = middle
+        else:
+            high = middle - 1
+    return names(low)
 
 
 def escape_text(value: str) -> str:

@@ -57,6 +57,7 @@ def show():
         "card.html",
         card=card,
         mode=mode,
+        card_mode=mode,
         public_url=public_card_url(card),
     )
 

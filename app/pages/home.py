@@ -7,9 +7,11 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from .. import clock
+from ..cards import public_card_url
 from ..contacts import unread_count
 from ..events import default_event
 from ..followups import count_due, week_interactions
+from .card import default_mode
 
 bp = Blueprint("home", __name__)
 
@@ -23,6 +25,9 @@ def index():
     return render_template(
         "home.html",
         card=user.card,
+        # What the full-screen card needs: Home opens it in one tap.
+        card_mode=default_mode(),
+        public_url=public_card_url(user.card),
         active_event=default_event(user, now),
         queue_count=count_due(user, now),
         unread_exchanges=unread_count(user),

@@ -60,8 +60,11 @@ def card(slug: str):
 
 @bp.get("/c/<slug>.vcf")
 def card_vcf(slug: str):
-    """Download the public card as a vCard."""
-    return vcard_download(published_card(slug), public_only=True)
+    """Download the public card as a vCard, to anyone (other Morrows included)."""
+    response = vcard_download(published_card(slug), public_only=True)
+    # Public already; a Morrow scanning this card's QR on another server reads it.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @bp.get("/c/<slug>/qr.svg")

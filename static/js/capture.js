@@ -28,6 +28,14 @@ function showKind(input) {
 
 const combo = introducerCombo(form);
 
+// Enter in the name goes on to the next field: a person is rarely just a name,
+// and saving one by accident loses the moment to add how to reach them.
+$("name").addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || event.isComposing) return;
+  event.preventDefault();
+  $("reach").focus();
+});
+
 for (const name of ["reach", "reach2"]) {
   const input = $(name);
   if (input) input.addEventListener("input", () => showKind(input));

@@ -96,6 +96,58 @@ async function parse(text) {
   return parseLocally(text);
 }
 
+// Another person's Morrow link (…/c/<slug>): their public card is one fetch away,
+// even on another Morrow server (its .vcf allows any origin).
+const MORROW_LINK = /^https?:\/\/[^/?#\s]+(?:\/[^?#\s]*)?\/c\/[a-z0-9][a-z0-9-]{0,63}\/?$/i;
+const CARD_LIMIT = 64 * 1024;
+
+async function fetchMorrowCard(link) {
+  const url = new URL(`${link.replace(/\/$/, "")}.vcf`);
+  // The page's policy lets it fetch only its own origin and https.
+  if (url.protocol !== "https:" && url.origin !== location.origin) return null;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 5000);
+  try {
+    const response = await fetch(url, { credentials: "omit", signal: controller.signal });
+    if (!response.ok || !/^text\/(x-)?vcard/i.test(response.headers.get("Content-Type") || "")) return null;
+    const reader = response.body.getReader();
+    const chunks = [];
+    for (let size = 0; ;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > CARD_LIMIT) { controller.abort(); return null; }
+      chunks.push(value);
+    }
+    const text = await new Blob(chunks).text();
+    return /^\s*BEGIN:VCARD/i.test(text) ? text : null;
+  } catch {
+    return null; // no signal, too slow, or not a Morrow card after all
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The fields a scanned code gives; for a Morrow link, the card behind it. */
+export async function fieldsFromCode(text) {
+  const link = text.trim();
+  if (MORROW_LINK.test(link) && navigator.onLine) {
+    const card = await fetchMorrowCard(link);
+    if (card) {
+      const fields = await parse(card);
+      if (fields.name) return { ...fields, website: fields.website || link };
+    }
+  }
+  return parse(text);
+}
+
+/** Fill the capture form from a scanned code; true when it held contact details. */
+export async function fillFrom(form, text) {
+  const fields = await fieldsFromCode(text);
+  prefill(form, fields);
+  return Object.keys(fields).length > 0;
+}
+
 function prefill(form, fields) {
   const set = (name, value) => {
     const input = form.elements.namedItem(name);
@@ -145,9 +197,8 @@ export async function scanInto(form, { status, onDone }) {
     const text = await detect(video).catch(() => null);
     if (text) {
       stop();
-      const fields = await parse(text);
-      prefill(form, fields);
-      status.textContent = Object.keys(fields).length ? "Filled in from their code. Check and save."
+      const found = await fillFrom(form, text);
+      status.textContent = found ? "Filled in from their code. Check and save."
         : "That code holds no contact details.";
       onDone();
       form.elements.namedItem("name").focus();
