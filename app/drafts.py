@@ -290,3 +290,47 @@ def template_errors(subject: str, body: str) -> dict[str, str]:
     if not body.strip():
         errors.setdefault("body", "The message can't be empty.")
     return errors
+
+
+# A greeting is a short first paragraph ending in "," or "!" ("Hi Ana,"); a
+# sign-off a last paragraph whose first line is a few words and a comma
+# ("Best,\nKim Park").
+_GREETING = re.compile(r"[^\n]{1,80}[,!]")
+_SIGN_OFF = re.compile(r"[^\n.!?]{1,30},(?:\n|$)")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)")
+
+
+def _frame(body: str) -> tuple[str | None, list[str], str | None]:
+    """Split a drafted body into (greeting, paragraphs, sign-off)."""
+    paragraphs = [p for p in body.split("\n\n") if p.strip()]
+    greeting = sign_off = None
+    if len(paragraphs) > 1 and _GREETING.fullmatch(paragraphs[0]):
+        greeting = paragraphs.pop(0)
+    if len(paragraphs) > 1 and _SIGN_OFF.match(paragraphs[-1]):
+        sign_off = paragraphs.pop()
+    return greeting, paragraphs, sign_off
+
+
+def combine_drafts(drafts: list[dict[str, str]]) -> dict[str, str]:
+    """Make one message of several drafts to the same person.
+
+    The first draft gives the subject, the greeting and the sign-off; each
+    other adds its paragraphs between them, without its own greeting and
+    sign-off and without a sentence the message already says ("Don't hesitate
+    if I can return the favour." once). The body stops at DRAFT_MAX.
+    """
+    if len(drafts) == 1:
+        return drafts[0]
+    greeting, paragraphs, sign_off = _frame(drafts[0]["body"])
+    said = {s for p in paragraphs for s in _SENTENCE_END.split(p)}
+    for draft in drafts[1:]:
+        _, more, _ = _frame(draft["body"])
+        for paragraph in more:
+            sentences = [s for s in _SENTENCE_END.split(paragraph) if s not in said]
+            said.update(sentences)
+            if sentences:
+                paragraphs.append(" ".join(sentences))
+    body = "\n\n".join(p for p in (greeting, *paragraphs, sign_off) if p)
+    if len(body) > DRAFT_MAX:
+        body = _cut(body, DRAFT_MAX)
+    return {"subject": drafts[0]["subject"], "body": body}
