@@ -12,7 +12,8 @@ a snoozed follow-up may be sent, skipped or snoozed again.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from sqlalchemy import and_, func, or_, select, union
 from sqlalchemy.orm import selectinload
@@ -229,7 +230,8 @@ def in_messages(user: User, followups: list[FollowUp], zone) -> list[Message]:
     their first follow-up; each has a key (`message_key` in the API): the
     standing record's id and the local day.
     """
-    stands_for = same_people(user, {f.contact_id: f.contact for f in followups}.values())
+    contacts = {f.contact_id: f.contact for f in followups}
+    stands_for = same_people(user, contacts.values())
     groups: dict[str, list[FollowUp]] = {}
     for followup in followups:
         day = clock.local(followup.due_at, zone).date()
