@@ -24,6 +24,8 @@ how often a template repeats a long value.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from urllib.parse import quote
 
@@ -200,16 +202,43 @@ def draft_values(followup: FollowUp, user: User, card_url: str | None) -> dict:
     }
 
 
+def inputs_digest(kind: str, body_template: str, values: dict) -> str:
+    """Return a digest of what a template draft is made of (not the card link).
+
+    A polished draft (app/polish.py) is shown while this is unchanged: a new
+    promise, topic, name or template means a new template draft.
+    """
+    made_of = [
+        kind,
+        body_template,
+        {k: v for k, v in values.items() if k != "my_card_url"},
+    ]
+    text = json.dumps(made_of, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def draft_message(
-    followup: FollowUp, user: User, card_url: str | None = None, cache=None
+    followup: FollowUp,
+    user: User,
+    card_url: str | None = None,
+    cache=None,
+    polished: bool = True,
 ) -> dict[str, str]:
-    """Return the follow-up's {subject, body}: the owner's edit, else the template."""
+    """Return the follow-up's {subject, body}.
+
+    The body is the owner's edit, else the text the owner's model polished
+    while the draft's inputs are unchanged (polished=False leaves it out),
+    else the template's.
+    """
     subject_t, body_t = template_for(user, followup.kind, cache)
     values = draft_values(followup, user, card_url)
     subject = followup.subject
     if subject is None:
         subject = render(subject_t, values, SUBJECT_MAX).replace("\n", " ")
     body = followup.body
+    if body is None and polished and followup.polished_body:
+        if followup.polished_from == inputs_digest(followup.kind, body_t, values):
+            body = followup.polished_body
     if body is None:
         body = render(body_t, values)
     return {"subject": subject, "body": body}

@@ -304,10 +304,14 @@ def message_draft(
     message: Message, user: User, card_url: str | None, cache=None
 ) -> dict[str, str]:
     """Return the message's {subject, body}: its parts' drafts made one."""
-    drafts = [draft_message(f, user, card_url, cache) for f in message.parts]
-    if _edited(message.lead):
-        return drafts[0]
-    return combine_drafts(drafts)
+    if _edited(message.lead) or len(message.parts) == 1:
+        return draft_message(message.lead, user, card_url, cache)
+    # Several parts are joined from their template drafts: a polished text's
+    # greeting and sign-off can't be told apart reliably.
+    parts = message.parts
+    return combine_drafts(
+        [draft_message(f, user, card_url, cache, False) for f in parts]
+    )
 
 
 def message_followups(user: User, followup_id: int, also: list[int]) -> list[FollowUp]:

@@ -40,6 +40,7 @@ from ..followups import (
 from ..followups import skip as skip_followup
 from ..followups import snooze as snooze_followup
 from ..models import MAX_ID
+from ..polish import catch_up
 from ..scheduling import zone_of
 from ..validation import clean_int
 from .people import person_page
@@ -62,6 +63,7 @@ def index():
     now = clock.now()
     user = current_user
     zone = zone_of(user)
+    catch_up(user)  # drafts not polished yet go to the owner's model, if set
     messages = due_messages(user, now)
     later = upcoming(user, now, UPCOMING)
     cache = template_cache(user)
