@@ -96,6 +96,7 @@ def test_a_busy_morning_counts_the_same_on_home_the_queue_and_the_api(
     # Sent on Bo's card settles all three in one request.
     lead = int(re.search(r'data-followup="(\d+)"', bo).group(1))
     also = [str(i) for i in bo_ids if i != lead]
+    assert f'data-also-ids="{" ".join(also)}"' in bo
     assert owner.form(f"/queue/{lead}/done", {"also": also}).status_code == 302
     html = owner.get("/queue").get_data(as_text=True)
     assert html.count('class="queue-item"') == 5
