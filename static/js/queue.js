@@ -133,20 +133,14 @@ for (const item of document.querySelectorAll("[data-followup]")) {
       event.preventDefault();
       const action = form.dataset.action;
       const body = action === "snooze" ? snoozeBody(form, event.submitter) : {};
-      // A merged card (a promise that also thanks) acts on every follow-up in
-      // it, one by one. One already closed (409: another tab, or an earlier
-      // try that half failed) is left as it is; any other failure keeps the
-      // card, and trying again finishes the rest.
-      const urls = [api, ...(item.dataset.also || "").split(" ").filter(Boolean)];
+      // A card is one message: one request acts on every follow-up in it
+      // (?also=, the others in data-also-ids); one closed elsewhere already
+      // is left as it is. The progress line counts cards.
+      const also = (item.dataset.alsoIds || "").split(" ").filter(Boolean);
+      const query = also.map((id) => `also=${encodeURIComponent(id)}`).join("&");
       try {
-        for (const url of urls) {
-          try {
-            await send(`${url}/${action}`, "POST", body);
-            updateProgress(action === "done" ? 1 : 0, action === "done" ? 0 : -1);
-          } catch (error) {
-            if (error.status !== 409 || url === api && urls.length === 1) throw error;
-          }
-        }
+        await send(`${api}/${action}${query ? `?${query}` : ""}`, "POST", body);
+        updateProgress(action === "done" ? 1 : 0, action === "done" ? 0 : -1);
         removeItem(item);
       } catch (error) {
         announce(item, error.message);
