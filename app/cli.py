@@ -10,6 +10,7 @@ from . import auth
 from .errors import ValidationError
 from .extensions import db
 from .models import User
+from .polish import polish_command
 
 user_cli = AppGroup("user", help="Manage accounts.")
 token_cli = AppGroup("token", help="Manage personal API tokens.")
@@ -117,3 +118,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(token_cli)
     app.cli.add_command(setup_code_command)
     app.cli.add_command(backup_command)
+    app.cli.add_command(polish_command)

@@ -109,6 +109,30 @@ def from_environment(environ: dict[str, str], instance_path: str) -> dict:
                 f"DEFAULT_TIMEZONE {environ['DEFAULT_TIMEZONE']!r} is not an IANA zone"
             )
         config["DEFAULT_TIMEZONE"] = environ["DEFAULT_TIMEZONE"]
+    config.update(_drafts_llm(environ))
+    return config
+
+
+def _drafts_llm(environ: dict[str, str]) -> dict:
+    """The owner's own OpenAI-compatible model that polishes drafts (optional)."""
+    config: dict = {}
+    url = environ.get("DRAFTS_LLM_URL", "").strip().rstrip("/")
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ConfigError(
+                f"DRAFTS_LLM_URL must be an absolute http(s) URL, not {url!r}"
+            )
+        if not environ.get("DRAFTS_LLM_MODEL", "").strip():
+            raise ConfigError("DRAFTS_LLM_URL needs DRAFTS_LLM_MODEL (the model name)")
+        config["DRAFTS_LLM_URL"] = url
+        config["DRAFTS_LLM_MODEL"] = environ["DRAFTS_LLM_MODEL"].strip()
+    if environ.get("DRAFTS_LLM_KEY"):
+        config["DRAFTS_LLM_KEY"] = environ["DRAFTS_LLM_KEY"]
+    if environ.get("DRAFTS_LLM_TIMEOUT"):
+        config["DRAFTS_LLM_TIMEOUT"] = _int(
+            "DRAFTS_LLM_TIMEOUT", environ["DRAFTS_LLM_TIMEOUT"], 1
+        )
     return config
 
 
@@ -139,6 +163,11 @@ def defaults(instance_path: str) -> dict:
         "PROXY_FIX": 0,
         "PASSWORD_HASH_METHOD": "scrypt",
         "DEFAULT_TIMEZONE": "UTC",
+        # Polishing drafts with the owner's model (app/polish.py): off unless set.
+        "DRAFTS_LLM_URL": None,
+        "DRAFTS_LLM_MODEL": None,
+        "DRAFTS_LLM_KEY": None,
+        "DRAFTS_LLM_TIMEOUT": 10,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

@@ -24,6 +24,8 @@ how often a template repeats a long value.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from urllib.parse import quote
 
@@ -200,16 +202,43 @@ def draft_values(followup: FollowUp, user: User, card_url: str | None) -> dict:
     }
 
 
+def inputs_digest(kind: str, body_template: str, values: dict) -> str:
+    """Return a digest of what a template draft is made of (not the card link).
+
+    A polished draft (app/polish.py) is shown while this is unchanged: a new
+    promise, topic, name or template means a new template draft.
+    """
+    made_of = [
+        kind,
+        body_template,
+        {k: v for k, v in values.items() if k != "my_card_url"},
+    ]
+    text = json.dumps(made_of, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def draft_message(
-    followup: FollowUp, user: User, card_url: str | None = None, cache=None
+    followup: FollowUp,
+    user: User,
+    card_url: str | None = None,
+    cache=None,
+    polished: bool = True,
 ) -> dict[str, str]:
-    """Return the follow-up's {subject, body}: the owner's edit, else the template."""
+    """Return the follow-up's {subject, body}.
+
+    The body is the owner's edit, else the text the owner's model polished
+    while the draft's inputs are unchanged (polished=False leaves it out),
+    else the template's.
+    """
     subject_t, body_t = template_for(user, followup.kind, cache)
     values = draft_values(followup, user, card_url)
     subject = followup.subject
     if subject is None:
         subject = render(subject_t, values, SUBJECT_MAX).replace("\n", " ")
     body = followup.body
+    if body is None and polished and followup.polished_body:
+        if followup.polished_from == inputs_digest(followup.kind, body_t, values):
+            body = followup.polished_body
     if body is None:
         body = render(body_t, values)
     return {"subject": subject, "body": body}
@@ -290,3 +319,47 @@ def template_errors(subject: str, body: str) -> dict[str, str]:
     if not body.strip():
         errors.setdefault("body", "The message can't be empty.")
     return errors
+
+
+# A greeting is a short first paragraph ending in "," or "!" ("Hi Ana,"); a
+# sign-off a last paragraph whose first line is a few words and a comma
+# ("Best,\nKim Park").
+_GREETING = re.compile(r"[^\n]{1,80}[,!]")
+_SIGN_OFF = re.compile(r"[^\n.!?]{1,30},(?:\n|$)")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)")
+
+
+def _frame(body: str) -> tuple[str | None, list[str], str | None]:
+    """Split a drafted body into (greeting, paragraphs, sign-off)."""
+    paragraphs = [p for p in body.split("\n\n") if p.strip()]
+    greeting = sign_off = None
+    if len(paragraphs) > 1 and _GREETING.fullmatch(paragraphs[0]):
+        greeting = paragraphs.pop(0)
+    if len(paragraphs) > 1 and _SIGN_OFF.match(paragraphs[-1]):
+        sign_off = paragraphs.pop()
+    return greeting, paragraphs, sign_off
+
+
+def combine_drafts(drafts: list[dict[str, str]]) -> dict[str, str]:
+    """Make one message of several drafts to the same person.
+
+    The first draft gives the subject, the greeting and the sign-off; each
+    other adds its paragraphs between them, without its own greeting and
+    sign-off and without a sentence the message already says ("Don't hesitate
+    if I can return the favour." once). The body stops at DRAFT_MAX.
+    """
+    if len(drafts) == 1:
+        return drafts[0]
+    greeting, paragraphs, sign_off = _frame(drafts[0]["body"])
+    said = {s for p in paragraphs for s in _SENTENCE_END.split(p)}
+    for draft in drafts[1:]:
+        _, more, _ = _frame(draft["body"])
+        for paragraph in more:
+            sentences = [s for s in _SENTENCE_END.split(paragraph) if s not in said]
+            said.update(sentences)
+            if sentences:
+                paragraphs.append(" ".join(sentences))
+    body = "\n\n".join(p for p in (greeting, *paragraphs, sign_off) if p)
+    if len(body) > DRAFT_MAX:
+        body = _cut(body, DRAFT_MAX)
+    return {"subject": drafts[0]["subject"], "body": body}

@@ -12,8 +12,10 @@ a snoozed follow-up may be sent, skipped or snoozed again.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, union
 from sqlalchemy.orm import selectinload
 
 from . import clock
@@ -22,6 +24,7 @@ from .drafts import (
     BODY_MAX,
     SUBJECT_MAX,
     channels_for,
+    combine_drafts,
     default_channel,
     draft_message,
     links_for,
@@ -124,31 +127,191 @@ def get_followup(user: User, followup_id: int) -> FollowUp:
     return followup
 
 
-def in_messages(
-    followups: list[FollowUp], zone
-) -> list[tuple[FollowUp, list[FollowUp]]]:
-    """Group due follow-ups into the messages they go out as (DESIGN §3).
+# The kind a message leads with, first to last: its draft is the message's
+# frame (greeting, sign-off), and the others add what it doesn't say.
+LEAD_ORDER = {"promise": 0, "thank_you": 1, "intro_thanks": 2, "keep_in_touch": 3}
+_WAYS = ("email", "phone", "linkedin")
 
-    A thank-you due on the same day as a promise to the same person goes out
-    within the promise's message (its draft thanks them too), unless the owner
-    rewrote the thank-you. Returns (the follow-up whose draft is sent, the
-    follow-ups it settles along with it), in the given order.
+
+@dataclass
+class Message:
+    """One Queue card: everything owed to one person one morning.
+
+    `lead` is the follow-up the card acts on and an edit is saved to; `parts`
+    (the lead first) are the follow-ups whose drafts make up the text; `also`
+    are the others settled with it. `people` lists the person's records when
+    they were captured twice and not merged yet (the first is the older one).
     """
 
-    def day(followup: FollowUp) -> tuple:
-        return followup.contact_id, clock.local(followup.due_at, zone).date()
+    key: str
+    lead: FollowUp
+    parts: list[FollowUp] = dataclass_field(default_factory=list)
+    also: list[FollowUp] = dataclass_field(default_factory=list)
+    people: list[Contact] = dataclass_field(default_factory=list)
 
-    promises = {day(f): f for f in followups if f.kind == "promise"}
-    settled: dict[int, list[FollowUp]] = {}
-    messages = []
+    @property
+    def followups(self) -> list[FollowUp]:
+        return [self.lead, *self.also]
+
+
+def _edited(followup: FollowUp) -> bool:
+    return followup.subject is not None or followup.body is not None
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime:
+    if moment is None:
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def same_people(user: User, contacts) -> dict[str, str]:
+    """Map each person's id to the id of the record that stands for them.
+
+    Records with the same email (any case), phone or LinkedIn profile are one
+    person not merged yet (DESIGN §3, "Duplicates"); the oldest record stands
+    for them all, so the answer does not depend on which records were asked
+    about. One query, whatever the number of people.
+    """
+    records = {c.id: c for c in contacts}
+    values = {
+        way: {
+            (getattr(c, way) or "").lower() if way == "email" else getattr(c, way)
+            for c in records.values()
+            if getattr(c, way)
+        }
+        for way in _WAYS
+    }
+    columns = (Contact.id, Contact.email, Contact.phone, Contact.linkedin)
+    mine = select(*columns, Contact.created_at).where(Contact.user_id == user.id)
+    column = {
+        "email": func.lower(Contact.email),
+        "phone": Contact.phone,
+        "linkedin": Contact.linkedin,
+    }
+    lookups = [mine.where(column[w].in_(sorted(values[w]))) for w in _WAYS if values[w]]
+    found = []
+    if lookups:
+        query = union(*lookups) if len(lookups) > 1 else lookups[0]
+        found = db.session.execute(query).all()
+    for row in found:
+        records.setdefault(row.id, row)
+    parent = {rid: rid for rid in records}
+
+    def root(rid: str) -> str:
+        while parent[rid] != rid:
+            parent[rid] = parent[parent[rid]]
+            rid = parent[rid]
+        return rid
+
+    first_with: dict[tuple, str] = {}
+    for rid, record in records.items():
+        for way in _WAYS:
+            value = getattr(record, way) or ""
+            if not value:
+                continue
+            seen = first_with.setdefault((way, value.lower()), rid)
+            parent[root(rid)] = root(seen)
+    oldest: dict[str, str] = {}
+    for rid in sorted(records, key=lambda i: (_aware(records[i].created_at), i)):
+        oldest.setdefault(root(rid), rid)
+    return {rid: oldest[root(rid)] for rid in records}
+
+
+def in_messages(user: User, followups: list[FollowUp], zone) -> list[Message]:
+    """Group follow-ups into the messages they go out as (DESIGN §3).
+
+    Everything owed to one person the same local day is one message: their
+    records captured twice count as one person. It leads with the promise,
+    else the thank-you, the intro thanks, the keep-in-touch. A thank-you is
+    said by a promise or another thank-you, a keep-in-touch by any other
+    kind; intro thanks and further promises add their own sentences. A
+    follow-up whose text the owner rewrote, unless it leads, is a message of
+    its own (its words are what goes out). Messages come in the order of
+    their first follow-up; each has a key (`message_key` in the API): the
+    standing record's id and the local day.
+    """
+    contacts = {f.contact_id: f.contact for f in followups}
+    stands_for = same_people(user, contacts.values())
+    groups: dict[str, list[FollowUp]] = {}
     for followup in followups:
-        drafted = followup.subject is None and followup.body is None
-        promise = promises.get(day(followup)) if drafted else None
-        if followup.kind == "thank_you" and promise is not None:
-            settled.setdefault(promise.id, []).append(followup)
-        else:
-            messages.append((followup, settled.setdefault(followup.id, [])))
+        day = clock.local(followup.due_at, zone).date()
+        key = f"{stands_for[followup.contact_id]}:{day.isoformat()}"
+        groups.setdefault(key, []).append(followup)
+    messages: list[Message] = []
+    for key, group in groups.items():
+        ordered = sorted(
+            group, key=lambda f: (LEAD_ORDER.get(f.kind, 9), f.due_at, f.id)
+        )
+        lead = ordered[0]
+        message = Message(key, lead, [lead])
+        kinds = {lead.kind}
+        alone = []
+        for followup in ordered[1:]:
+            if _edited(followup):
+                alone.append(Message(f"{key}:{followup.id}", followup, [followup]))
+                continue
+            said = followup.kind == "keep_in_touch" or (
+                followup.kind == "thank_you" and kinds & {"promise", "thank_you"}
+            )
+            if not said:
+                message.parts.append(followup)
+            message.also.append(followup)
+            kinds.add(followup.kind)
+        people = {f.contact_id: f.contact for f in message.followups}
+        message.people = sorted(
+            people.values(), key=lambda c: (_aware(c.created_at), c.id)
+        )
+        for one in alone:
+            one.people = [one.lead.contact]
+        messages += [message, *alone]
+    first = {f.id: i for i, f in enumerate(followups)}
+    messages.sort(key=lambda m: min(first[f.id] for f in m.followups))
     return messages
+
+
+def message_key_of(user: User, followup: FollowUp) -> str:
+    """Return the key of the message a follow-up goes out in, looked up alone.
+
+    Its siblings are the follow-ups of the same person (any of their records)
+    due the same local day, in the same state.
+    """
+    zone = zone_of(user)
+    stands_for = same_people(user, [followup.contact])
+    ids = [i for i, s in stands_for.items() if s == stands_for[followup.contact_id]]
+    day = clock.local(followup.due_at, zone).date()
+    start = local_moment(day, 0, zone)
+    end = local_moment(day + dt.timedelta(days=1), 0, zone)
+    siblings = db.session.execute(
+        select(FollowUp)
+        .where(
+            FollowUp.user_id == user.id,
+            FollowUp.contact_id.in_(ids),
+            FollowUp.status == followup.status,
+            FollowUp.due_at >= start,
+            FollowUp.due_at < end,
+        )
+        .order_by(FollowUp.due_at, FollowUp.id)
+        .options(*_with_people())
+    ).scalars()
+    group = list(dict.fromkeys([*siblings, followup]))
+    for message in in_messages(user, group, zone):
+        if followup in message.followups:
+            return message.key
+    return ""  # pragma: no cover - every follow-up is in a message
+
+
+def message_draft(
+    message: Message, user: User, card_url: str | None, cache=None
+) -> dict[str, str]:
+    """Return the message's {subject, body}: its parts' drafts made one."""
+    if _edited(message.lead) or len(message.parts) == 1:
+        return draft_message(message.lead, user, card_url, cache)
+    # Several parts are joined from their template drafts: a polished text's
+    # greeting and sign-off can't be told apart reliably.
+    parts = message.parts
+    return combine_drafts(
+        [draft_message(f, user, card_url, cache, False) for f in parts]
+    )
 
 
 def message_followups(user: User, followup_id: int, also: list[int]) -> list[FollowUp]:
@@ -281,9 +444,16 @@ def edit_draft(user: User, followup: FollowUp, data: dict) -> FollowUp:
 
 
 def followup_to_dict(
-    followup: FollowUp, user: User, now: dt.datetime | None = None, cache=None
+    followup: FollowUp,
+    user: User,
+    now: dt.datetime | None = None,
+    cache=None,
+    message_key: str | None = None,
 ) -> dict:
-    """Return the follow-up's JSON shape (DESIGN §4)."""
+    """Return the follow-up's JSON shape (DESIGN §4).
+
+    `message_key` is looked up when not given (message_key_of).
+    """
     now = now or clock.now()
     contact = followup.contact
     card_url = shareable_card_url(user.card)
@@ -302,6 +472,7 @@ def followup_to_dict(
         "links": links,
         "snoozed_until": _iso(followup.snoozed_until),
         "done_at": _iso(followup.done_at),
+        "message_key": message_key or message_key_of(user, followup),
     }
 
 
@@ -314,15 +485,19 @@ def template_cache(user: User) -> dict:
     return user_templates(user)
 
 
+# The Queue shows at most this many follow-ups at once (the oldest first).
+QUEUE_MAX = 500
+
+
+def due_messages(user: User, now: dt.datetime) -> list[Message]:
+    """Return the messages due now: the Queue's cards, oldest first."""
+    items, _ = list_followups(user, now, limit=QUEUE_MAX)
+    return in_messages(user, items, zone_of(user))
+
+
 def count_due(user: User, now: dt.datetime) -> int:
-    """Return how many follow-ups are due now."""
-    return db.session.execute(
-        select(func.count(FollowUp.id)).where(
-            FollowUp.user_id == user.id,
-            FollowUp.status == "pending",
-            FollowUp.due_at <= now,
-        )
-    ).scalar_one()
+    """Return how many messages (Queue cards) are due now."""
+    return len(due_messages(user, now))
 
 
 def local_day_start(user: User, now: dt.datetime, days_back: int = 0) -> dt.datetime:
@@ -332,17 +507,27 @@ def local_day_start(user: User, now: dt.datetime, days_back: int = 0) -> dt.date
     return dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
 
 
-def progress(user: User, now: dt.datetime) -> dict:
-    """Return today's progress: done today out of done today plus due now."""
+def progress(user: User, now: dt.datetime, due: int | None = None) -> dict:
+    """Return today's progress in messages: sent today out of sent plus due now.
+
+    Everything sent to one person today counts once, as on the Queue page;
+    `due` is the number of cards when the caller has them already.
+    """
     start = local_day_start(user, now)
-    done = db.session.execute(
-        select(func.count(FollowUp.id)).where(
+    sent = db.session.execute(
+        select(FollowUp)
+        .where(
             FollowUp.user_id == user.id,
             FollowUp.status == "done",
             FollowUp.done_at >= start,
         )
-    ).scalar_one()
-    due = count_due(user, now)
+        .options(selectinload(FollowUp.contact))
+    ).scalars()
+    contacts = {f.contact_id: f.contact for f in sent}
+    stands_for = same_people(user, contacts.values())
+    done = len({stands_for[contact_id] for contact_id in contacts})
+    if due is None:
+        due = count_due(user, now)
     return {"done": done, "total": done + due, "due": due}
 
 

@@ -372,6 +372,10 @@ class FollowUp(db.Model):
     # None means "draft from the template"; set when the owner edits the text.
     subject: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[str | None] = mapped_column(Text)
+    # The owner's model's text for the template draft (app/polish.py), shown
+    # while `polished_from` matches what the draft is made of; an edit wins.
+    polished_body: Mapped[str | None] = mapped_column(Text)
+    polished_from: Mapped[str | None] = mapped_column(String(64))
     snoozed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -229,6 +229,15 @@ SCHEMAS: dict[str, Any] = {
             ),
             "snoozed_until": NTIME,
             "done_at": NTIME,
+            "message_key": _s(
+                "string",
+                description=(
+                    "The same for follow-ups that go out as one message: "
+                    "everything owed to one person (any of their records not "
+                    "yet merged) due the same local day, as one Queue card. "
+                    "Act on them together with `also`."
+                ),
+            ),
         },
     ),
     "FollowUpEdit": _s(
@@ -353,6 +362,21 @@ def _path_param(name: str, schema: dict, description: str) -> dict:
 def _query(name: str, schema: dict, description: str) -> dict:
     return {"name": name, "in": "query", "required": False, "schema": schema,
             "description": description}  # fmt: skip
+
+
+ALSO = {
+    "name": "also",
+    "in": "query",
+    "required": False,
+    "style": "form",
+    "explode": True,
+    "schema": _s("array", items=_s("integer", minimum=1)),
+    "description": (
+        "Other follow-ups of the same message (same message_key), acted on in "
+        "the same request; one already closed elsewhere is left as it is. The "
+        "answer is the first follow-up."
+    ),
+}
 
 
 ACCOUNT = {
@@ -593,18 +617,32 @@ PATHS: dict[str, Any] = {
         ),  # fmt: skip
     },
     "/followups/{followup_id}/done": {
-        "parameters": [FOLLOWUP_ID],
-        "post": _op("Mark sent", _json(_ref("FollowUp")), 404, 409),
+        "parameters": [FOLLOWUP_ID, ALSO],
+        "post": _op(
+            "Mark sent, with the follow-ups named in also",
+            _json(_ref("FollowUp")),
+            400,
+            404,
+            409,
+        ),
     },
     "/followups/{followup_id}/skip": {
-        "parameters": [FOLLOWUP_ID],
-        "post": _op("Skip", _json(_ref("FollowUp")), 404, 409),
+        "parameters": [FOLLOWUP_ID, ALSO],
+        "post": _op(
+            "Skip, with the follow-ups named in also",
+            _json(_ref("FollowUp")),
+            400,
+            404,
+            409,
+        ),
     },
     "/followups/{followup_id}/snooze": {
-        "parameters": [FOLLOWUP_ID],
+        "parameters": [FOLLOWUP_ID, ALSO],
         "post": _op(
-            "Snooze until an ISO date (at the follow-up hour) or datetime",
+            "Snooze until an ISO date (at the follow-up hour) or datetime, "
+            "with the follow-ups named in also",
             _json(_ref("FollowUp")),
+            400,
             404,
             409,
             413,

@@ -19,6 +19,7 @@ from ..contacts import (
 )
 from ..errors import TooLarge, ValidationError
 from ..events import default_event, get_event
+from ..polish import after_capture
 from . import bp, encode_cursor, json_body, keyset_cursor, page_limit
 
 MAX_QR_TEXT = 4096
@@ -68,6 +69,7 @@ def create_contact_route():
         current_user, data, now, default_event_id=event.id if event else None
     )
     if created:
+        after_capture(contact.id)
         location = url_for("api.contact", contact_id=contact.id)
         return _answer(contact, 201, {"Location": location})
     return _answer(contact, 200)

@@ -15,8 +15,10 @@ from ..followups import (
     event_score,
     followup_to_dict,
     get_followup,
+    in_messages,
     list_followups,
     mark_done,
+    message_followups,
     parse_until,
     require_open,
     skip,
@@ -24,6 +26,8 @@ from ..followups import (
     template_cache,
 )
 from ..models import MAX_ID
+from ..scheduling import zone_of
+from ..validation import clean_int
 from . import bp, encode_cursor, json_body, keyset_cursor, page_limit
 
 
@@ -48,8 +52,16 @@ def followups():
         limit=page_limit(),
     )
     cache = template_cache(current_user)
+    keys = {
+        f.id: message.key
+        for message in in_messages(current_user, items, zone_of(current_user))
+        for f in message.followups
+    }
     return {
-        "items": [followup_to_dict(f, current_user, now, cache) for f in items],
+        "items": [
+            followup_to_dict(f, current_user, now, cache, message_key=keys[f.id])
+            for f in items
+        ],
         "next": encode_cursor(*next_cursor) if next_cursor else None,
     }
 
@@ -60,33 +72,43 @@ def followup(followup_id: int):
     return followup_to_dict(get_followup(current_user, followup_id), current_user)
 
 
+def _message(followup_id: int):
+    """The follow-up and the open ones sent within its message (`?also=`)."""
+    also = [clean_int(raw, "also", 1, MAX_ID) for raw in request.args.getlist("also")]
+    return message_followups(current_user, followup_id, also)
+
+
 @bp.post("/followups/<int:followup_id>/done")
 def followup_done(followup_id: int):
-    """Mark a follow-up sent."""
-    followup = get_followup(current_user, followup_id)
+    """Mark a follow-up sent, with those named in `also` (one message)."""
+    followups = _message(followup_id)
     now = clock.now()
-    mark_done(current_user, followup, now)
-    return followup_to_dict(followup, current_user, now)
+    for followup in followups:
+        mark_done(current_user, followup, now)
+    return followup_to_dict(followups[0], current_user, now)
 
 
 @bp.post("/followups/<int:followup_id>/skip")
 def followup_skip(followup_id: int):
-    """Skip a follow-up."""
-    followup = get_followup(current_user, followup_id)
+    """Skip a follow-up, with those named in `also`."""
+    followups = _message(followup_id)
     now = clock.now()
-    skip(current_user, followup, now)
-    return followup_to_dict(followup, current_user, now)
+    for followup in followups:
+        skip(current_user, followup, now)
+    return followup_to_dict(followups[0], current_user, now)
 
 
 @bp.post("/followups/<int:followup_id>/snooze")
 def followup_snooze(followup_id: int):
-    """Snooze a follow-up until a later date or moment."""
-    followup = get_followup(current_user, followup_id)
+    """Snooze a follow-up, with those named in `also`, until a later moment."""
+    followups = _message(followup_id)
     data = json_body()
-    require_open(followup, "snoozed")
+    require_open(followups[0], "snoozed")
     now = clock.now()
-    snooze(current_user, followup, parse_until(data.get("until"), current_user), now)
-    return followup_to_dict(followup, current_user, now)
+    until = parse_until(data.get("until"), current_user)
+    for followup in followups:
+        snooze(current_user, followup, until, now)
+    return followup_to_dict(followups[0], current_user, now)
 
 
 @bp.patch("/followups/<int:followup_id>")

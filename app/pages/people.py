@@ -42,6 +42,7 @@ from ..followups import (
     interactions_for,
 )
 from ..models import Contact
+from ..polish import after_capture
 from ..scheduling import log_interaction, schedule_followups, zone_of
 from ..validation import clean_int, clean_text
 
@@ -174,6 +175,8 @@ def capture():
         if "id" in error.fields:  # unusable: the next try gets a new one
             shown["id"] = str(uuid.uuid4())
         return _capture_page(shown, error.fields, 400)
+    if _created:
+        after_capture(contact.id)
     duplicates = find_duplicates(current_user, contact)
     if form.get("action") == "another":
         note = " You may have met before — see their page." if duplicates else ""

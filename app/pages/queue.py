@@ -13,20 +13,22 @@ from flask import (
 from flask_login import current_user, login_required
 
 from .. import clock
+from ..cards import shareable_card_url
 from ..drafts import (
     CHANNEL_LABELS,
     KIND_LABELS,
     channels_for,
+    links_for,
 )
 from ..errors import ValidationError
 from ..extensions import db
 from ..followups import (
+    due_messages,
     edit_draft,
     followup_to_dict,
     get_followup,
-    in_messages,
-    list_followups,
     mark_done,
+    message_draft,
     message_followups,
     next_due,
     progress,
@@ -38,6 +40,7 @@ from ..followups import (
 from ..followups import skip as skip_followup
 from ..followups import snooze as snooze_followup
 from ..models import MAX_ID
+from ..polish import catch_up
 from ..scheduling import zone_of
 from ..validation import clean_int
 from .people import person_page
@@ -56,27 +59,32 @@ UPCOMING = 10  # the Queue page lists this many follow-ups still to come
 
 @bp.get("/queue")
 def index():
-    """Show due follow-ups, oldest first, with their drafts and channel buttons."""
+    """Show the morning's messages, oldest first: one card per person and day."""
     now = clock.now()
     user = current_user
     zone = zone_of(user)
-    items, _ = list_followups(user, now, limit=100)
+    catch_up(user)  # drafts not polished yet go to the owner's model, if set
+    messages = due_messages(user, now)
     later = upcoming(user, now, UPCOMING)
     cache = template_cache(user)
+    card_url = shareable_card_url(user.card)
     cards = []
-    # One card per message: a thank-you sent within a promise's has none.
-    for followup, also in in_messages(items, zone):
-        data = followup_to_dict(followup, user, now, cache)
+    for message in messages:
+        followup = message.lead
+        data = followup_to_dict(followup, user, now, cache, message_key=message.key)
+        data["draft"] = message_draft(message, user, card_url, cache)
+        data["links"] = links_for(followup.contact, data["draft"])
         data["channels"] = [
             (channel, CHANNEL_LABELS[channel], data["links"].get(channel))
             for channel in channels_for(followup.contact)
         ]
-        data["why"] = " and ".join(
-            KIND_LABELS.get(f.kind, f.kind) for f in (followup, *also)
-        )
-        data["about_name"] = followup.about.name if followup.about else None
+        kinds = dict.fromkeys(f.kind for f in message.followups)
+        data["why"] = " and ".join(KIND_LABELS.get(kind, kind) for kind in kinds)
+        abouts = dict.fromkeys(f.about.name for f in message.followups if f.about)
+        data["about_name"] = ", ".join(abouts) or None
         data["due_local"] = f"{clock.local(followup.due_at, zone):%a %d %b, %H:%M}"
-        data["also"] = also
+        data["also"] = message.also
+        data["people"] = message.people
         cards.append(data)
     upcoming_when = next_due(user, now)
     return render_template(
@@ -86,7 +94,7 @@ def index():
         more_upcoming=len(later) > UPCOMING,
         snoozed=snoozed(user, now),
         person_url=person_page,
-        progress=progress(user, now),
+        progress=progress(user, now, due=len(messages)),
         next_due=clock.local(upcoming_when, zone) if upcoming_when else None,
         local=clock.local,
         zone=zone,

@@ -141,19 +141,20 @@ for (const item of document.querySelectorAll("[data-followup]")) {
         announce(item, "Pick a day to snooze it to.");
         return;
       }
-      // A merged card (a promise that also thanks) acts on every follow-up in
-      // it; the outbox sends them one by one, and counts one already closed
-      // elsewhere (409) as done. The card leaves at once, with or without signal.
+      // A card is one message: it acts on every follow-up in it; the outbox
+      // sends them one by one, and counts one already closed elsewhere (409) as
+      // done. The card leaves at once, with or without signal. The progress
+      // line counts cards.
       const fields = { ...body, ...(edited ? { draft: currentDraft() } : {}) };
       edited = false;
       item.hidden = true;
       showEmpty();
-      progressFor(action, 1 + also.length);
+      progressFor(action, 1);
       try {
         const result = await act(action, fields);
         if (!result.failed) return removeItem(item);
         if (fields.draft) edited = true;
-        progressFor(action, 1 + also.length, -1);
+        progressFor(action, 1, -1);
         item.hidden = false;
         showEmpty();
         await refused(result);
@@ -184,7 +185,7 @@ for (const item of document.querySelectorAll("[data-followup]")) {
       announce(item, entry.error);
       await discard(entry.id);
     } else if (entry.action !== "edit") {
-      progressFor(entry.action, 1 + (entry.also || []).length);
+      progressFor(entry.action, 1);
       removeItem(item);
     }
   }
