@@ -64,7 +64,7 @@ def _line(followup: FollowUp) -> str:
     if followup.about is not None:
         line += f" (about {_one_line(followup.about.name)})"
     if followup.kind == "promise" and followup.contact.promise:
-        line += f" (promised: {_one_line(followup.contact.promise)})"
+        line += f"\n  Promised: {followup.contact.promise}"
     return line
 
 

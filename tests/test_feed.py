@@ -40,7 +40,7 @@ def test_feed_has_one_event_per_morning_with_one_reminder(
     alarms = event.walk("VALARM")
     assert len(alarms) == 1 and str(alarms[0]["ACTION"]) == "DISPLAY"
     description = str(event["DESCRIPTION"])
-    assert "Promise: Ana Lima (promised: the slides)" in description
+    assert "Promise: Ana Lima\n  Promised: the slides" in description
     assert (
         "Thank-you: Ana Lima" in description and "Thank-you: Ben Okafor" in description
     )
