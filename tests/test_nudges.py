@@ -530,3 +530,44 @@ def test_deleting_the_account_removes_its_devices_and_nudges(
         assert db.session.execute(db.select(PushSubscription)).first() is None
         assert db.session.execute(db.select(Nudge)).first() is None
         assert db.session.execute(db.select(FollowUp)).first() is None
+
+
+@pytest.mark.parametrize(
+    ("env", "name"),
+    [
+        ({"MAIL_URL": "http://mail.example.com"}, "MAIL_URL"),
+        ({"MAIL_URL": "smtp://mail.example.com:port"}, "MAIL_URL"),
+        ({"MAIL_FROM": "not an address"}, "MAIL_FROM"),
+        ({"NUDGE_INTERVAL": "soon"}, "NUDGE_INTERVAL"),
+    ],
+)
+def test_bad_nudge_settings_stop_startup_with_their_name(env, name, tmp_path):
+    from app.config import ConfigError, from_environment
+
+    with pytest.raises(ConfigError, match=name):
+        from_environment(env, str(tmp_path))
+
+
+def test_nudge_settings_are_read_from_the_environment(tmp_path):
+    from app.config import from_environment
+
+    config = from_environment(
+        {
+            "MAIL_URL": "smtps://me%40example.org:pw@mail.example.org",
+            "PUSH_ALLOWED_HOSTS": " push.internal , 127.0.0.1,",
+            "NUDGE_INTERVAL": "0",
+        },
+        str(tmp_path),
+    )
+    assert config["PUSH_ALLOWED_HOSTS"] == ["push.internal", "127.0.0.1"]
+    assert config["NUDGE_INTERVAL"] == 0
+    assert config["MAIL_URL"].startswith("smtps://")
+
+
+def test_the_scheduler_starts_only_when_gunicorn_asks(app, runner):
+    from app import nudge_scheduler
+
+    runner.invoke(args=["nudge"])
+    assert "morrow-nudges" not in {t.name for t in threading.enumerate()}
+    app.config["NUDGE_INTERVAL"] = 0
+    assert nudge_scheduler.start(app) is None
