@@ -31,7 +31,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from flask import current_app, has_request_context, render_template, url_for
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, false, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import selectinload
 
@@ -71,7 +71,7 @@ def calls_for_nudge(user: User, now: dt.datetime) -> bool:
     _, hour_moment = today_of(user, now)
     back_from_snooze = FollowUp.snoozed_until <= hour_moment
     if hour_moment > now:
-        back_from_snooze = FollowUp.id.is_(None)  # not before the follow-up hour
+        back_from_snooze = false()  # not before the follow-up hour
     return db.session.execute(
         select(
             exists().where(
