@@ -17,6 +17,8 @@ from .models import (
     FollowUp,
     Interaction,
     LoginSession,
+    Nudge,
+    PushSubscription,
     SetupClaim,
     Template,
     User,
@@ -32,6 +34,8 @@ OWNED_TABLES = (
     Template,
     ApiToken,
     LoginSession,
+    PushSubscription,
+    Nudge,
     Card,
 )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import current_app, url_for
 
 from . import clock
 from .cards import public_base_url
@@ -56,9 +56,17 @@ def feed_url(user: User) -> str:
     return public_base_url() + url_for("public.feed", token=user.feed_token)
 
 
+def nudge_email_setting(user: User) -> bool:
+    """The owner's choice of the e-mail digest; unset, on when mail is set up."""
+    if user.nudge_email is not None:
+        return user.nudge_email
+    return bool(current_app.config.get("MAIL_URL"))
+
+
 def user_to_dict(user: User) -> dict:
     return {
         "email": user.email,
         **current_settings(user),
         "calendar_feed_url": feed_url(user),
+        "nudge_email": nudge_email_setting(user),
     }

@@ -1,4 +1,4 @@
-"""`flask --app wsgi …` commands: accounts, tokens, the setup code and backups."""
+"""`flask --app wsgi …` commands: accounts, tokens, the setup code, backups, nudges."""
 
 from __future__ import annotations
 
@@ -113,9 +113,20 @@ def backup_command(path: str) -> None:
     click.echo(f"Backed up {url.database} to {path}.")
 
 
+@click.command("nudge")
+@with_appcontext
+def nudge_command() -> None:
+    """Send the nudges due now and retry failed ones (safe to run any time)."""
+    from . import clock
+    from .nudges import run_due
+
+    click.echo(run_due(clock.now()))
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(token_cli)
     app.cli.add_command(setup_code_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(polish_command)
+    app.cli.add_command(nudge_command)

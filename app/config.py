@@ -110,6 +110,7 @@ def from_environment(environ: dict[str, str], instance_path: str) -> dict:
             )
         config["DEFAULT_TIMEZONE"] = environ["DEFAULT_TIMEZONE"]
     config.update(_drafts_llm(environ))
+    config.update(_nudge_settings(environ))
     return config
 
 
@@ -133,6 +134,43 @@ def _drafts_llm(environ: dict[str, str]) -> dict:
         config["DRAFTS_LLM_TIMEOUT"] = _int(
             "DRAFTS_LLM_TIMEOUT", environ["DRAFTS_LLM_TIMEOUT"], 1
         )
+    return config
+
+
+MAIL_SCHEMES = {"smtp", "smtps"}
+
+
+def _nudge_settings(environ: dict[str, str]) -> dict:
+    """Mail, Web Push and the nudge scheduler's settings."""
+    config: dict = {}
+    if environ.get("MAIL_URL"):
+        parts = urlsplit(environ["MAIL_URL"])
+        if parts.scheme not in MAIL_SCHEMES or not parts.hostname:
+            raise ConfigError(
+                "MAIL_URL must look like smtp://user:password@host:587 "
+                f"(or smtps://), not a {parts.scheme or 'schemeless'} URL"
+            )
+        try:
+            parts.port  # noqa: B018 - a bad port raises here
+        except ValueError:
+            raise ConfigError("MAIL_URL has a port that is not a number") from None
+        config["MAIL_URL"] = environ["MAIL_URL"]
+    if environ.get("MAIL_FROM"):
+        if "@" not in environ["MAIL_FROM"]:
+            raise ConfigError(
+                f"MAIL_FROM must be an e-mail address, not {environ['MAIL_FROM']!r}"
+            )
+        config["MAIL_FROM"] = environ["MAIL_FROM"]
+    if environ.get("VAPID_PRIVATE_KEY"):
+        config["VAPID_PRIVATE_KEY"] = environ["VAPID_PRIVATE_KEY"]
+    if "PUSH_ALLOWED_HOSTS" in environ:
+        config["PUSH_ALLOWED_HOSTS"] = [
+            host.strip().lower()
+            for host in environ["PUSH_ALLOWED_HOSTS"].split(",")
+            if host.strip()
+        ]
+    if "NUDGE_INTERVAL" in environ:
+        config["NUDGE_INTERVAL"] = _int("NUDGE_INTERVAL", environ["NUDGE_INTERVAL"])
     return config
 
 
@@ -168,6 +206,13 @@ def defaults(instance_path: str) -> dict:
         "DRAFTS_LLM_MODEL": None,
         "DRAFTS_LLM_KEY": None,
         "DRAFTS_LLM_TIMEOUT": 10,
+        # Nudges (app/nudges.py): mail is off until MAIL_URL is set.
+        "MAIL_URL": None,
+        "MAIL_FROM": None,
+        "VAPID_PRIVATE_KEY": None,
+        "PUSH_ALLOWED_HOSTS": [],
+        # Seconds between the server's looks for due nudges; 0 turns it off.
+        "NUDGE_INTERVAL": 60,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

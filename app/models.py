@@ -35,6 +35,13 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def app_now() -> dt.datetime:
+    """Return the app's clock (app/clock.py), for columns its tests move by hand."""
+    from .clock import now
+
+    return now()
+
+
 def new_uuid() -> str:
     return str(uuid.uuid4())
 
@@ -115,6 +122,8 @@ class User(db.Model):
     feed_token: Mapped[str] = mapped_column(
         String(64), unique=True, default=new_feed_token
     )
+    # The morning e-mail digest; None: on whenever the server can send mail.
+    nudge_email: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     card: Mapped[Card | None] = relationship(
@@ -379,6 +388,10 @@ class FollowUp(db.Model):
     snoozed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The calendar feed's DTSTAMP: a morning's event changes only when this does.
+    updated_at: Mapped[dt.datetime | None] = mapped_column(
+        UTCDateTime, default=app_now, onupdate=app_now
+    )
 
     contact: Mapped[Contact] = relationship(foreign_keys=[contact_id])
     about: Mapped[Contact | None] = relationship(foreign_keys=[about_contact_id])
@@ -393,3 +406,47 @@ class Template(db.Model):
     kind: Mapped[str] = mapped_column(String(16))
     subject: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text, default="")
+
+
+class PushSubscription(db.Model):
+    """One device's Web Push subscription (the browser's PushSubscription)."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    endpoint: Mapped[str] = mapped_column(Text)
+    # SHA-256 of the endpoint: one row per device, however long its URL.
+    endpoint_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Nudge(db.Model):
+    """One morning's nudge on one channel: the row is the claim to send it.
+
+    Its unique key (owner, channel, local day) lets exactly one server send it.
+    """
+
+    __tablename__ = "nudges"
+    __table_args__ = (
+        UniqueConstraint(
+            "user_id", "channel", "day", name="uq_nudges_user_channel_day"
+        ),
+        Index("ix_nudges_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    day: Mapped[dt.date] = mapped_column(Date)
+    # sending (claimed, or waiting to try again), sent, failed (gave up)
+    status: Mapped[str] = mapped_column(String(12), default="sending")
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -70,6 +70,9 @@ SCHEMAS: dict[str, Any] = {
             "default_region": STR,
             "weekly_goal": _s("integer", minimum=0, maximum=100),
             "calendar_feed_url": NSTR,
+            "nudge_email": _s(
+                "boolean", description="The morning e-mail digest (needs MAIL_URL)"
+            ),
         },
     ),
     "MeUpdate": _s(
@@ -79,6 +82,24 @@ SCHEMAS: dict[str, Any] = {
             "followup_hour": _s("integer", minimum=0, maximum=23),
             "default_region": _s("string", description="ISO 3166 two letters"),
             "weekly_goal": _s("integer", minimum=0, maximum=100),
+            "nudge_email": _s("boolean"),
+        },
+    ),
+    "PushSubscription": _s(
+        "object",
+        required=["endpoint", "keys"],
+        description="A browser's PushSubscription.toJSON()",
+        properties={
+            "endpoint": _s(
+                "string",
+                format="uri",
+                description="https:// on a public address (or PUSH_ALLOWED_HOSTS)",
+            ),
+            "keys": _s(
+                "object",
+                required=["p256dh", "auth"],
+                properties={"p256dh": STR, "auth": STR},
+            ),
         },
     ),
     "Card": _s(
@@ -431,6 +452,27 @@ PATHS: dict[str, Any] = {
             requestBody=_body("MeUpdate"),
         ),  # fmt: skip
     },
+    "/push-subscriptions": {
+        "post": _op(
+            "Subscribe a device to nudges (200 when it already was)",
+            _json(_ref("PushSubscription"), "Stored"),
+            413,
+            415,
+            422,
+            status=201,
+            requestBody=_body("PushSubscription"),
+        ),
+        "delete": _op(
+            "Unsubscribe a device (by its endpoint)",
+            {"description": "Removed (or was not there)"},
+            413,
+            415,
+            status=204,
+            requestBody=_body(
+                _s("object", required=["endpoint"], properties={"endpoint": STR})
+            ),
+        ),
+    },
     "/card": {
         "get": _op("Show the owner's card", _json(_ref("Card"))),
         "put": _op(
@@ -684,6 +726,10 @@ PATHS: dict[str, Any] = {
         ),  # fmt: skip
     },
 }
+# A device subscribing again is answered 200 with what is stored.
+PATHS["/push-subscriptions"]["post"]["responses"]["200"] = _json(
+    _ref("PushSubscription"), "Already stored"
+)
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",

@@ -134,3 +134,35 @@ async function flushOutbox() {
   if (outcome === "retry") throw new Error("outbox: try later");
   return outcome;
 }
+
+// --- Nudges (Web Push) -------------------------------------------------------
+// Every push shows a notification (iOS drops subscriptions that push silently);
+// a tap opens the Queue, in a Morrow window when one is open.
+self.addEventListener("push", (event) => {
+  let nudge = {};
+  try { nudge = event.data ? event.data.json() : {}; } catch (error) { /* not JSON */ }
+  const title = nudge.title || "Morrow";
+  event.waitUntil(self.registration.showNotification(title, {
+    body: nudge.body || "Your follow-ups are ready.",
+    tag: nudge.tag || "morrow-nudge",
+    icon: "/static/icons/icon-192.png",
+    data: { url: nudge.url || "/queue" },
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = new URL((event.notification.data && event.notification.data.url) || "/queue", self.location.origin);
+  if (target.origin !== self.location.origin) return;
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+    for (const client of windows) {
+      if (new URL(client.url).origin === self.location.origin && "navigate" in client) {
+        await client.focus();
+        return client.navigate(target.href);
+      }
+    }
+    return self.clients.openWindow(target.href);
+  })());
+});
+// --- end of Nudges ------------------------------------------------------------

@@ -84,10 +84,10 @@ def test_line_separators_in_the_feed_become_escaped_newlines(app, client, user, 
     text = response.get_data(as_text=True)
     assert ODD not in text and PARA not in text
     calendar = icalendar.Calendar.from_ical(response.data)
-    events = {str(e["SUMMARY"]): e for e in calendar.walk("VEVENT")}
-    assert set(events) == {"Thank-you: Ana Lima", "Promise: Ana Lima"}
-    promise = str(events["Promise: Ana Lima"]["DESCRIPTION"])
-    assert "Promised: the slides\nand the paper" in promise
+    [event] = calendar.walk("VEVENT")  # one event for the morning
+    description = str(event["DESCRIPTION"])
+    assert "Thank-you: Ana Lima" in description
+    assert "Promised: the slides\nand the paper" in description
     [parsed] = list(vobject.readComponents(text))
     descriptions = [e.description.value for e in parsed.vevent_list]
     assert any("the slides\nand the paper" in d for d in descriptions)

@@ -154,4 +154,4 @@ def page_limit(default: int = 50, maximum: int = 200) -> int:
 __all__ = ["bp", "json_body", "DomainError"]
 
 # Each area's routes register themselves on bp when imported.
-from . import account, contacts, events, followups, io  # noqa: E402,F401
+from . import account, contacts, events, followups, io, push  # noqa: E402,F401

@@ -10,6 +10,7 @@ from ..errors import ValidationError
 from . import bp, json_body
 
 ME_FIELDS = set(SETTINGS_FIELDS)
+NUDGE_FIELDS = {"nudge_email"}
 READ_ONLY_ME = {"email", "calendar_feed_url"}
 
 
@@ -23,10 +24,17 @@ def me():
 def update_me():
     """Change the account's settings."""
     data = json_body()
-    unknown = set(data) - ME_FIELDS - READ_ONLY_ME
+    unknown = set(data) - ME_FIELDS - READ_ONLY_ME - NUDGE_FIELDS
     if unknown:
         field = sorted(unknown)[0]
         raise ValidationError(f"Unknown field {field}.", {field: "Unknown field."})
+    if "nudge_email" in data:
+        if not isinstance(data["nudge_email"], bool):
+            raise ValidationError(
+                "nudge_email must be true or false.",
+                {"nudge_email": "Must be true or false."},
+            )
+        current_user.nudge_email = data["nudge_email"]
     update_settings(current_user, {k: v for k, v in data.items() if k in ME_FIELDS})
     return user_to_dict(current_user)
 

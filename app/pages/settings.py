@@ -1,5 +1,5 @@
 """Settings: my card, account, API tokens, message templates, the calendar
-feed, import and export, and deleting the account."""
+feed, notifications, import and export, and deleting the account."""
 
 from __future__ import annotations
 
@@ -76,6 +76,11 @@ def sections() -> list[tuple[str, str, str]]:
             "Calendar feed",
             url_for("settings.feed"),
             "Follow-ups in your phone's calendar, with reminders",
+        ),
+        (
+            "Notifications",
+            url_for("settings.notifications"),
+            "A morning nudge on this phone or by e-mail",
         ),
     ]
     sections.append(
@@ -271,6 +276,34 @@ def feed():
         flash("New calendar link made. The old one no longer works.")
         return redirect(url_for("settings.feed"))
     return render_template("settings/feed.html", url=feed_url(current_user))
+
+
+@bp.route("/settings/notifications", methods=["GET", "POST"])
+def notifications():
+    """Push on this phone, the e-mail digest, and a test nudge."""
+    from .. import mail, nudges, push
+    from ..accounts import nudge_email_setting
+
+    result = None
+    result_ok = True
+    if request.method == "POST" and request.form.get("action") == "test":
+        result_ok, result = nudges.send_test(current_user, clock.now())
+        db.session.commit()  # devices the push service dropped are gone
+    elif request.method == "POST":
+        current_user.nudge_email = request.form.get("nudge_email") == "on"
+        db.session.commit()
+        flash("E-mail nudges on." if current_user.nudge_email else "E-mail nudges off.")
+        return redirect(url_for("settings.notifications"))
+    return render_template(
+        "settings/notifications.html",
+        vapid_key=push.public_key(),
+        devices=len(push.subscriptions_of(current_user.id)),
+        mail_configured=mail.mail_configured(),
+        nudge_email=nudge_email_setting(current_user),
+        failures=nudges.last_failures(current_user),
+        result=result,
+        result_ok=result_ok,
+    )
 
 
 @bp.route("/settings/import-export", methods=["GET", "POST"])

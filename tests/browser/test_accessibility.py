@@ -18,6 +18,7 @@ PRIVATE_PAGES = [
     "/settings",
     "/settings/card",
     "/settings/account",
+    "/settings/notifications",
     "/offline",
 ]
 

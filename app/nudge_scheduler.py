@@ -1,0 +1,68 @@
+"""The nudge scheduler: a thread in one gunicorn worker, no cron needed.
+
+gunicorn loads ./gunicorn.conf.py, whose `post_worker_init` hook calls
+`start` in every worker once the app is loaded. Each worker's thread tries a
+lock file in instance/ every NUDGE_INTERVAL seconds; the one holding it runs
+`nudges.run_due`, and when that worker exits the lock passes to another.
+The thread only waits and sends; it never serves a request. Several servers
+each run one: the database claim (app/nudges.py) keeps every nudge single.
+Nothing starts it in tests or CLI commands; NUDGE_INTERVAL=0 turns it off
+(for setups that run `flask --app wsgi nudge` from cron instead).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+import time
+
+from flask import Flask
+
+from . import clock
+from .extensions import db
+
+log = logging.getLogger(__name__)
+LOCK_FILE = "nudges.lock"
+
+
+def _try_lock(instance_path: str) -> int | None:
+    """Take the scheduler's lock file; return its descriptor, None if taken."""
+    fd = os.open(os.path.join(instance_path, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd  # held until this process exits
+
+
+def start(app: Flask) -> threading.Thread | None:
+    """Start the scheduler thread for this process (None when turned off)."""
+    interval = app.config.get("NUDGE_INTERVAL") or 0
+    if interval <= 0:
+        return None
+    thread = threading.Thread(
+        target=_loop, args=(app, interval), name="morrow-nudges", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def _loop(app: Flask, interval: int) -> None:
+    lock = None
+    while True:
+        if lock is None:
+            lock = _try_lock(app.instance_path)
+        if lock is not None:
+            with app.app_context():
+                try:
+                    from .nudges import run_due
+
+                    run_due(clock.now())
+                except Exception:
+                    log.exception("the nudge run failed; trying again later")
+                finally:
+                    db.session.remove()
+        time.sleep(interval)
