@@ -52,10 +52,13 @@ def discard_unread_body(response):
     by the server before any of it is read, and its connection closes.
     """
     length = request.content_length or 0
-    if 0 < length <= current_app.config["MAX_JSON_BYTES"]:
+    limit = request.max_content_length or 0
+    if not 0 < length <= limit:
+        return response
+    if length <= current_app.config["MAX_JSON_BYTES"]:
         # Small enough to keep: whatever runs after this still reads the body.
         request.get_data(cache=True)
-    elif 0 < length <= (current_app.config.get("MAX_CONTENT_LENGTH") or 0):
+    else:
         while request.stream.read(64 * 1024):
             pass
     return response
