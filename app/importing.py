@@ -347,7 +347,7 @@ def _import_batch(
                 if uid and not existing.vcard_uid and existing.id != uid:
                     existing.vcard_uid = uid
                 if changes:
-                    update_contact(user, existing, changes, now, commit=False)
+                    update_contact(user, existing, changes, now)
                     index.add({c: getattr(existing, c) for c in _Index.COLUMNS})
                     result.merged += 1
                 else:

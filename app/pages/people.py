@@ -395,7 +395,6 @@ def talked(contact_id: str):
     contact = owned_contact(contact_id)
     note = clean_text(request.form.get("note", ""), "note", 1000, multiline=True)
     log_interaction(contact, "talked", note, clock.now())
-    db.session.commit()
     flash(f"Logged a conversation with {contact.name}.")
     return redirect(person_page(contact))
 
@@ -421,6 +420,5 @@ def cadence(contact_id: str):
         return detail(contact.id), 400
     contact.keep_in_touch_days = days
     schedule_followups(contact, now=clock.now())
-    db.session.commit()
     flash("Keep-in-touch saved." if days else "Keep-in-touch turned off.")
     return redirect(person_page(contact))

@@ -53,7 +53,6 @@ def card(slug: str):
     db.session.execute(
         update(Card).where(Card.id == card.id).values(view_count=Card.view_count + 1)
     )
-    db.session.commit()
     public = set(card.public_fields or [])
     return render_template("public_card.html", card=card, public=public, exchange={})
 

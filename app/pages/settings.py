@@ -37,6 +37,7 @@ from ..exporting import import_account
 from ..extensions import db, limiter
 from ..importing import import_file
 from ..models import ApiToken, Template, new_feed_token
+from ..transactions import undo_on_error
 from ..uploads import uploaded_file
 from ..validation import parse_json
 
@@ -173,7 +174,6 @@ def change_password():
         db.session.rollback()
         form = current_settings(user)
         return render_template("settings/account.html", form=form, errors=errors), 400
-    db.session.commit()
     flash(
         "Password changed. Other devices have been logged out "
         "and your API tokens were revoked."
@@ -230,7 +230,6 @@ def templates():
         if request.form.get("action") == "reset":
             if kind in rows:
                 db.session.delete(rows[kind])
-                db.session.commit()
             flash(f"{KIND_LABELS[kind]} template reset to the default.")
             return redirect(url_for("settings.templates"))
         subject = request.form.get("subject", "").replace("\r\n", "\n").strip()
@@ -243,7 +242,6 @@ def templates():
             row = rows.get(kind) or Template(user_id=current_user.id, kind=kind)
             row.subject, row.body = subject.replace("\n", " "), body
             db.session.add(row)
-            db.session.commit()
             flash(f"{KIND_LABELS[kind]} template saved.")
             return redirect(url_for("settings.templates"))
     return (
@@ -267,7 +265,6 @@ def feed():
     """Show the calendar feed link, and replace it on request."""
     if request.method == "POST":
         current_user.feed_token = new_feed_token()
-        db.session.commit()
         flash("New calendar link made. The old one no longer works.")
         return redirect(url_for("settings.feed"))
     return render_template("settings/feed.html", url=feed_url(current_user))
@@ -286,7 +283,8 @@ def import_export():
             data, name, mimetype = uploaded_file(current_app.config["MAX_IMPORT_BYTES"])
             if action == "account":
                 content = parse_json(data, "That file is not a Morrow JSON export.")
-                loaded = import_account(current_user, content, clock.now())
+                with undo_on_error():
+                    loaded = import_account(current_user, content, clock.now())
             else:
                 result = import_file(
                     current_user, data, clock.now(), filename=name, mimetype=mimetype
