@@ -9,6 +9,7 @@ every BATCH cards (app/importing.py).
 from __future__ import annotations
 
 import io
+import json
 import uuid
 from contextlib import contextmanager
 
@@ -18,10 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.drafts import DEFAULTS
+from app.errors import ValidationError
 from app.exporting import FORMAT, VERSION
 from app.extensions import db
-from app.models import Contact, ContactTag, FollowUp, User
-from tests.conftest import PASSWORD, csrf_from
+from app.models import Contact, ContactTag, Event, FollowUp, User
+from tests.conftest import PASSWORD, assert_api_error, csrf_from
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Commit once per batch of cards, in their own loop (see app/transactions.py).
@@ -245,6 +247,67 @@ def test_bulk_import_commits_once_per_batch(app, sender, api, monkeypatch, endpo
             db.select(db.func.count()).where(Contact.name.like("Person %"))
         ).scalar()
     assert saved == 3
+
+
+def test_a_refused_api_write_keeps_nothing_it_wrote(app, api, monkeypatch):
+    known = seed(app, api)
+
+    def refuse(*args, **kwargs):  # after mark_done has written the follow-up
+        raise ValidationError("Refused.")
+
+    monkeypatch.setattr("app.followups.log_interaction", refuse)
+    response = api.post(f"/api/v1/followups/{known['followup_id']}/done", json={})
+    assert_api_error(response, 400)
+    with app.app_context():
+        followup = db.session.get(FollowUp, known["followup_id"])
+        assert (followup.status, followup.done_at) == ("pending", None)
+
+
+def test_a_refusal_a_page_shows_itself_keeps_nothing_of_the_message(
+    app, api, owner, monkeypatch
+):
+    # One message of two follow-ups: the second is refused after the first was
+    # snoozed. The page answers with a flash and a redirect, not an error.
+    from app.pages import queue
+
+    known = seed(app, api)
+    real = queue.snooze_followup
+    calls: list[int] = []
+
+    def second_refused(user, followup, until, now):
+        calls.append(followup.id)
+        if len(calls) == 2:
+            raise ValidationError("Sent meanwhile.")
+        return real(user, followup, until, now)
+
+    monkeypatch.setattr(queue, "snooze_followup", second_refused)
+    response = owner.form(
+        f"/queue/{known['followup_id']}/snooze",
+        {"when": "tomorrow", "also": known["also"]},
+    )
+    assert response.status_code == 303
+    assert len(calls) == 2
+    with app.app_context():
+        snoozed = db.session.execute(
+            select(FollowUp.snoozed_until).where(
+                FollowUp.id.in_([known["followup_id"], known["also"]])
+            )
+        ).scalars()
+        assert list(snoozed) == [None, None]
+
+
+def test_a_form_shown_again_after_a_refused_write_keeps_nothing(app, owner, user):
+    # The events are written before the people are found wrong.
+    export = {"format": FORMAT, "version": VERSION,
+              "events": [{"name": "Old", "date": "2025-01-01"}], "people": [7]}  # fmt: skip
+    response = owner.form(
+        "/settings/import-export",
+        {"action": "account",
+         "account_file": (io.BytesIO(json.dumps(export).encode()), "x.json")},
+    )  # fmt: skip
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.execute(select(Event).filter_by(user_id=user)).first() is None
 
 
 def test_captures_share_one_transaction_and_a_repeated_id_answers_the_stored(

@@ -43,6 +43,7 @@ from ..followups import (
 )
 from ..models import Contact
 from ..scheduling import log_interaction, schedule_followups, zone_of
+from ..transactions import undo_on_error
 from ..validation import clean_int, clean_text
 
 bp = Blueprint("people", __name__)
@@ -166,9 +167,9 @@ def capture():
         if "event_id" not in data:
             event = default_event(current_user, now)
             data["event_id"] = event.id if event else None
-        contact, _created = create_contact(current_user, data, now)
+        with undo_on_error():
+            contact, _created = create_contact(current_user, data, now)
     except ValidationError as error:
-        db.session.rollback()
         shown = form.to_dict()
         shown["tags_text"] = ", ".join(_tags_from_form(form))
         if "id" in error.fields:  # unusable: the next try gets a new one
@@ -311,9 +312,9 @@ def edit(contact_id: str):
         try:
             if errors:
                 _refuse_with_the_other_errors(data, errors, partial=True)
-            update_contact(current_user, contact, data, clock.now())
+            with undo_on_error():
+                update_contact(current_user, contact, data, clock.now())
         except ValidationError as error:
-            db.session.rollback()
             errors = error.fields
             shown = form.to_dict()
         else:
@@ -356,9 +357,9 @@ def merge(contact_id: str):
             raise ValidationError("Say whom to merge.", {"other_name": "Give a name."})
         other = get_contact(current_user, other_id)
         name = other.name
-        merge_contacts(current_user, keep, other, clock.now())
+        with undo_on_error():
+            merge_contacts(current_user, keep, other, clock.now())
     except ValidationError as error:
-        db.session.rollback()
         flash(next(iter(error.fields.values()), error.message))
         return redirect(url_for("people.detail", contact_id=keep.id))
     flash(f"Merged {name} into {keep.name}. Nothing was lost.")

@@ -99,9 +99,9 @@ def card():
         if not data["slug"]:
             data.pop("slug")
         try:
-            update_card(current_user, data)
+            with undo_on_error():
+                update_card(current_user, data)
         except ValidationError as error:
-            db.session.rollback()
             errors = error.fields
         else:
             flash("Card saved.")
@@ -145,9 +145,9 @@ def account():
     if request.method == "POST":
         form = {key: request.form.get(key, "") for key in form}
         try:
-            update_settings(user, form)
+            with undo_on_error():
+                update_settings(user, form)
         except ValidationError as error:
-            db.session.rollback()
             errors = error.fields
         else:
             flash("Settings saved.")
@@ -165,13 +165,15 @@ def change_password():
         errors["current"] = "That is not your current password."
     else:
         try:
-            auth.set_password(
-                user, request.form.get("password", ""), keep_session=user.session_key
-            )
+            with undo_on_error():
+                auth.set_password(
+                    user,
+                    request.form.get("password", ""),
+                    keep_session=user.session_key,
+                )
         except ValidationError as error:
             errors = error.fields
     if errors:
-        db.session.rollback()
         form = current_settings(user)
         return render_template("settings/account.html", form=form, errors=errors), 400
     flash(
@@ -317,9 +319,9 @@ def delete():
     if request.method == "POST":
         device_key = current_user.device_key
         try:
-            delete_account(current_user, request.form.get("password", ""))
+            with undo_on_error():
+                delete_account(current_user, request.form.get("password", ""))
         except ValidationError as error:
-            db.session.rollback()
             errors = error.fields
         else:
             logout_user()
