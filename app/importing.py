@@ -252,7 +252,9 @@ def _missing(contact: Contact, values: dict, data: dict) -> dict:
 def import_cards(user: User, cards: list[ParsedCard], now: dt.datetime) -> ImportResult:
     """Import parsed cards for the owner, committing every BATCH cards.
 
-    Short transactions let other accounts write while a big file imports. A
+    The one write that commits more than once in a request (every other one
+    commits when the request ends, see app/transactions.py): short
+    transactions let other accounts write while a big file imports. A
     batch that cannot be written is rolled back and the import stops there:
     the batches before it stay saved, the counts say what was saved, and an
     `errors` entry names the first card that was not (importing the file again

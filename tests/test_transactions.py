@@ -340,3 +340,24 @@ def test_captures_share_one_transaction_and_a_repeated_id_answers_the_stored(
         assert list(names.scalars()) == ["First", "Racer"]
         tags = db.session.execute(select(ContactTag.tag)).scalars()
         assert list(tags) == ["x"]
+
+
+def test_only_the_request_bulk_import_and_the_cli_commit():
+    import ast
+    from pathlib import Path
+
+    app_dir = Path(__file__).resolve().parents[1] / "app"
+    allowed = {
+        "commit": {"transactions.py", "importing.py", "cli.py"},
+        "rollback": {"transactions.py", "importing.py", "errors.py"},
+    }
+    found = {"commit": set(), "rollback": set()}
+    for path in app_dir.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in found
+            ):
+                found[node.func.attr].add(str(path.relative_to(app_dir)))
+    assert found == allowed
