@@ -82,9 +82,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_first_run_redirect(app)
 
-    from . import cli
+    from . import cli, transactions
 
     cli.init_app(app)
+    # Last registered, so it runs first: the answers it gives for a failed
+    # commit still get the security headers and compression.
+    transactions.init_app(app)
     return app
 
 

@@ -60,7 +60,6 @@ def delete_account(user: User, password: str) -> None:
     if last:
         # An empty instance is set up afresh, with the setup code.
         db.session.execute(delete(SetupClaim))
-    db.session.commit()
     if last:
         current_app.extensions["morrow_has_users"] = False
 

@@ -19,11 +19,8 @@ def current_settings(user: User) -> dict:
     return {field: getattr(user, field) for field in SETTINGS_FIELDS}
 
 
-def update_settings(user: User, data: dict, *, commit: bool = True) -> User:
-    """Validate and save timezone, follow-up hour, phone region and weekly goal.
-
-    commit=False: the caller commits (an account import, all or nothing).
-    """
+def update_settings(user: User, data: dict) -> User:
+    """Validate and save timezone, follow-up hour, phone region and weekly goal."""
     errors = FieldErrors()
     values = {}
     if "timezone" in data:
@@ -47,8 +44,7 @@ def update_settings(user: User, data: dict, *, commit: bool = True) -> User:
     if (user.timezone, user.followup_hour) != timing:
         # Tomorrow's follow-ups come at the new hour in the new zone.
         retime_pending(user, clock.now(), timing)
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return user
 
 

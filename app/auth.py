@@ -72,7 +72,7 @@ def create_user(
     Without a time zone the account gets the instance's DEFAULT_TIMEZONE. The
     address is kept as typed (its domain lower-cased); no other account may
     have it in any case. With first_run, the account is the owner made by the
-    setup page: it commits only if no account exists and no other setup won.
+    setup page: it is written only if no account exists and no other setup won.
     """
     errors = FieldErrors()
     email = errors.check("email", clean_email, email) or ""
@@ -105,17 +105,14 @@ def create_user(
         try:
             db.session.flush()
         except IntegrityError:
-            db.session.rollback()
             raise SetupClosed() from None
         if db.session.execute(db.select(User.id).limit(1)).first():
-            db.session.rollback()
             raise SetupClosed()
     db.session.add(user)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
-        db.session.rollback()
-        # Another request took the address between the check and the commit.
+        # Another request took the address between the check and the write.
         raise ValidationError(EMAIL_TAKEN, {"email": EMAIL_TAKEN}) from None
     current_app.extensions["morrow_has_users"] = True
     return user
@@ -168,7 +165,7 @@ def start_session(user: User, remember: bool = False) -> None:
     db.session.add(
         LoginSession(key_hash=hash_token(key), user_id=user.id, created_at=clock.now())
     )
-    db.session.commit()
+    db.session.flush()
     session.clear()
     user.session_key = key
     login_user(user, remember=remember)
@@ -181,7 +178,6 @@ def end_session() -> None:
         db.session.execute(
             db.delete(LoginSession).where(LoginSession.key_hash == hash_token(key))
         )
-        db.session.commit()
     session.clear()
     logout_user()  # after clear: it leaves the order to delete the remember cookie
 
@@ -197,7 +193,7 @@ def create_token(user: User, name: str = "") -> str:
             prefix=raw[:12],
         )
     )
-    db.session.commit()
+    db.session.flush()
     return raw
 
 
@@ -206,7 +202,7 @@ def revoke_token(user: User, token_id: int) -> bool:
     if token is None or token.user_id != user.id or token.revoked_at:
         return False
     token.revoked_at = clock.now()
-    db.session.commit()
+    db.session.flush()
     return True
 
 

@@ -55,11 +55,8 @@ def slugify(text: str) -> str:
     return slug
 
 
-def update_card(user: User, data: dict, *, commit: bool = True) -> Card:
-    """Validate and save the card; every error names its field.
-
-    commit=False: the caller commits (an account import, all or nothing).
-    """
+def update_card(user: User, data: dict) -> Card:
+    """Validate and save the card; every error names its field."""
     card = user.card or Card(user_id=user.id)
     errors = FieldErrors()
     values: dict = {}
@@ -121,8 +118,7 @@ def update_card(user: User, data: dict, *, commit: bool = True) -> Card:
     card.published = True
     if user.card is None:
         user.card = card
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return card
 
 

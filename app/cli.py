@@ -31,6 +31,7 @@ def create_user_command(email: str, password: str, timezone: str | None) -> None
     except ValidationError as error:
         details = "; ".join(f"{k}: {v}" for k, v in error.fields.items())
         raise click.ClickException(details or error.message) from None
+    db.session.commit()
     click.echo(f"Created account {user.email} (time zone {user.timezone}).")
 
 
@@ -68,6 +69,7 @@ def create_token_command(email: str, name: str) -> None:
     """Create an API token; the token is printed alone on the last line."""
     user = find_user(email)
     raw = auth.create_token(user, name)
+    db.session.commit()
     click.echo(f"Token {name!r} for {user.email}. It is shown only once:")
     click.echo(raw)
 

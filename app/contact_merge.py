@@ -166,7 +166,7 @@ def merge_contacts(
     db.session.delete(other)
     db.session.flush()
     schedule_followups(keep, now=now)
-    db.session.commit()  # one transaction: a failed merge changes nothing
+    db.session.flush()
     return keep
 
 

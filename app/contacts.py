@@ -10,13 +10,13 @@ import re
 import uuid
 
 from sqlalchemy import delete, exists, func, insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 
 from . import clock, search_index
-from .errors import NotFound, ValidationError
+from .errors import Conflict, NotFound, ValidationError
 from .events import get_event
-from .extensions import db, kept_after_commit
+from .extensions import db
 from .models import Contact, ContactTag, Event, FollowUp, User, insert_row
 from .scheduling import schedule_followups, zone_of
 from .validation import (
@@ -301,25 +301,22 @@ def create_contact(
     now: dt.datetime,
     *,
     default_event_id: int | None = None,
-    commit: bool = True,
 ) -> tuple[Contact, bool]:
     """Save a capture, or return the stored one for a repeated id: (person, created).
 
-    The primary key is the client's UUID, so two racing copies of one capture
-    meet at the database's unique constraint, not at a check that both pass.
-    With commit=False (bulk import) the caller commits, once per batch.
+    The one write path of a new person: capture (page and API) and the public
+    card's exchange form. It writes and does not commit, so one transaction
+    can hold many captures. The primary key is the client's UUID, so two
+    racing copies of one capture meet at the database's unique constraint,
+    not at a check that both pass.
     """
     contact_id = _clean_id(data["id"]) if data.get("id") else str(uuid.uuid4())
-    if not commit:
-        existing = _stored(user, contact_id)
-        if existing is not None:
-            return existing, False
     try:
         values = clean_contact(user, data, partial=False)
     except ValidationError:
         # A repeat of a saved capture answers with it, even when its fields no
         # longer pass (its event deleted since, say). A first copy is refused.
-        existing = _stored(user, contact_id) if commit else None
+        existing = _stored(user, contact_id)
         if existing is None:
             raise
         return existing, False
@@ -341,34 +338,25 @@ def create_contact(
         introduced_by=db.session.get(Contact, introducer_id) if introducer_id else None,
         **values,
     )
-    if not commit:
-        db.session.add(contact)
-        schedule_followups(contact, now=now, fresh=True)
-        _set_tags(contact, tags, fresh=True)
+    if _write_capture(contact, tags, now):
         return contact, True
-    try:
-        _write_capture(contact, tags, now)
-    except IntegrityError:
-        db.session.rollback()
-        existing = _stored(user, contact_id)
-        if existing is None:
-            raise
-        return existing, False
-    except Exception:
-        db.session.rollback()
-        raise
-    return contact, True
+    existing = _stored(user, contact_id)
+    if existing is None:  # pragma: no cover - the stored copy was just seen
+        raise Conflict("This capture is being saved by another request; try again.")
+    return existing, False
 
 
-def _write_capture(contact: Contact, tags: list[str], now: dt.datetime) -> None:
-    """Write a new person with their tags and follow-ups, and commit.
+def _write_capture(contact: Contact, tags: list[str], now: dt.datetime) -> bool:
+    """Write a new person with their tags and follow-ups; False if the id is stored.
 
     Captures come in bursts (a phone's outbox flushing after a meetup), so this
     path skips the ORM's unit of work: everything is worked out first, then each
-    table gets one INSERT. One transaction: the person, their tags and
-    follow-ups land together or not at all, and SQLite's write lock is held only
-    for those statements. A repeated id is not looked up first: the insert meets
-    the primary key, and the caller answers with the stored person.
+    table gets one INSERT, and the person, their tags and follow-ups land
+    together or not at all. A repeated id is not looked up first: the person's
+    INSERT skips an id already stored (ON CONFLICT DO NOTHING), in this
+    transaction or a racing one (PostgreSQL waits for that one to end), and
+    nothing else is written. No error is raised, so the transaction stays good
+    for the captures after it.
     """
     person = insert_row(contact)
     followups: list[FollowUp] = []
@@ -378,22 +366,29 @@ def _write_capture(contact: Contact, tags: list[str], now: dt.datetime) -> None:
         {"contact_id": contact.id, "tag": tag, "user_id": contact.user_id}
         for tag in tags
     ]
-    with kept_after_commit():
-        db.session.execute(insert(Contact.__table__), [person])
-        if followup_rows:
-            db.session.execute(insert(FollowUp.__table__), followup_rows)
-        if tag_rows:
-            db.session.execute(insert(ContactTag.__table__), tag_rows)
-        db.session.commit()
+    if db.session.execute(_insert_new(Contact.__table__), person).first() is None:
+        return False
+    if followup_rows:
+        db.session.execute(insert(FollowUp.__table__), followup_rows)
+    if tag_rows:
+        db.session.execute(insert(ContactTag.__table__), tag_rows)
     # The person joins the session as if just loaded: no query to read it back.
     make_transient_to_detached(contact)
     db.session.add(contact)
+    return True
+
+
+def _insert_new(table):
+    """An INSERT that skips a row whose primary key is stored; it returns new ids."""
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    statement = (postgresql if postgres else sqlite).insert(table)
+    return statement.on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
 
 
 def update_contact(
-    user: User, contact: Contact, data: dict, now: dt.datetime, *, commit: bool = True
+    user: User, contact: Contact, data: dict, now: dt.datetime
 ) -> Contact:
-    """Change the given fields of a person (commit=False: the caller commits)."""
+    """Change the given fields of a person."""
     values = clean_contact(user, data, partial=True)
     if "name" in values and "first_name" not in data and "last_name" not in data:
         values["first_name"], values["last_name"] = split_name(values["name"])
@@ -407,21 +402,20 @@ def update_contact(
         setattr(contact, field, value)
     contact.updated_at = now
     schedule_followups(contact, now=now)
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return contact
 
 
 def delete_contact(user: User, contact: Contact) -> None:
     """Delete a person with their follow-ups; whom they introduced stays."""
     db.session.delete(contact)
-    db.session.commit()
+    db.session.flush()
 
 
 def mark_read(contact: Contact) -> None:
     if contact.unread:
         contact.unread = False
-        db.session.commit()
+        db.session.flush()
 
 
 def contact_to_dict(contact: Contact, user: User) -> dict:

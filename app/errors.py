@@ -116,6 +116,10 @@ def _answer(status: int, message: str, code=None, fields=None, page_message=None
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
+        # A refusal keeps nothing the request wrote before it.
+        from .extensions import db
+
+        db.session.rollback()
         return _answer(error.status, error.message, error.code, error.fields)
 
     @app.errorhandler(HTTPException)

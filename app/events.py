@@ -98,7 +98,7 @@ def create_event(user: User, data: dict) -> Event:
     db.session.flush()
     if event.active:
         _deactivate_others(user, event.id)
-    db.session.commit()
+    db.session.flush()
     return event
 
 
@@ -109,7 +109,7 @@ def update_event(user: User, event: Event, data: dict) -> Event:
         setattr(event, field, value)
     if values.get("active"):
         _deactivate_others(user, event.id)
-    db.session.commit()
+    db.session.flush()
     return event
 
 
@@ -118,13 +118,13 @@ def set_active(user: User, event: Event | None) -> None:
     _deactivate_others(user, event.id if event else None)
     if event is not None:
         event.active = True
-    db.session.commit()
+    db.session.flush()
 
 
 def delete_event(user: User, event: Event) -> None:
     """Delete an event; its people stay, without an event."""
     db.session.delete(event)
-    db.session.commit()
+    db.session.flush()
 
 
 def get_event(user: User, event_id) -> Event:

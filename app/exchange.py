@@ -52,14 +52,13 @@ def submit_exchange(card: Card, form: dict, now: dt.datetime) -> Contact | None:
     }
     event = default_event(owner, now)
     contact, _created = create_contact(
-        owner, data, now, default_event_id=event.id if event else None, commit=False
+        owner, data, now, default_event_id=event.id if event else None
     )
     db.session.execute(
         update(Card)
         .where(Card.id == card.id)
         .values(exchange_count=Card.exchange_count + 1)
     )
-    db.session.commit()
     return contact
 
 

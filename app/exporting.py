@@ -235,9 +235,9 @@ def import_account(user: User, data: dict, now: dt.datetime) -> dict[str, int]:
     """Load an account export into this account, which must have no people yet.
 
     All or nothing: settings, card, events, people, follow-ups, templates and
-    interactions are written in one transaction, and any fault in the file
+    interactions are written in the request's one transaction, and any fault in the file
     (a wrong type, a missing key, a bad time) refuses the whole file with a
-    ValidationError naming where it is.
+    ValidationError naming where it is (the request then rolls back).
     """
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValidationError(
@@ -255,13 +255,11 @@ def import_account(user: User, data: dict, now: dt.datetime) -> dict[str, int]:
         )
     try:
         counts = _load(user, data, now)
-        db.session.commit()
+        db.session.flush()
     except DomainError:
-        db.session.rollback()
         raise
     except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
         # A shape no check above foresaw: still the file's fault, not a 500.
-        db.session.rollback()
         current_app.logger.warning("Account export refused: %r", exc)
         raise ValidationError(
             "This export holds a value of the wrong kind and was not loaded; "
@@ -269,15 +267,11 @@ def import_account(user: User, data: dict, now: dt.datetime) -> dict[str, int]:
             {"file": "A value of the wrong kind."},
         ) from None
     except (DataError, IntegrityError):
-        db.session.rollback()
         raise ValidationError(
             "This export holds a value Morrow cannot store (too long, or a"
             " duplicate); nothing was saved.",
             {"file": "A value that cannot be stored."},
         ) from None
-    except Exception:
-        db.session.rollback()
-        raise
     return counts
 
 
@@ -290,7 +284,7 @@ def _load(user: User, data: dict, now: dt.datetime) -> dict[str, int]:
     }
     settings = {k: account[k] for k in SETTINGS if k in account}
     if settings:
-        update_settings(user, settings, commit=False)
+        update_settings(user, settings)
     if card is not None:
         _load_card(user, card)
     events = _load_events(user, sections["events"])
@@ -321,7 +315,7 @@ def _load_card(user: User, card: dict) -> None:
     if slug and not taken:
         fields["slug"] = slug
     try:
-        update_card(user, fields, commit=False)
+        update_card(user, fields)
     except ValidationError as exc:
         raise ValidationError(f"card: {exc.message}", exc.fields) from None
     user.card.published = bool(card.get("published", True))

@@ -342,7 +342,7 @@ def mark_done(user: User, followup: FollowUp, now: dt.datetime) -> FollowUp:
         followup.channel = default_channel(followup.contact)
     db.session.flush()
     log_interaction(followup.contact, "followup", followup.kind, now)
-    db.session.commit()
+    db.session.flush()
     return followup
 
 
@@ -351,7 +351,7 @@ def skip(user: User, followup: FollowUp, now: dt.datetime) -> FollowUp:
     require_open(followup, "skipped")
     followup.status = "skipped"
     followup.snoozed_until = None
-    db.session.commit()
+    db.session.flush()
     return followup
 
 
@@ -408,7 +408,7 @@ def snooze(user: User, followup: FollowUp, until: dt.datetime, now: dt.datetime)
         )
     followup.snoozed_until = until
     followup.due_at = until
-    db.session.commit()
+    db.session.flush()
     return followup
 
 
@@ -439,7 +439,7 @@ def edit_draft(user: User, followup: FollowUp, data: dict) -> FollowUp:
             setattr(followup, field, value.replace("\r\n", "\n") if value else None)
     if "channel" in data:
         followup.channel = data["channel"]
-    db.session.commit()
+    db.session.flush()
     return followup
 
 

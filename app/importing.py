@@ -252,7 +252,9 @@ def _missing(contact: Contact, values: dict, data: dict) -> dict:
 def import_cards(user: User, cards: list[ParsedCard], now: dt.datetime) -> ImportResult:
     """Import parsed cards for the owner, committing every BATCH cards.
 
-    Short transactions let other accounts write while a big file imports. A
+    The one write that commits more than once in a request (every other one
+    commits when the request ends, see app/transactions.py): short
+    transactions let other accounts write while a big file imports. A
     batch that cannot be written is rolled back and the import stops there:
     the batches before it stay saved, the counts say what was saved, and an
     `errors` entry names the first card that was not (importing the file again
@@ -347,7 +349,7 @@ def _import_batch(
                 if uid and not existing.vcard_uid and existing.id != uid:
                     existing.vcard_uid = uid
                 if changes:
-                    update_contact(user, existing, changes, now, commit=False)
+                    update_contact(user, existing, changes, now)
                     index.add({c: getattr(existing, c) for c in _Index.COLUMNS})
                     result.merged += 1
                 else:

@@ -127,6 +127,7 @@ def main() -> int:
     morrow = create_app()
     with morrow.app_context():
         token = create_token(db.session.execute(db.select(User)).scalar_one())
+        db.session.commit()
     targets = {
         "floor": (floor_app.app.test_client(), "/captures", {}),
         "morrow": (

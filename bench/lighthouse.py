@@ -57,6 +57,7 @@ def build_app(database: Path):
                     "public_fields": ["first_name", "last_name", "headline", "company"],
                 },
             )
+        db.session.commit()
         slug = user.card.slug
         db.session.remove()
     return app, slug

@@ -221,7 +221,9 @@ def token_for(app):
 
     def make(user_id: int) -> str:
         with app.app_context():
-            return create_token(db.session.get(User, user_id), "test")
+            token = create_token(db.session.get(User, user_id), "test")
+            db.session.commit()
+            return token
 
     return make
 

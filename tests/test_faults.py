@@ -99,6 +99,7 @@ def test_rate_limits_in_redis_are_shared_by_several_app_servers(tmp_path, make_u
         from app.auth import create_user
 
         create_user("shared@example.com", PASSWORD, "UTC")
+        db.session.commit()
     statuses = []
     try:
         for attempt in range(6):

@@ -31,6 +31,7 @@ from ..extensions import db, limiter
 from ..models import (
     User,
 )
+from ..transactions import undo_on_error
 
 bp = Blueprint("auth", __name__)
 
@@ -83,12 +84,13 @@ def _account_form(template: str, first_run: bool = False):
                 raise ValidationError(
                     WRONG_SETUP_CODE, {"setup_code": WRONG_SETUP_CODE}
                 )
-            user = create_user(
-                form["email"],
-                request.form.get("password", ""),
-                form["timezone"],
-                first_run=first_run,
-            )
+            with undo_on_error():
+                user = create_user(
+                    form["email"],
+                    request.form.get("password", ""),
+                    form["timezone"],
+                    first_run=first_run,
+                )
         except ValidationError as error:
             errors = error.fields
         except SetupClosed:

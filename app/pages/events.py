@@ -17,8 +17,8 @@ from ..events import (
     set_active,
     update_event,
 )
-from ..extensions import db
 from ..followups import event_score
+from ..transactions import undo_on_error
 
 bp = Blueprint("events", __name__)
 
@@ -46,9 +46,9 @@ def index():  # noqa: A001 - the endpoint reads events.list
     if request.method == "POST":
         form = _form_data()
         try:
-            event = create_event(current_user, form)
+            with undo_on_error():
+                event = create_event(current_user, form)
         except ValidationError as error:
-            db.session.rollback()
             errors = error.fields
         else:
             flash(f"{event.name} created.")
@@ -88,9 +88,9 @@ def detail(event_id: int):
     if request.method == "POST":
         form = _form_data()
         try:
-            update_event(current_user, event, form)
+            with undo_on_error():
+                update_event(current_user, event, form)
         except ValidationError as error:
-            db.session.rollback()
             errors = error.fields
         else:
             flash("Event saved.")

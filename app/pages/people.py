@@ -44,6 +44,7 @@ from ..followups import (
 from ..models import Contact
 from ..polish import after_capture
 from ..scheduling import log_interaction, schedule_followups, zone_of
+from ..transactions import undo_on_error
 from ..validation import clean_int, clean_text
 
 bp = Blueprint("people", __name__)
@@ -167,9 +168,9 @@ def capture():
         if "event_id" not in data:
             event = default_event(current_user, now)
             data["event_id"] = event.id if event else None
-        contact, _created = create_contact(current_user, data, now)
+        with undo_on_error():
+            contact, _created = create_contact(current_user, data, now)
     except ValidationError as error:
-        db.session.rollback()
         shown = form.to_dict()
         shown["tags_text"] = ", ".join(_tags_from_form(form))
         if "id" in error.fields:  # unusable: the next try gets a new one
@@ -314,9 +315,9 @@ def edit(contact_id: str):
         try:
             if errors:
                 _refuse_with_the_other_errors(data, errors, partial=True)
-            update_contact(current_user, contact, data, clock.now())
+            with undo_on_error():
+                update_contact(current_user, contact, data, clock.now())
         except ValidationError as error:
-            db.session.rollback()
             errors = error.fields
             shown = form.to_dict()
         else:
@@ -359,9 +360,9 @@ def merge(contact_id: str):
             raise ValidationError("Say whom to merge.", {"other_name": "Give a name."})
         other = get_contact(current_user, other_id)
         name = other.name
-        merge_contacts(current_user, keep, other, clock.now())
+        with undo_on_error():
+            merge_contacts(current_user, keep, other, clock.now())
     except ValidationError as error:
-        db.session.rollback()
         flash(next(iter(error.fields.values()), error.message))
         return redirect(url_for("people.detail", contact_id=keep.id))
     flash(f"Merged {name} into {keep.name}. Nothing was lost.")
@@ -398,7 +399,6 @@ def talked(contact_id: str):
     contact = owned_contact(contact_id)
     note = clean_text(request.form.get("note", ""), "note", 1000, multiline=True)
     log_interaction(contact, "talked", note, clock.now())
-    db.session.commit()
     flash(f"Logged a conversation with {contact.name}.")
     return redirect(person_page(contact))
 
@@ -424,6 +424,5 @@ def cadence(contact_id: str):
         return detail(contact.id), 400
     contact.keep_in_touch_days = days
     schedule_followups(contact, now=clock.now())
-    db.session.commit()
     flash("Keep-in-touch saved." if days else "Keep-in-touch turned off.")
     return redirect(person_page(contact))

@@ -21,6 +21,7 @@ from ..errors import ValidationError
 from ..extensions import db, limiter
 from ..feed import build_calendar
 from ..models import Card, User
+from ..transactions import undo_on_error
 from .downloads import qr_response, vcard_download
 
 bp = Blueprint("public", __name__)
@@ -53,7 +54,6 @@ def card(slug: str):
     db.session.execute(
         update(Card).where(Card.id == card.id).values(view_count=Card.view_count + 1)
     )
-    db.session.commit()
     public = set(card.public_fields or [])
     return render_template("public_card.html", card=card, public=public, exchange={})
 
@@ -85,9 +85,9 @@ def exchange(slug: str):
         key: request.form.get(key, "") for key in ("name", "reach", "note", "consent")
     }
     try:
-        submit_exchange(card, request.form, clock.now())
+        with undo_on_error():
+            submit_exchange(card, request.form, clock.now())
     except ValidationError as error:
-        db.session.rollback()
         return (
             render_template(
                 "public_card.html",

@@ -21,7 +21,6 @@ from ..drafts import (
     links_for,
 )
 from ..errors import ValidationError
-from ..extensions import db
 from ..followups import (
     due_messages,
     edit_draft,
@@ -42,6 +41,7 @@ from ..followups import snooze as snooze_followup
 from ..models import MAX_ID
 from ..polish import catch_up
 from ..scheduling import zone_of
+from ..transactions import undo_on_error
 from ..validation import clean_int
 from .people import person_page
 
@@ -141,10 +141,10 @@ def snooze(followup_id: int):
             request.form.get("date", ""),
             now,
         )
-        for followup in followups:
-            snooze_followup(current_user, followup, until, now)
+        with undo_on_error():
+            for followup in followups:
+                snooze_followup(current_user, followup, until, now)
     except ValidationError as error:
-        db.session.rollback()
         flash(f"Not snoozed: {error.message}")
         return redirect(url_for("queue.index")), 303
     flash(f"Snoozed until {until.astimezone(zone_of(current_user)):%a %d %b, %H:%M}.")
@@ -161,9 +161,9 @@ def edit(followup_id: int):
     if request.form.get("channel"):
         data["channel"] = request.form["channel"]
     try:
-        edit_draft(current_user, followup, data)
+        with undo_on_error():
+            edit_draft(current_user, followup, data)
     except ValidationError as error:
-        db.session.rollback()
         flash(f"Not saved: {error.message}")
     else:
         flash("Draft saved.")

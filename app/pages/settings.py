@@ -37,6 +37,7 @@ from ..exporting import import_account
 from ..extensions import db, limiter
 from ..importing import import_file
 from ..models import ApiToken, Template, new_feed_token
+from ..transactions import undo_on_error
 from ..uploads import uploaded_file
 from ..validation import parse_json
 
@@ -103,9 +104,9 @@ def card():
         if not data["slug"]:
             data.pop("slug")
         try:
-            update_card(current_user, data)
+            with undo_on_error():
+                update_card(current_user, data)
         except ValidationError as error:
-            db.session.rollback()
             errors = error.fields
         else:
             flash("Card saved.")
@@ -149,9 +150,9 @@ def account():
     if request.method == "POST":
         form = {key: request.form.get(key, "") for key in form}
         try:
-            update_settings(user, form)
+            with undo_on_error():
+                update_settings(user, form)
         except ValidationError as error:
-            db.session.rollback()
             errors = error.fields
         else:
             flash("Settings saved.")
@@ -169,16 +170,17 @@ def change_password():
         errors["current"] = "That is not your current password."
     else:
         try:
-            auth.set_password(
-                user, request.form.get("password", ""), keep_session=user.session_key
-            )
+            with undo_on_error():
+                auth.set_password(
+                    user,
+                    request.form.get("password", ""),
+                    keep_session=user.session_key,
+                )
         except ValidationError as error:
             errors = error.fields
     if errors:
-        db.session.rollback()
         form = current_settings(user)
         return render_template("settings/account.html", form=form, errors=errors), 400
-    db.session.commit()
     flash(
         "Password changed. Other devices have been logged out "
         "and your API tokens were revoked."
@@ -235,7 +237,6 @@ def templates():
         if request.form.get("action") == "reset":
             if kind in rows:
                 db.session.delete(rows[kind])
-                db.session.commit()
             flash(f"{KIND_LABELS[kind]} template reset to the default.")
             return redirect(url_for("settings.templates"))
         subject = request.form.get("subject", "").replace("\r\n", "\n").strip()
@@ -248,7 +249,6 @@ def templates():
             row = rows.get(kind) or Template(user_id=current_user.id, kind=kind)
             row.subject, row.body = subject.replace("\n", " "), body
             db.session.add(row)
-            db.session.commit()
             flash(f"{KIND_LABELS[kind]} template saved.")
             return redirect(url_for("settings.templates"))
     return (
@@ -272,7 +272,6 @@ def feed():
     """Show the calendar feed link, and replace it on request."""
     if request.method == "POST":
         current_user.feed_token = new_feed_token()
-        db.session.commit()
         flash("New calendar link made. The old one no longer works.")
         return redirect(url_for("settings.feed"))
     return render_template("settings/feed.html", url=feed_url(current_user))
@@ -319,7 +318,8 @@ def import_export():
             data, name, mimetype = uploaded_file(current_app.config["MAX_IMPORT_BYTES"])
             if action == "account":
                 content = parse_json(data, "That file is not a Morrow JSON export.")
-                loaded = import_account(current_user, content, clock.now())
+                with undo_on_error():
+                    loaded = import_account(current_user, content, clock.now())
             else:
                 result = import_file(
                     current_user, data, clock.now(), filename=name, mimetype=mimetype
@@ -352,9 +352,9 @@ def delete():
     if request.method == "POST":
         device_key = current_user.device_key
         try:
-            delete_account(current_user, request.form.get("password", ""))
+            with undo_on_error():
+                delete_account(current_user, request.form.get("password", ""))
         except ValidationError as error:
-            db.session.rollback()
             errors = error.fields
         else:
             logout_user()

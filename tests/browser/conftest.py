@@ -118,6 +118,7 @@ def live_server(tmp_path, faults):
                     ],
                 },
             )
+        db.session.commit()
         app.config["TEST_SLUG"] = user.card.slug
         db.session.remove()
     yield from serve(app)

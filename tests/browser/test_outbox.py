@@ -19,6 +19,7 @@ def second_owner(live_server) -> str:
 
     with live_server.app.app_context():
         create_user("second@example.com", PASSWORD, "Europe/Berlin")
+        db.session.commit()
         db.session.remove()
     return "second@example.com"
 
