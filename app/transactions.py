@@ -13,7 +13,10 @@
   leaving it rolls back at once, so nothing half-written stays or is shown.
 - The one exception is bulk import (importing.import_cards), which commits
   every BATCH cards in its own loop so other writers are not kept waiting.
-- CLI commands (app/cli.py) commit themselves.
+- Work outside any request commits itself: CLI commands (app/cli.py), the
+  nudge runner (app/nudges.py: each claim and its outcome, so one owner's
+  trouble never undoes another's) and the draft polisher's threads
+  (app/polish.py).
 """
 
 from __future__ import annotations

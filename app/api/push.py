@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_login import current_user
 
 from .. import push
-from ..extensions import db
 from . import bp, json_body
 
 
@@ -20,7 +19,6 @@ def subscription_to_dict(subscription) -> dict:
 def subscribe():
     """Store this device's PushSubscription: 201 when new, 200 when known."""
     subscription, created = push.subscribe(current_user, json_body())
-    db.session.commit()
     return subscription_to_dict(subscription), 201 if created else 200
 
 
@@ -28,5 +26,4 @@ def subscribe():
 def unsubscribe():
     """Forget a device: it gets no more nudges."""
     push.unsubscribe(current_user, json_body())
-    db.session.commit()
     return "", 204

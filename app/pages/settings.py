@@ -286,11 +286,10 @@ def notifications():
     result = None
     result_ok = True
     if request.method == "POST" and request.form.get("action") == "test":
+        # Devices the push service dropped are gone once the request commits.
         result_ok, result = nudges.send_test(current_user, clock.now())
-        db.session.commit()  # devices the push service dropped are gone
     elif request.method == "POST":
         current_user.nudge_email = request.form.get("nudge_email") == "on"
-        db.session.commit()
         flash("E-mail nudges on." if current_user.nudge_email else "E-mail nudges off.")
         return redirect(url_for("settings.notifications"))
     return render_template(
