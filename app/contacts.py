@@ -15,7 +15,7 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from . import clock, search_index
 from .errors import NotFound, ValidationError
-from .events import get_event
+from .events import default_event, get_event
 from .extensions import db, kept_after_commit
 from .models import Contact, ContactTag, Event, FollowUp, User, insert_row
 from .scheduling import schedule_followups, zone_of
@@ -300,11 +300,12 @@ def create_contact(
     data: dict,
     now: dt.datetime,
     *,
-    default_event_id: int | None = None,
     commit: bool = True,
 ) -> tuple[Contact, bool]:
     """Save a capture, or return the stored one for a repeated id: (person, created).
 
+    A capture that names no event (no event_id at all; null means none) joins
+    the day's event (events.default_event): the views never choose it.
     The primary key is the client's UUID, so two racing copies of one capture
     meet at the database's unique constraint, not at a check that both pass.
     With commit=False (bulk import) the caller commits, once per batch.
@@ -327,7 +328,7 @@ def create_contact(
     tags = values.pop("tags", [])
     values.setdefault("met_at", now)
     if "event_id" not in values:
-        values["event_id"] = default_event_id
+        values["event_id"] = _days_event_id(user, now)
     # Given, not lazy-loaded: a person not yet written can't load them, and
     # scheduling needs them before anything is written.
     event_id, introducer_id = values["event_id"], values.get("introduced_by_id")
@@ -358,6 +359,12 @@ def create_contact(
         db.session.rollback()
         raise
     return contact, True
+
+
+def _days_event_id(user: User, now: dt.datetime) -> int | None:
+    """The event a capture made now belongs to (the owner's zone read once)."""
+    event = default_event(user, now, zone_of(user))
+    return event.id if event is not None else None
 
 
 def _write_capture(contact: Contact, tags: list[str], now: dt.datetime) -> None:

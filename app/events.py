@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 
@@ -164,14 +165,16 @@ def list_events(
     return rows, following
 
 
-def default_event(user: User, now: dt.datetime) -> Event | None:
+def default_event(
+    user: User, now: dt.datetime, zone: ZoneInfo | None = None
+) -> Event | None:
     """Return the event a capture made now belongs to: the active one, else today's.
 
     An active event still to come waits for its day: marked active the week
     before, it must not file today's people under next week's date (their
     thank-yous would wait until the day after it).
     """
-    zone = zone_of(user)
+    zone = zone or zone_of(user)
     params = {
         "user_id": user.id,
         "day": scheduling.event_day(now, zone),

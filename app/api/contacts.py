@@ -18,7 +18,7 @@ from ..contacts import (
     update_contact,
 )
 from ..errors import TooLarge, ValidationError
-from ..events import default_event, get_event
+from ..events import get_event
 from . import bp, encode_cursor, json_body, keyset_cursor, page_limit
 
 MAX_QR_TEXT = 4096
@@ -63,10 +63,7 @@ def create_contact_route():
     """Capture a person; a repeated client id returns the stored person (200)."""
     data = json_body()
     now = clock.now()
-    event = default_event(current_user, now) if "event_id" not in data else None
-    contact, created = create_contact(
-        current_user, data, now, default_event_id=event.id if event else None
-    )
+    contact, created = create_contact(current_user, data, now)
     if created:
         location = url_for("api.contact", contact_id=contact.id)
         return _answer(contact, 201, {"Location": location})

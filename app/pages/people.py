@@ -163,9 +163,6 @@ def capture():
     now = clock.now()
     try:
         data = capture_data(form)
-        if "event_id" not in data:
-            event = default_event(current_user, now)
-            data["event_id"] = event.id if event else None
         contact, _created = create_contact(current_user, data, now)
     except ValidationError as error:
         db.session.rollback()
