@@ -9,7 +9,7 @@ import datetime as dt
 import re
 import uuid
 
-from sqlalchemy import delete, exists, func, insert
+from sqlalchemy import exists, func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -19,6 +19,7 @@ from .events import default_event, get_event
 from .extensions import db, kept_after_commit
 from .models import Contact, ContactTag, Event, FollowUp, User, insert_row
 from .scheduling import schedule_followups, zone_of
+from .tags import write_tag_rows
 from .validation import (
     FieldErrors,
     Unusable,
@@ -243,14 +244,8 @@ def _fill_names(values: dict, data: dict) -> None:
 
 def _set_tags(contact: Contact, tags: list[str], *, fresh: bool = False) -> None:
     contact.tags = list(tags)
-    if not fresh:  # a person just made has no tag rows to replace
-        db.session.execute(
-            delete(ContactTag).where(ContactTag.contact_id == contact.id)
-        )
-    db.session.add_all(
-        ContactTag(contact_id=contact.id, tag=tag, user_id=contact.user_id)
-        for tag in tags
-    )
+    # A person just made has no tag rows to replace.
+    write_tag_rows([(contact.id, contact.user_id, tags)], replace=not fresh)
 
 
 def get_contact(user: User, contact_id) -> Contact:
@@ -381,16 +376,11 @@ def _write_capture(contact: Contact, tags: list[str], now: dt.datetime) -> None:
     followups: list[FollowUp] = []
     schedule_followups(contact, now=now, fresh=True, add=followups.append)
     followup_rows = [insert_row(f) for f in followups]
-    tag_rows = [
-        {"contact_id": contact.id, "tag": tag, "user_id": contact.user_id}
-        for tag in tags
-    ]
     with kept_after_commit():
         db.session.execute(insert(Contact.__table__), [person])
         if followup_rows:
             db.session.execute(insert(FollowUp.__table__), followup_rows)
-        if tag_rows:
-            db.session.execute(insert(ContactTag.__table__), tag_rows)
+        write_tag_rows([(contact.id, contact.user_id, tags)])
         db.session.commit()
     # The person joins the session as if just loaded: no query to read it back.
     make_transient_to_detached(contact)

@@ -27,13 +27,13 @@ from .extensions import db
 from .models import (
     Card,
     Contact,
-    ContactTag,
     Event,
     FollowUp,
     Interaction,
     Template,
     User,
 )
+from .tags import write_tag_rows
 from .validation import in_date_window
 
 FORMAT = "morrow-account"
@@ -395,10 +395,7 @@ def _load_people(
     db.session.flush()
     for contact, introducer in loaded:
         contact.introduced_by_id = mapping.get(introducer)
-        db.session.add_all(
-            ContactTag(contact_id=contact.id, tag=tag, user_id=user.id)
-            for tag in contact.tags
-        )
+    write_tag_rows((contact.id, user.id, contact.tags) for contact, _ in loaded)
     # Keep the exported updated_at: the introducer fix-up is not an edit.
     db.session.flush()
     for (contact, _introducer), row in zip(loaded, rows, strict=True):

@@ -27,8 +27,9 @@ from .contacts import TEXT_LIMITS, clean_contact, split_name, update_contact
 from .errors import Unprocessable, UnsupportedMedia, ValidationError, is_busy
 from .extensions import db
 from .formats.vcard import ParsedCard
-from .models import Contact, ContactTag, User
+from .models import Contact, User
 from .scheduling import schedule_followups
+from .tags import write_tag_rows
 
 # Cards written per transaction: short enough that other accounts' writes
 # wait well under the database's busy timeout, long enough to stay fast.
@@ -391,13 +392,7 @@ def _finish_batch(fresh: list[dict], now: dt.datetime) -> None:
     if not fresh:
         return
     db.session.execute(insert(Contact), fresh)
-    tags = [
-        {"contact_id": r["id"], "tag": tag, "user_id": r["user_id"]}
-        for r in fresh
-        for tag in r["tags"]
-    ]
-    if tags:
-        db.session.execute(insert(ContactTag), tags)
+    write_tag_rows((r["id"], r["user_id"], r["tags"]) for r in fresh)
     for row in fresh:
         # Imported people get no thank-you, so only these can need a follow-up.
         if row["promise"] or row["keep_in_touch_days"]:

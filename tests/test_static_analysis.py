@@ -24,3 +24,16 @@ def test_bandit_reports_nothing_medium_or_above():
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_only_the_tags_module_writes_tag_rows():
+    """contact_tags rows have one writer (app/tags.py); the rest call it."""
+    import re
+
+    writes = re.compile(r"insert\(ContactTag|ContactTag\(|ContactTag\.__table__")
+    writers = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "app").rglob("*.py")
+        if writes.search(path.read_text())
+    )
+    assert writers == ["app/tags.py"]
