@@ -30,6 +30,7 @@ from .validation import (
     clean_text,
     clean_url,
     in_date_window,
+    phone_warning,
     without_control,
 )
 
@@ -421,6 +422,12 @@ def mark_read(contact: Contact) -> None:
         db.session.commit()
 
 
+def contact_warnings(contact: Contact) -> list[str]:
+    """What a saved person holds that needs the owner's look (a number as typed)."""
+    warning = phone_warning(contact.phone)
+    return [warning] if warning else []
+
+
 def contact_to_dict(contact: Contact, user: User) -> dict:
     """Return the person's JSON shape (DESIGN §4); times carry the owner's offset."""
     zone = zone_of(user)
@@ -581,6 +588,7 @@ from .contact_merge import find_duplicates, merge_contacts  # noqa: E402
 __all__ = [
     "classify_reach",
     "contact_to_dict",
+    "contact_warnings",
     "create_contact",
     "delete_contact",
     "find_duplicates",

@@ -30,6 +30,7 @@ from .formats.vcard import ParsedCard
 from .models import Contact, User
 from .scheduling import schedule_followups
 from .tags import write_tag_rows
+from .validation import phone_warning
 
 # Cards written per transaction: short enough that other accounts' writes
 # wait well under the database's busy timeout, long enough to stay fast.
@@ -159,7 +160,10 @@ class _Index:
     def keys_of(values: dict, contact_id: str | None = None) -> list[tuple[str, str]]:
         keys = []
         for name in ("email", "phone", "linkedin"):
-            if values.get(name):
+            # A number kept as typed (not valid E.164) identifies nobody.
+            if values.get(name) and not (
+                name == "phone" and phone_warning(values[name])
+            ):
                 keys.append((name, str(values[name]).lower()))
         for uid in (values.get("vcard_uid"), contact_id):
             if uid:

@@ -9,6 +9,7 @@ from .. import clock
 from ..contact_merge import duplicate_summary
 from ..contacts import (
     contact_to_dict,
+    contact_warnings,
     create_contact,
     delete_contact,
     find_duplicates,
@@ -66,8 +67,11 @@ def create_contact_route():
     contact, created = create_contact(current_user, data, now)
     if created:
         location = url_for("api.contact", contact_id=contact.id)
-        return _answer(contact, 201, {"Location": location})
-    return _answer(contact, 200)
+        body, status, headers = _answer(contact, 201, {"Location": location})
+    else:
+        body, status, headers = _answer(contact, 200)
+    body["warnings"] = contact_warnings(contact)
+    return body, status, headers
 
 
 @bp.get("/contacts/<contact_id>")

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import phonenumbers
-
-from ..errors import Unprocessable
+from ..errors import Unprocessable, ValidationError
+from ..validation import read_phone
 from .vcard import CONTROL_CHARS, FIELD_KEYS, ParsedCard
 
 
@@ -340,19 +339,22 @@ def _name_from_n(parts: list[str]) -> str:
 
 
 def normalize_phone(raw: str, region: str | None) -> tuple[str, str | None]:
-    """Return (E.164 or the number as typed, a warning when it was kept as typed)."""
+    """Return (E.164 or the number as typed, a warning when it was kept as typed).
+
+    The rule is capture's (validation.read_phone): a possible but not valid
+    number is kept as typed, with a warning, and the import keeps it too. Text
+    that can't be a number is kept here, and the import moves it to the notes.
+    """
     raw = raw.strip()
     if not region and not raw.startswith("+"):
         return raw, None  # nothing to read a national number against
     try:
-        number = phonenumbers.parse(raw, (region or "").upper() or None)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is not None and phonenumbers.is_valid_number(number):
-        return phonenumbers.format_number(
-            number, phonenumbers.PhoneNumberFormat.E164
-        ), None
-    return raw, f"phone {raw!r} is kept as typed: it is not a valid number"
+        phone, warning = read_phone(raw, (region or "").upper())
+    except ValidationError:
+        return raw, f"phone {raw!r} is not a phone number"
+    if warning:
+        return phone, f"phone {raw!r} is kept as typed: it is not a valid number"
+    return phone, None
 
 
 def normalize_url(raw: str) -> str | None:

@@ -23,6 +23,7 @@ from ..contacts import (
     classify_reach,
     clean_contact,
     contact_to_dict,
+    contact_warnings,
     create_contact,
     delete_contact,
     find_by_name,
@@ -43,9 +44,11 @@ from ..followups import (
 )
 from ..models import Contact
 from ..scheduling import log_interaction, schedule_followups, zone_of
-from ..validation import clean_int, clean_text
+from ..validation import clean_int, clean_text, display_phone
 
 bp = Blueprint("people", __name__)
+# Numbers as people read them: +49 1512 3456789 (stored in E.164).
+bp.add_app_template_filter(display_phone, "phone")
 
 
 @bp.before_request
@@ -172,10 +175,13 @@ def capture():
             shown["id"] = str(uuid.uuid4())
         return _capture_page(shown, error.fields, 400)
     duplicates = find_duplicates(current_user, contact)
+    warnings = "".join(f" {w}" for w in contact_warnings(contact))
     if form.get("action") == "another":
         note = " You may have met before — see their page." if duplicates else ""
-        flash(f"Saved {contact.name} ✓{note}")
+        flash(f"Saved {contact.name} ✓{note}{warnings}")
         return redirect(url_for("people.capture"))
+    if warnings:
+        flash(f"Saved {contact.name}.{warnings}")
     return redirect(url_for("people.detail", contact_id=contact.id))
 
 
@@ -314,7 +320,7 @@ def edit(contact_id: str):
             errors = error.fields
             shown = form.to_dict()
         else:
-            flash("Saved.")
+            flash(" ".join(["Saved.", *contact_warnings(contact)]))
             return redirect(url_for("people.detail", contact_id=contact.id))
     else:
         shown = contact_to_dict(contact, current_user)

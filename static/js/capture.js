@@ -126,7 +126,8 @@ form.addEventListener("submit", async (event) => {
   }
   status.classList.remove("error");
   status.textContent = result.queued ? `Saved ${payload.name} — will sync when online` : `Saved ${payload.name} ✓`;
-  if (!another) {
+  if (result.warnings.length) status.textContent += ` ${result.warnings.join(" ")}`;
+  if (!another && !result.warnings.length) {
     window.location.href = result.queued ? "/" : `/people/${payload.id}`;
     return;
   }

@@ -83,6 +83,10 @@ export function newCaptureId() {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+// What the server said about captures it saved but wants looked at (a phone
+// number kept as typed), by capture id, until saveCapture reports it.
+const warned = new Map();
+
 /** Keep a capture on this device, then try to send it. */
 export async function saveCapture(payload) {
   const id = payload.id || newCaptureId();
@@ -95,8 +99,11 @@ export async function saveCapture(payload) {
   // Wait briefly for the network; the entry is safe either way.
   await Promise.race([flush(), new Promise((r) => setTimeout(r, 4000))]);
   const entry = await getEntry(id);
+  const warnings = warned.get(id) || [];
+  warned.delete(id);
   return { queued: Boolean(entry), failed: Boolean(entry && entry.status === "failed"),
-           error: entry ? entry.error || null : null, fields: (entry && entry.fields) || {} };
+           error: entry ? entry.error || null : null, fields: (entry && entry.fields) || {},
+           warnings };
 }
 
 /** Put a failed capture back in line, with the owner's corrections. */
@@ -198,6 +205,8 @@ async function send(entry) {
     return "retry";
   }
   if (response.ok) {
+    const body = await response.clone().json().catch(() => null);
+    if (body && Array.isArray(body.warnings) && body.warnings.length) warned.set(entry.id, body.warnings);
     await deleteEntry(entry.id);
     changed();
     return "sent";
