@@ -135,17 +135,41 @@ def clean_met_at(value, user: User, field: str = "met_at") -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
+_PHONE_LIKE = re.compile(r"(?i:tel:)?\+?[\d\s().\-/]{5,}")
+_LINK_LIKE = re.compile(r"(?i)https?://\S|[\w-]+(\.[\w-]+)+")
+
+
+def reach_kind(text: str) -> str:
+    """Tell which way to reach someone a typed text is, or "" for none.
+
+    static/js/reach.js gives the page the same answer as a hint while typing;
+    tests/reach_inputs.json holds the inputs on which the two are checked.
+    """
+    text = (text or "").strip()
+    if not text:
+        return ""
+    if "@" in text and "/" not in text:
+        return "email"
+    if _PHONE_LIKE.fullmatch(text):
+        return "phone"
+    if re.search(r"linkedin\.com/", text, re.I):
+        return "linkedin"
+    return "website" if _LINK_LIKE.match(text) else ""
+
+
 def classify_reach(text: str, region: str) -> tuple[str, str]:
     """Tell which way to reach someone a typed text is: (field, cleaned value)."""
     text = (text or "").strip()
+    kind = reach_kind(text)
+    if kind == "email":
+        return "email", clean_email(text, "reach")
+    if kind == "phone":
+        return "phone", clean_phone(re.sub(r"(?i)^tel:", "", text), region, "reach")
+    if kind == "linkedin":
+        return "linkedin", canonical_linkedin(clean_linkedin(text, "reach"))
     if not text:
         return "", ""
-    if "@" in text and "/" not in text:
-        return "email", clean_email(text, "reach")
-    if re.fullmatch(r"(?i:tel:)?\+?[\d\s().\-/]{5,}", text):
-        return "phone", clean_phone(re.sub(r"(?i)^tel:", "", text), region, "reach")
-    if re.search(r"linkedin\.com/", text, re.I):
-        return "linkedin", canonical_linkedin(clean_linkedin(text, "reach"))
+    # Anything else must be a link; clean_url says what is wrong with it.
     return "website", clean_url(text, "reach")
 
 
