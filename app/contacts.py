@@ -22,15 +22,17 @@ from .scheduling import schedule_followups, zone_of
 from .tags import write_tag_rows
 from .validation import (
     FieldErrors,
+    Rule,
     Unusable,
     clean_email,
+    clean_fields,
     clean_int,
     clean_linkedin,
     clean_phone,
-    clean_text,
     clean_url,
     in_date_window,
     phone_warning,
+    text_rule,
     without_control,
 )
 
@@ -198,65 +200,64 @@ def _owned_event_id(user: User, value) -> int:
         ) from None
 
 
-def clean_contact(user: User, data: dict, *, partial: bool) -> dict:
-    """Validate contact fields; every error names its field."""
+def _one_of(choices: tuple[str, ...], message: str, *, blank_is_none: bool = False):
+    """The rule of a field that takes one of a few words."""
+
+    def rule(value, field: str, _user):
+        if blank_is_none and not value:
+            return None
+        if value not in choices:
+            raise ValidationError(message, {field: message})
+        return value
+
+    return rule
+
+
+def _days(value, field: str, _user) -> int | None:
+    return None if value in (None, "") else clean_int(value, field, 1, 3650)
+
+
+# A person's fields: name → cleaning rule (validation.Rule, the owner as context).
+CONTACT_RULES: dict[str, Rule] = {
+    **{f: text_rule(n, multiline=f in MULTILINE) for f, n in TEXT_LIMITS.items()},
+    "email": lambda v, _f, _user: clean_email(v),
+    "phone": lambda v, _f, user: clean_phone(v, user.default_region or "US"),
+    "website": lambda v, _f, _user: clean_url(v, "website"),
+    "linkedin": lambda v, _f, _user: canonical_linkedin(clean_linkedin(v)),
+    "tags": lambda v, _f, _user: clean_tags(v),
+    "met_at": lambda v, _f, user: clean_met_at(v, user),
+    "introduced_by_id": lambda v, f, user: _owned_contact_id(user, v, f),
+    "event_id": lambda v, _f, user: (
+        None if v in (None, "") else _owned_event_id(user, v)
+    ),
+    "source": _one_of(SOURCES, "source must be capture, scan, exchange or import."),
+    "preferred_channel": _one_of(
+        CHANNELS, "Use email, sms, whatsapp or linkedin.", blank_is_none=True
+    ),
+    "keep_in_touch_days": _days,
+    "unread": lambda v, _f, _user: bool(v),
+}
+
+
+def _refuse_unknown(data: dict) -> None:
     unknown = set(data) - WRITABLE - READ_ONLY
     if unknown:
         field = sorted(unknown)[0]
         raise ValidationError(f"Unknown field {field}.", {field: "Unknown field."})
+
+
+def clean_contact(user: User, data: dict, *, partial: bool) -> dict:
+    """Validate contact fields; every error names its field.
+
+    A whole person (partial=False) needs a name; an edit changes only the
+    fields it gives.
+    """
+    _refuse_unknown(data)
     errors = FieldErrors()
-    values: dict = {}
-    for field, limit in TEXT_LIMITS.items():
-        if field in data or (field == "name" and not partial):
-            values[field] = errors.check(
-                field,
-                clean_text,
-                data.get(field),
-                field,
-                limit,
-                multiline=field in MULTILINE,
-            )
-    if "name" in values and values["name"] == "":
+    required = () if partial else ("name",)
+    values = clean_fields(CONTACT_RULES, data, user, errors, required=required)
+    if values.get("name") == "":
         errors.add("name", "Give a name, even just a first name.")
-    region = user.default_region or "US"
-    cleaners = {
-        "email": lambda v: clean_email(v),
-        "phone": lambda v: clean_phone(v, region),
-        "website": lambda v: clean_url(v, "website"),
-        "linkedin": lambda v: canonical_linkedin(clean_linkedin(v)),
-        "tags": clean_tags,
-        "met_at": lambda v: clean_met_at(v, user),
-        "introduced_by_id": lambda v: _owned_contact_id(user, v, "introduced_by_id"),
-    }
-    for field, cleaner in cleaners.items():
-        if field in data:
-            values[field] = errors.check(field, cleaner, data[field])
-    if data.get("event_id") not in (None, ""):
-        values["event_id"] = errors.check(
-            "event_id", _owned_event_id, user, data["event_id"]
-        )
-    elif "event_id" in data:
-        values["event_id"] = None
-    if "source" in data:
-        if data["source"] not in SOURCES:
-            errors.add("source", "source must be capture, scan, exchange or import.")
-        values["source"] = data["source"]
-    if "preferred_channel" in data:
-        channel = data["preferred_channel"] or None
-        if channel is not None and channel not in CHANNELS:
-            errors.add("preferred_channel", "Use email, sms, whatsapp or linkedin.")
-        values["preferred_channel"] = channel
-    if "keep_in_touch_days" in data:
-        days = data["keep_in_touch_days"]
-        values["keep_in_touch_days"] = (
-            None
-            if days in (None, "")
-            else errors.check(
-                "keep_in_touch_days", clean_int, days, "keep_in_touch_days", 1, 3650
-            )
-        )
-    if "unread" in data:
-        values["unread"] = bool(data["unread"])
     errors.raise_if_any()
     return values
 

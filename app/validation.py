@@ -7,6 +7,8 @@ import json
 import math
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
@@ -68,6 +70,42 @@ class FieldErrors:
             first = next(iter(self.fields.values()))
             kind = next(iter(self.kinds)) if len(self.kinds) == 1 else ValidationError
             raise kind(message if len(self.fields) > 1 else first, dict(self.fields))
+
+
+# A field's cleaning rule: (value, field name, context) → the value to store,
+# raising ValidationError. The context is what the rule needs to know (the
+# owner: their phone region, their people and events), or None.
+Rule = Callable[[Any, str, Any], Any]
+
+
+def text_rule(limit: int, *, multiline: bool = False) -> Rule:
+    """The rule of a text field: clean_text with its limit."""
+
+    def rule(value, field: str, _context) -> str:
+        return clean_text(value, field, limit, multiline=multiline)
+
+    return rule
+
+
+def clean_fields(
+    rules: Mapping[str, Rule],
+    data: Mapping[str, Any],
+    context: Any,
+    errors: FieldErrors,
+    *,
+    required: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Clean every field of `data` that has a rule (required ones even if absent).
+
+    A field table is a dict of field name → Rule, declared once per shape (the
+    card, a person). Each error is recorded in `errors` under its field.
+    """
+    wanted = set(data) | set(required)
+    return {
+        field: errors.check(field, rule, data.get(field), field, context)
+        for field, rule in rules.items()
+        if field in wanted
+    }
 
 
 def _fail(field: str, message: str):
