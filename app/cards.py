@@ -12,6 +12,7 @@ from flask import current_app, request, url_for
 from .errors import ValidationError
 from .extensions import db
 from .models import Card, User
+from .shapes import CardJSON
 from .validation import (
     FieldErrors,
     Rule,
@@ -215,7 +216,7 @@ def public_card_url(card: Card) -> str | None:
     return public_base_url() + url_for("public.card", slug=card.slug)
 
 
-def card_to_dict(card: Card) -> dict:
+def card_to_dict(card: Card) -> CardJSON:
     return {
         "first_name": card.first_name,
         "last_name": card.last_name,

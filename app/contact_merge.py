@@ -11,6 +11,7 @@ from .errors import ValidationError
 from .extensions import db
 from .models import Contact, FollowUp, Interaction, User
 from .scheduling import schedule_followups
+from .shapes import DuplicateJSON
 from .tags import write_tag_rows
 
 # Filled from the other person only when the kept one has nothing.
@@ -72,7 +73,7 @@ def _duplicates_query(ways: tuple[bool, bool, bool]):
     )
 
 
-def duplicate_summary(contact: Contact, other: Contact) -> dict:
+def duplicate_summary(contact: Contact, other: Contact) -> DuplicateJSON:
     """Describe a possible duplicate for the API answer and the notice."""
     matched = [
         field

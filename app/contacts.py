@@ -19,6 +19,7 @@ from .events import default_event, get_event
 from .extensions import db, kept_after_commit
 from .models import Contact, ContactTag, Event, FollowUp, User, insert_row
 from .scheduling import schedule_followups, zone_of
+from .shapes import ContactJSON
 from .tags import write_tag_rows
 from .validation import (
     FieldErrors,
@@ -453,7 +454,7 @@ def contact_warnings(contact: Contact) -> list[str]:
     return [warning] if warning else []
 
 
-def contact_to_dict(contact: Contact, user: User) -> dict:
+def contact_to_dict(contact: Contact, user: User) -> ContactJSON:
     """Return the person's JSON shape (DESIGN §4); times carry the owner's offset."""
     zone = zone_of(user)
 

@@ -139,8 +139,9 @@ def register_error_handlers(app: Flask) -> None:
         response, status = _answer(
             status, message, code, page_message=FRIENDLY.get(status, message)
         )
-        if wants_json() and status == 405 and getattr(error, "valid_methods", None):
-            response.headers["Allow"] = ", ".join(error.valid_methods)
+        valid_methods = getattr(error, "valid_methods", None)  # MethodNotAllowed
+        if wants_json() and status == 405 and valid_methods:
+            response.headers["Allow"] = ", ".join(valid_methods)
         return response, status
 
     @app.errorhandler(DataError)

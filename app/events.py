@@ -12,6 +12,7 @@ from .errors import NotFound, ValidationError
 from .extensions import db
 from .models import MAX_ID, Event, User
 from .scheduling import zone_of
+from .shapes import EventJSON
 from .validation import FieldErrors, clean_text, in_date_window
 
 EVENT_FIELDS = ("name", "date", "place", "notes", "active")
@@ -22,7 +23,7 @@ def event_day(user: User, when: dt.datetime) -> dt.date:
     return scheduling.event_day(when, zone_of(user))
 
 
-def event_to_dict(event: Event) -> dict:
+def event_to_dict(event: Event) -> EventJSON:
     """Return the event's JSON shape (DESIGN §4)."""
     return {
         "id": event.id,

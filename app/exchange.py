@@ -24,7 +24,7 @@ def submit_exchange(card: Card, form: dict, now: dt.datetime) -> Contact | None:
     """
     if (form.get(HONEYPOT) or "").strip():
         return None  # answer as if saved, so the bot learns nothing
-    owner = db.session.get(User, card.user_id)
+    owner = db.session.get_one(User, card.user_id)
     errors = FieldErrors()
     name = errors.check("name", clean_text, form.get("name"), "name", 200)
     if name == "":

@@ -321,10 +321,10 @@ def _load_card(user: User, card: dict) -> None:
     if slug and not taken:
         fields["slug"] = slug
     try:
-        update_card(user, fields, commit=False)
+        saved = update_card(user, fields, commit=False)
     except ValidationError as exc:
         raise ValidationError(f"card: {exc.message}", exc.fields) from None
-    user.card.published = bool(card.get("published", True))
+    saved.published = bool(card.get("published", True))
 
 
 def _load_events(user: User, rows: list[dict]) -> dict[Any, int]:

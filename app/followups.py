@@ -31,6 +31,7 @@ from .errors import Conflict, NotFound, ValidationError
 from .extensions import db
 from .models import MAX_ID, Contact, Event, FollowUp, Interaction, User
 from .scheduling import hour_or_default, local_moment, log_interaction, zone_of
+from .shapes import FollowUpJSON
 from .validation import clamp_day, in_date_window
 
 STATUSES = ("pending", "done", "skipped", "snoozed", "all")
@@ -282,7 +283,7 @@ def edit_draft(user: User, followup: FollowUp, data: dict) -> FollowUp:
 
 def followup_to_dict(
     followup: FollowUp, user: User, now: dt.datetime | None = None, cache=None
-) -> dict:
+) -> FollowUpJSON:
     """Return the follow-up's JSON shape (DESIGN §4)."""
     now = now or clock.now()
     contact = followup.contact
@@ -452,7 +453,8 @@ def event_score(user: User, event: Event, now: dt.datetime) -> dict:
     overdue = []
     for followup in followups:
         person = followup.about_contact_id or followup.contact_id
-        if followup.status == "done" and followup.done_at <= deadline:
+        done_at = followup.done_at
+        if followup.status == "done" and done_at is not None and done_at <= deadline:
             followed.add(person)
         # Still unsent once the 48 hours are over: the promise is overdue.
         if followup.kind == "promise" and followup.status == "pending":

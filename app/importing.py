@@ -347,7 +347,7 @@ def _import_batch(
                 if found in batch_ids:
                     _finish_batch(fresh, now)  # the person must be stored first
                     fresh, batch_ids = [], set()
-                existing = db.session.get(Contact, found)
+                existing = db.session.get_one(Contact, found)
                 changes = _missing(existing, values, data)
                 if uid and not existing.vcard_uid and existing.id != uid:
                     existing.vcard_uid = uid
@@ -374,7 +374,7 @@ def _new_person(
     create_contact, which flushes and schedules one person at a time and
     makes a 5 MB file take minutes.
     """
-    row = {c.key: None for c in Contact.__table__.columns}
+    row: dict[str, Any] = {c.key: None for c in Contact.__table__.columns}
     row.update(
         first_name="", last_name="", email="", phone="", company="", title="",
         website="", linkedin="", talked_about="", promise="", notes="",
@@ -400,7 +400,7 @@ def _finish_batch(fresh: list[dict], now: dt.datetime) -> None:
     for row in fresh:
         # Imported people get no thank-you, so only these can need a follow-up.
         if row["promise"] or row["keep_in_touch_days"]:
-            schedule_followups(db.session.get(Contact, row["id"]), now=now)
+            schedule_followups(db.session.get_one(Contact, row["id"]), now=now)
 
 
 def import_file(

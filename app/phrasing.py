@@ -196,14 +196,20 @@ def _pronoun(low: str, core: str, trail: str, nxt: str) -> tuple[str | None, boo
     return None, False
 
 
+def _word_parts(word: str) -> tuple[str, str, str]:
+    """(opening punctuation, the word, closing punctuation); _WORD fits any text."""
+    match = _WORD.match(word)
+    return (match[1], match[2], match[3]) if match else ("", word, "")
+
+
 def _convert(words: list[str]) -> list[str]:
     """Turn pronouns that mean the recipient into "you"/"your"."""
     out: list[str] = []
     agree_next = False
     for i, word in enumerate(words):
-        lead, core, trail = _WORD.match(word).groups()
+        lead, core, trail = _word_parts(word)
         low = core.lower().replace("’", "'")
-        nxt = _WORD.match(words[i + 1]).group(2).lower() if i + 1 < len(words) else ""
+        nxt = _word_parts(words[i + 1])[1].lower() if i + 1 < len(words) else ""
         new = _agreeing(low) if agree_next else None
         agree_next = False
         if new is None:
@@ -352,21 +358,20 @@ def promise_sentence(text: str | None) -> str:
         return ""
     todos = _todos(text or "")
     sentences = [_todo_sentence(todo) for todo in todos]
-    if not todos or any(s is None for s in sentences):
-        if not todos or all(s is None for s in sentences):
-            return NEUTRAL.format(_capitalise_sentences(raw))
-        # Keep what reads well; quote the rest as typed.
-        sentences = [
-            s if s is not None else NEUTRAL.format(_capitalise_sentences(t))
-            for s, t in zip(sentences, todos, strict=True)
-        ]
+    if not todos or all(s is None for s in sentences):
+        return NEUTRAL.format(_capitalise_sentences(raw))
+    # Keep what reads well; quote the rest as typed.
+    written = [
+        s if s is not None else NEUTRAL.format(_capitalise_sentences(t))
+        for s, t in zip(sentences, todos, strict=True)
+    ]
     said = False
-    for i, sentence in enumerate(sentences):
+    for i, sentence in enumerate(written):
         if sentence.startswith("As promised, ") and not sentence.endswith("here it is"):
             if said:
-                sentences[i] = sentence.removeprefix("As promised, ")
+                written[i] = sentence.removeprefix("As promised, ")
             said = True
-    return ". ".join(s[:1].upper() + s[1:] for s in sentences)
+    return ". ".join(s[:1].upper() + s[1:] for s in written)
 
 
 _PRIVATE_WORDS = set(

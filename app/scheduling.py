@@ -111,7 +111,7 @@ def schedule_followups(
     flush = add is None
     if add is None:
         add = db.session.add
-    user = db.session.get(User, contact.user_id)
+    user = db.session.get_one(User, contact.user_id)
     zone = zone_of(user)
     hour = hour_or_default(user.followup_hour)
     event_date = contact.event.date if contact.event is not None else None
@@ -214,9 +214,9 @@ def _schedule_intro(add, contact, timing: Timing, fresh=False) -> None:
         )
         mine = list(db.session.execute(query).scalars())
     introducer = contact.introduced_by
-    for followup in mine:
-        if introducer is None or followup.contact_id != introducer.id:
-            _cancel(followup)
+    for earlier in mine:
+        if introducer is None or earlier.contact_id != introducer.id:
+            _cancel(earlier)
     if introducer is None or introducer.user_id != contact.user_id:
         return
     followup = db.session.execute(

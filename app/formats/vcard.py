@@ -144,7 +144,9 @@ def _vobject_serialize(
 
 def fold_line(line: str, limit: int = 75) -> str:
     """Fold one content line at `limit` octets without splitting a character."""
-    out, current, size = [], [], 0
+    out: list[str] = []
+    current: list[str] = []
+    size = 0
     for char in line:
         width = len(char.encode("utf-8"))
         if size + width > limit:

@@ -59,7 +59,9 @@ class _Logical:
     __slots__ = ("no", "pieces", "qp", "filled")
 
     def __init__(self, no: int, line: bytes) -> None:
-        self.no, self.pieces, self.filled = no, [], []
+        self.no = no
+        self.pieces: list[bytes] = []
+        self.filled: list[int] = []
         self.qp = bool(_QP_HEADER.match(line))
         self.add(line)
 
@@ -100,7 +102,7 @@ def _logical_lines(
             b64_open = False  # blank lines end 2.1 base64 and are otherwise noise
         elif current is not None and line[:1] in (b" ", b"\t"):
             current.add(line[1:])
-        elif b64_open and line.strip() and b":" not in line:
+        elif current is not None and b64_open and line.strip() and b":" not in line:
             current.add(line.strip())  # 2.1 base64 runs on unindented
         else:
             out.append(_Logical(no, line))
@@ -117,7 +119,9 @@ def _logical_lines(
 
 def _split_quoted(text: str, sep: str) -> list[str]:
     """Split on `sep` outside double quotes."""
-    parts, current, quoted = [], [], False
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
     for char in text:
         if char == '"':
             quoted = not quoted
@@ -332,7 +336,7 @@ def _name_from_n(parts: list[str]) -> str:
     parts = (parts + [""] * 5)[:5]
     family, given, middle, prefix, suffix = parts
     if _is_cjk(family):
-        order = (family, given, middle)
+        order: tuple[str, ...] = (family, given, middle)
     else:
         order = (prefix, given, middle, family, suffix)
     return " ".join(p for p in order if p)

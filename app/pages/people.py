@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -300,9 +301,10 @@ def edit(contact_id: str):
     """Edit everything known about a person."""
     contact = get_contact(current_user, contact_id)
     errors: dict[str, str] = {}
+    shown: dict[str, Any]
     if request.method == "POST":
         form = request.form
-        data = {key: form.get(key, "") for key in EDIT_FIELDS}
+        data: dict[str, Any] = {key: form.get(key, "") for key in EDIT_FIELDS}
         data["tags"] = form.get("tags_text", "")
         data["preferred_channel"] = data["preferred_channel"] or None
         if not data["met_at"]:
@@ -323,7 +325,7 @@ def edit(contact_id: str):
             flash(" ".join(["Saved.", *contact_warnings(contact)]))
             return redirect(url_for("people.detail", contact_id=contact.id))
     else:
-        shown = contact_to_dict(contact, current_user)
+        shown = dict(contact_to_dict(contact, current_user))
         shown["tags_text"] = ", ".join(contact.tags or [])
         shown["met_at"] = local_input(contact.met_at)
         shown["introduced_by"] = (
