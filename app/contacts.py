@@ -455,11 +455,8 @@ def contact_warnings(contact: Contact) -> list[str]:
 
 
 def contact_to_dict(contact: Contact, user: User) -> ContactJSON:
-    """Return the person's JSON shape (DESIGN §4); times carry the owner's offset."""
-    zone = zone_of(user)
-
-    def _iso(moment: dt.datetime | None) -> str | None:
-        return clock.local(moment, zone).isoformat() if moment else None
+    """Return the person's JSON shape (DESIGN §4); times in UTC (clock.iso)."""
+    _iso = clock.iso
 
     return {
         "id": contact.id,

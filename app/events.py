@@ -146,12 +146,12 @@ def get_event(user: User, event_id) -> Event:
 
 
 def list_events(
-    user: User, after: tuple[str, int] | None = None, limit: int = 50
+    user: User, after: tuple[dt.date, int] | None = None, limit: int = 50
 ) -> tuple[list[Event], tuple[str, int] | None]:
     """Return one page of events, newest date first, and where the next starts."""
     query = db.select(Event).filter_by(user_id=user.id)
     if after is not None:
-        date, last_id = dt.date.fromisoformat(after[0]), after[1]
+        date, last_id = after
         query = query.where(
             (Event.date < date) | ((Event.date == date) & (Event.id < last_id))
         )
