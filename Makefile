@@ -58,6 +58,7 @@ lint: dev-venv
 	$(BIN)/ruff check app tests bench wsgi.py
 	$(BIN)/ruff format --check app tests bench wsgi.py
 	$(BIN)/bandit -q -r app -ll
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache

@@ -67,8 +67,8 @@ def delete_account(user: User, password: str) -> None:
 def owned_row_counts(user_id: int) -> dict[str, int]:
     """Count the rows each table holds for one account."""
     counts = {}
-    for model in (*OWNED_TABLES, User):
-        column = model.id if model is User else model.user_id
+    owners = [(model, model.user_id) for model in OWNED_TABLES] + [(User, User.id)]
+    for model, column in owners:
         counts[model.__tablename__] = db.session.execute(
             select(func.count()).select_from(model).where(column == user_id)
         ).scalar_one()

@@ -12,13 +12,16 @@ from flask import current_app, request, url_for
 from .errors import ValidationError
 from .extensions import db
 from .models import Card, User
+from .shapes import CardJSON
 from .validation import (
     FieldErrors,
+    Rule,
     clean_email,
+    clean_fields,
     clean_linkedin,
     clean_phone,
-    clean_text,
     clean_url,
+    text_rule,
 )
 
 CARD_FIELDS = (
@@ -55,62 +58,65 @@ def slugify(text: str) -> str:
     return slug
 
 
+def _clean_links(value, field: str, _user) -> list[str]:
+    links = value
+    if isinstance(links, str):
+        links = [line for line in links.splitlines() if line.strip()]
+    if not isinstance(links, list) or len(links) > MAX_LINKS:
+        message = f"Give at most {MAX_LINKS} links."
+        raise ValidationError(message, {field: message})
+    cleaned = [clean_url(link, field) for link in links]
+    return [link for link in cleaned if link]
+
+
+def _clean_public_fields(value, field: str, _user) -> list[str]:
+    if not isinstance(value, list) or any(f not in CARD_FIELDS for f in value):
+        message = "public_fields must list card field names."
+        raise ValidationError(message, {field: message})
+    return [f for f in CARD_FIELDS if f in value]
+
+
+def _clean_slug(value, field: str, user: User) -> str:
+    slug = (value or "").strip().lower() if isinstance(value, str) else None
+    if slug is None or not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
+        message = (
+            "Use 2–64 lower-case letters, digits and dashes for your page address."
+        )
+        raise ValidationError(message, {field: message})
+    taken = db.session.execute(
+        db.select(Card.id).filter(Card.slug == slug, Card.user_id != user.id)
+    ).first()
+    if taken:
+        message = "That address is taken. Try another."
+        raise ValidationError(message, {field: message})
+    return slug
+
+
+# The card's fields: name → cleaning rule (validation.Rule, the owner as context).
+CARD_RULES: dict[str, Rule] = {
+    **{f: text_rule(n, multiline=f == "pitch") for f, n in TEXT_LIMITS.items()},
+    "email": lambda v, f, _user: clean_email(v, f),
+    "phone": lambda v, f, user: clean_phone(v, user.default_region, f),
+    "website": lambda v, f, _user: clean_url(v, f),
+    "linkedin": lambda v, f, _user: clean_linkedin(v, f),
+    "links": _clean_links,
+    "public_fields": _clean_public_fields,
+    "slug": _clean_slug,
+}
+
+
+def clean_card(user: User, data: dict) -> dict:
+    """Validate the card fields given; every error names its field."""
+    errors = FieldErrors()
+    values = clean_fields(CARD_RULES, data, user, errors)
+    errors.raise_if_any()
+    return values
+
+
 def update_card(user: User, data: dict) -> Card:
     """Validate and save the card; every error names its field."""
+    values = clean_card(user, data)
     card = user.card or Card(user_id=user.id)
-    errors = FieldErrors()
-    values: dict = {}
-    for field, limit in TEXT_LIMITS.items():
-        if field in data:
-            values[field] = errors.check(
-                field, clean_text, data[field], field, limit, multiline=field == "pitch"
-            )
-    if "email" in data:
-        values["email"] = errors.check("email", clean_email, data["email"])
-    if "phone" in data:
-        values["phone"] = errors.check(
-            "phone", clean_phone, data["phone"], user.default_region
-        )
-    if "website" in data:
-        values["website"] = errors.check("website", clean_url, data["website"])
-    if "linkedin" in data:
-        values["linkedin"] = errors.check("linkedin", clean_linkedin, data["linkedin"])
-    if "links" in data:
-        links = data["links"]
-        if isinstance(links, str):
-            links = [line for line in links.splitlines() if line.strip()]
-        if not isinstance(links, list) or len(links) > MAX_LINKS:
-            errors.add("links", f"Give at most {MAX_LINKS} links.")
-        else:
-            cleaned = [
-                errors.check("links", clean_url, link, "links") for link in links
-            ]
-            values["links"] = [link for link in cleaned if link]
-    if "public_fields" in data:
-        public = data["public_fields"]
-        if not isinstance(public, list) or any(f not in CARD_FIELDS for f in public):
-            errors.add("public_fields", "public_fields must list card field names.")
-        else:
-            values["public_fields"] = [f for f in CARD_FIELDS if f in public]
-    if "slug" in data:
-        slug = (
-            (data["slug"] or "").strip().lower()
-            if isinstance(data["slug"], str)
-            else None
-        )
-        if slug is None or not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
-            errors.add(
-                "slug",
-                "Use 2–64 lower-case letters, digits and dashes for your page address.",
-            )
-        else:
-            taken = db.session.execute(
-                db.select(Card.id).filter(Card.slug == slug, Card.user_id != user.id)
-            ).first()
-            if taken:
-                errors.add("slug", "That address is taken. Try another.")
-            values["slug"] = slug
-    errors.raise_if_any()
     for field, value in values.items():
         setattr(card, field, value)
     if not card.slug:
@@ -206,7 +212,7 @@ def public_card_url(card: Card) -> str | None:
     return public_base_url() + url_for("public.card", slug=card.slug)
 
 
-def card_to_dict(card: Card) -> dict:
+def card_to_dict(card: Card) -> CardJSON:
     return {
         "first_name": card.first_name,
         "last_name": card.last_name,

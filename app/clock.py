@@ -25,3 +25,15 @@ def local(moment: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
     from .validation import clamp_moment
 
     return clamp_moment(moment).astimezone(zone)
+
+
+def iso(moment: dt.datetime | None) -> str | None:
+    """A moment as every API answer writes it: ISO 8601 in UTC, with +00:00.
+
+    Stored moments are UTC; a naive one is read as UTC. None stays None.
+    """
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return local(moment, dt.UTC).isoformat()

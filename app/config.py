@@ -65,25 +65,33 @@ MAX_CONTENT_LENGTH = 6 * 1024 * 1024
 UPLOAD_FRAMING = 64 * 1024  # multipart headers and boundaries around an import file
 
 
+def _secret_key(value: str) -> str:
+    if len(value) < 16:
+        raise ConfigError("SECRET_KEY must be at least 16 characters long")
+    return value
+
+
+def _public_url(value: str) -> str:
+    public_url = value.rstrip("/")
+    parts = urlsplit(public_url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ConfigError(
+            f"PUBLIC_URL must be an absolute http(s) URL, not {public_url!r}"
+        )
+    return public_url
+
+
 def from_environment(environ: dict[str, str], instance_path: str) -> dict:
     """Build the settings from environment variables, failing loudly on bad values."""
     config: dict = {}
     if environ.get("SECRET_KEY"):
-        if len(environ["SECRET_KEY"]) < 16:
-            raise ConfigError("SECRET_KEY must be at least 16 characters long")
-        config["SECRET_KEY"] = environ["SECRET_KEY"]
+        config["SECRET_KEY"] = _secret_key(environ["SECRET_KEY"])
     if environ.get("DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
             environ["DATABASE_URL"]
         )
     if environ.get("PUBLIC_URL"):
-        public_url = environ["PUBLIC_URL"].rstrip("/")
-        parts = urlsplit(public_url)
-        if parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise ConfigError(
-                f"PUBLIC_URL must be an absolute http(s) URL, not {public_url!r}"
-            )
-        config["PUBLIC_URL"] = public_url
+        config["PUBLIC_URL"] = _public_url(environ["PUBLIC_URL"])
     if "ALLOW_SIGNUP" in environ:
         config["ALLOW_SIGNUP"] = _bool("ALLOW_SIGNUP", environ["ALLOW_SIGNUP"])
     if environ.get("RATELIMIT_STORAGE_URI"):

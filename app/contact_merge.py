@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from sqlalchemy import bindparam, delete, func, select, union, update
+from sqlalchemy import bindparam, func, select, union, update
 
 from .errors import ValidationError
 from .extensions import db
-from .models import Contact, ContactTag, FollowUp, Interaction, User
+from .models import Contact, FollowUp, Interaction, User
 from .scheduling import schedule_followups
+from .shapes import DuplicateJSON
+from .tags import write_tag_rows
 
 # Filled from the other person only when the kept one has nothing.
 _FILL = (
@@ -71,7 +73,7 @@ def _duplicates_query(ways: tuple[bool, bool, bool]):
     )
 
 
-def duplicate_summary(contact: Contact, other: Contact) -> dict:
+def duplicate_summary(contact: Contact, other: Contact) -> DuplicateJSON:
     """Describe a possible duplicate for the API answer and the notice."""
     matched = [
         field
@@ -156,12 +158,7 @@ def merge_contacts(
         .where(Contact.introduced_by_id == other.id, Contact.id != keep.id)
         .values(introduced_by_id=keep.id)
     )
-    db.session.execute(
-        delete(ContactTag).where(ContactTag.contact_id.in_([keep.id, other.id]))
-    )
-    db.session.add_all(
-        ContactTag(contact_id=keep.id, tag=t, user_id=user.id) for t in tags
-    )
+    write_tag_rows([(keep.id, user.id, tags), (other.id, user.id, [])], replace=True)
     db.session.flush()
     db.session.delete(other)
     db.session.flush()

@@ -9,26 +9,31 @@ import datetime as dt
 import re
 import uuid
 
-from sqlalchemy import delete, exists, func, insert
+from sqlalchemy import exists, func, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 
 from . import clock, search_index
 from .errors import Conflict, NotFound, ValidationError
-from .events import get_event
+from .events import default_event, get_event
 from .extensions import db
 from .models import Contact, ContactTag, Event, FollowUp, User, insert_row
 from .scheduling import schedule_followups, zone_of
+from .shapes import ContactJSON
+from .tags import write_tag_rows
 from .validation import (
     FieldErrors,
+    Rule,
     Unusable,
     clean_email,
+    clean_fields,
     clean_int,
     clean_linkedin,
     clean_phone,
-    clean_text,
     clean_url,
     in_date_window,
+    phone_warning,
+    text_rule,
     without_control,
 )
 
@@ -133,17 +138,41 @@ def clean_met_at(value, user: User, field: str = "met_at") -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
+_PHONE_LIKE = re.compile(r"(?i:tel:)?\+?[\d\s().\-/]{5,}")
+_LINK_LIKE = re.compile(r"(?i)https?://\S|[\w-]+(\.[\w-]+)+")
+
+
+def reach_kind(text: str) -> str:
+    """Tell which way to reach someone a typed text is, or "" for none.
+
+    static/js/reach.js gives the page the same answer as a hint while typing;
+    tests/reach_inputs.json holds the inputs on which the two are checked.
+    """
+    text = (text or "").strip()
+    if not text:
+        return ""
+    if "@" in text and "/" not in text:
+        return "email"
+    if _PHONE_LIKE.fullmatch(text):
+        return "phone"
+    if re.search(r"linkedin\.com/", text, re.I):
+        return "linkedin"
+    return "website" if _LINK_LIKE.match(text) else ""
+
+
 def classify_reach(text: str, region: str) -> tuple[str, str]:
     """Tell which way to reach someone a typed text is: (field, cleaned value)."""
     text = (text or "").strip()
+    kind = reach_kind(text)
+    if kind == "email":
+        return "email", clean_email(text, "reach")
+    if kind == "phone":
+        return "phone", clean_phone(re.sub(r"(?i)^tel:", "", text), region, "reach")
+    if kind == "linkedin":
+        return "linkedin", canonical_linkedin(clean_linkedin(text, "reach"))
     if not text:
         return "", ""
-    if "@" in text and "/" not in text:
-        return "email", clean_email(text, "reach")
-    if re.fullmatch(r"(?i:tel:)?\+?[\d\s().\-/]{5,}", text):
-        return "phone", clean_phone(re.sub(r"(?i)^tel:", "", text), region, "reach")
-    if re.search(r"linkedin\.com/", text, re.I):
-        return "linkedin", canonical_linkedin(clean_linkedin(text, "reach"))
+    # Anything else must be a link; clean_url says what is wrong with it.
     return "website", clean_url(text, "reach")
 
 
@@ -172,65 +201,64 @@ def _owned_event_id(user: User, value) -> int:
         ) from None
 
 
-def clean_contact(user: User, data: dict, *, partial: bool) -> dict:
-    """Validate contact fields; every error names its field."""
+def _one_of(choices: tuple[str, ...], message: str, *, blank_is_none: bool = False):
+    """The rule of a field that takes one of a few words."""
+
+    def rule(value, field: str, _user):
+        if blank_is_none and not value:
+            return None
+        if value not in choices:
+            raise ValidationError(message, {field: message})
+        return value
+
+    return rule
+
+
+def _days(value, field: str, _user) -> int | None:
+    return None if value in (None, "") else clean_int(value, field, 1, 3650)
+
+
+# A person's fields: name → cleaning rule (validation.Rule, the owner as context).
+CONTACT_RULES: dict[str, Rule] = {
+    **{f: text_rule(n, multiline=f in MULTILINE) for f, n in TEXT_LIMITS.items()},
+    "email": lambda v, _f, _user: clean_email(v),
+    "phone": lambda v, _f, user: clean_phone(v, user.default_region or "US"),
+    "website": lambda v, _f, _user: clean_url(v, "website"),
+    "linkedin": lambda v, _f, _user: canonical_linkedin(clean_linkedin(v)),
+    "tags": lambda v, _f, _user: clean_tags(v),
+    "met_at": lambda v, _f, user: clean_met_at(v, user),
+    "introduced_by_id": lambda v, f, user: _owned_contact_id(user, v, f),
+    "event_id": lambda v, _f, user: (
+        None if v in (None, "") else _owned_event_id(user, v)
+    ),
+    "source": _one_of(SOURCES, "source must be capture, scan, exchange or import."),
+    "preferred_channel": _one_of(
+        CHANNELS, "Use email, sms, whatsapp or linkedin.", blank_is_none=True
+    ),
+    "keep_in_touch_days": _days,
+    "unread": lambda v, _f, _user: bool(v),
+}
+
+
+def _refuse_unknown(data: dict) -> None:
     unknown = set(data) - WRITABLE - READ_ONLY
     if unknown:
         field = sorted(unknown)[0]
         raise ValidationError(f"Unknown field {field}.", {field: "Unknown field."})
+
+
+def clean_contact(user: User, data: dict, *, partial: bool) -> dict:
+    """Validate contact fields; every error names its field.
+
+    A whole person (partial=False) needs a name; an edit changes only the
+    fields it gives.
+    """
+    _refuse_unknown(data)
     errors = FieldErrors()
-    values: dict = {}
-    for field, limit in TEXT_LIMITS.items():
-        if field in data or (field == "name" and not partial):
-            values[field] = errors.check(
-                field,
-                clean_text,
-                data.get(field),
-                field,
-                limit,
-                multiline=field in MULTILINE,
-            )
-    if "name" in values and values["name"] == "":
+    required = () if partial else ("name",)
+    values = clean_fields(CONTACT_RULES, data, user, errors, required=required)
+    if values.get("name") == "":
         errors.add("name", "Give a name, even just a first name.")
-    region = user.default_region or "US"
-    cleaners = {
-        "email": lambda v: clean_email(v),
-        "phone": lambda v: clean_phone(v, region),
-        "website": lambda v: clean_url(v, "website"),
-        "linkedin": lambda v: canonical_linkedin(clean_linkedin(v)),
-        "tags": clean_tags,
-        "met_at": lambda v: clean_met_at(v, user),
-        "introduced_by_id": lambda v: _owned_contact_id(user, v, "introduced_by_id"),
-    }
-    for field, cleaner in cleaners.items():
-        if field in data:
-            values[field] = errors.check(field, cleaner, data[field])
-    if data.get("event_id") not in (None, ""):
-        values["event_id"] = errors.check(
-            "event_id", _owned_event_id, user, data["event_id"]
-        )
-    elif "event_id" in data:
-        values["event_id"] = None
-    if "source" in data:
-        if data["source"] not in SOURCES:
-            errors.add("source", "source must be capture, scan, exchange or import.")
-        values["source"] = data["source"]
-    if "preferred_channel" in data:
-        channel = data["preferred_channel"] or None
-        if channel is not None and channel not in CHANNELS:
-            errors.add("preferred_channel", "Use email, sms, whatsapp or linkedin.")
-        values["preferred_channel"] = channel
-    if "keep_in_touch_days" in data:
-        days = data["keep_in_touch_days"]
-        values["keep_in_touch_days"] = (
-            None
-            if days in (None, "")
-            else errors.check(
-                "keep_in_touch_days", clean_int, days, "keep_in_touch_days", 1, 3650
-            )
-        )
-    if "unread" in data:
-        values["unread"] = bool(data["unread"])
     errors.raise_if_any()
     return values
 
@@ -243,14 +271,8 @@ def _fill_names(values: dict, data: dict) -> None:
 
 def _set_tags(contact: Contact, tags: list[str], *, fresh: bool = False) -> None:
     contact.tags = list(tags)
-    if not fresh:  # a person just made has no tag rows to replace
-        db.session.execute(
-            delete(ContactTag).where(ContactTag.contact_id == contact.id)
-        )
-    db.session.add_all(
-        ContactTag(contact_id=contact.id, tag=tag, user_id=contact.user_id)
-        for tag in tags
-    )
+    # A person just made has no tag rows to replace.
+    write_tag_rows([(contact.id, contact.user_id, tags)], replace=not fresh)
 
 
 def get_contact(user: User, contact_id) -> Contact:
@@ -299,16 +321,16 @@ def create_contact(
     user: User,
     data: dict,
     now: dt.datetime,
-    *,
-    default_event_id: int | None = None,
 ) -> tuple[Contact, bool]:
     """Save a capture, or return the stored one for a repeated id: (person, created).
 
     The one write path of a new person: capture (page and API) and the public
     card's exchange form. It writes and does not commit, so one transaction
-    can hold many captures. The primary key is the client's UUID, so two
-    racing copies of one capture meet at the database's unique constraint,
-    not at a check that both pass.
+    can hold many captures. A capture that names no event (no event_id at all;
+    null means none) joins the day's event (events.default_event): the views
+    never choose it. The primary key is the client's UUID, so two racing copies
+    of one capture meet at the database's unique constraint, not at a check
+    that both pass.
     """
     contact_id = _clean_id(data["id"]) if data.get("id") else str(uuid.uuid4())
     try:
@@ -324,7 +346,7 @@ def create_contact(
     tags = values.pop("tags", [])
     values.setdefault("met_at", now)
     if "event_id" not in values:
-        values["event_id"] = default_event_id
+        values["event_id"] = _days_event_id(user, now)
     # Given, not lazy-loaded: a person not yet written can't load them, and
     # scheduling needs them before anything is written.
     event_id, introducer_id = values["event_id"], values.get("introduced_by_id")
@@ -346,6 +368,12 @@ def create_contact(
     return existing, False
 
 
+def _days_event_id(user: User, now: dt.datetime) -> int | None:
+    """The event a capture made now belongs to (the owner's zone read once)."""
+    event = default_event(user, now, zone_of(user))
+    return event.id if event is not None else None
+
+
 def _write_capture(contact: Contact, tags: list[str], now: dt.datetime) -> bool:
     """Write a new person with their tags and follow-ups; False if the id is stored.
 
@@ -362,16 +390,11 @@ def _write_capture(contact: Contact, tags: list[str], now: dt.datetime) -> bool:
     followups: list[FollowUp] = []
     schedule_followups(contact, now=now, fresh=True, add=followups.append)
     followup_rows = [insert_row(f) for f in followups]
-    tag_rows = [
-        {"contact_id": contact.id, "tag": tag, "user_id": contact.user_id}
-        for tag in tags
-    ]
     if db.session.execute(_insert_new(Contact.__table__), person).first() is None:
         return False
     if followup_rows:
         db.session.execute(insert(FollowUp.__table__), followup_rows)
-    if tag_rows:
-        db.session.execute(insert(ContactTag.__table__), tag_rows)
+    write_tag_rows([(contact.id, contact.user_id, tags)])
     # The person joins the session as if just loaded: no query to read it back.
     make_transient_to_detached(contact)
     db.session.add(contact)
@@ -418,12 +441,15 @@ def mark_read(contact: Contact) -> None:
         db.session.flush()
 
 
-def contact_to_dict(contact: Contact, user: User) -> dict:
-    """Return the person's JSON shape (DESIGN §4); times carry the owner's offset."""
-    zone = zone_of(user)
+def contact_warnings(contact: Contact) -> list[str]:
+    """What a saved person holds that needs the owner's look (a number as typed)."""
+    warning = phone_warning(contact.phone)
+    return [warning] if warning else []
 
-    def _iso(moment: dt.datetime | None) -> str | None:
-        return clock.local(moment, zone).isoformat() if moment else None
+
+def contact_to_dict(contact: Contact, user: User) -> ContactJSON:
+    """Return the person's JSON shape (DESIGN §4); times in UTC (clock.iso)."""
+    _iso = clock.iso
 
     return {
         "id": contact.id,
@@ -578,6 +604,7 @@ from .contact_merge import find_duplicates, merge_contacts  # noqa: E402
 __all__ = [
     "classify_reach",
     "contact_to_dict",
+    "contact_warnings",
     "create_contact",
     "delete_contact",
     "find_duplicates",

@@ -113,6 +113,16 @@ def _answer(status: int, message: str, code=None, fields=None, page_message=None
     return page, status
 
 
+def _http_message(error: HTTPException, status: int) -> str:
+    """What an HTTP error says: a limit's own words, else a friendly default."""
+    if status == 429:
+        return "Too many requests. Wait a minute and try again."
+    if status == 413:
+        description = error.description or ""
+        return description if "limit" in description else "The request is too large."
+    return error.description or FRIENDLY.get(status, "Error")
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
@@ -125,16 +135,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         status = error.code or 500
-        if status == 429:
-            message = "Too many requests. Wait a minute and try again."
-        elif status == 413:
-            message = (
-                error.description
-                if "limit" in (error.description or "")
-                else ("The request is too large.")
-            )
-        else:
-            message = error.description or FRIENDLY.get(status, "Error")
+        message = _http_message(error, status)
         code = None
         if error.__class__.__name__ == "CSRFError":
             code = "csrf_failed"
@@ -142,8 +143,9 @@ def register_error_handlers(app: Flask) -> None:
         response, status = _answer(
             status, message, code, page_message=FRIENDLY.get(status, message)
         )
-        if wants_json() and status == 405 and getattr(error, "valid_methods", None):
-            response.headers["Allow"] = ", ".join(error.valid_methods)
+        valid_methods = getattr(error, "valid_methods", None)  # MethodNotAllowed
+        if wants_json() and status == 405 and valid_methods:
+            response.headers["Allow"] = ", ".join(valid_methods)
         return response, status
 
     @app.errorhandler(DataError)

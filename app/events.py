@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 
@@ -11,6 +12,7 @@ from .errors import NotFound, ValidationError
 from .extensions import db
 from .models import MAX_ID, Event, User
 from .scheduling import zone_of
+from .shapes import EventJSON
 from .validation import FieldErrors, clean_text, in_date_window
 
 EVENT_FIELDS = ("name", "date", "place", "notes", "active")
@@ -21,7 +23,7 @@ def event_day(user: User, when: dt.datetime) -> dt.date:
     return scheduling.event_day(when, zone_of(user))
 
 
-def event_to_dict(event: Event) -> dict:
+def event_to_dict(event: Event) -> EventJSON:
     """Return the event's JSON shape (DESIGN §4)."""
     return {
         "id": event.id,
@@ -144,12 +146,12 @@ def get_event(user: User, event_id) -> Event:
 
 
 def list_events(
-    user: User, after: tuple[str, int] | None = None, limit: int = 50
+    user: User, after: tuple[dt.date, int] | None = None, limit: int = 50
 ) -> tuple[list[Event], tuple[str, int] | None]:
     """Return one page of events, newest date first, and where the next starts."""
     query = db.select(Event).filter_by(user_id=user.id)
     if after is not None:
-        date, last_id = dt.date.fromisoformat(after[0]), after[1]
+        date, last_id = after
         query = query.where(
             (Event.date < date) | ((Event.date == date) & (Event.id < last_id))
         )
@@ -164,14 +166,16 @@ def list_events(
     return rows, following
 
 
-def default_event(user: User, now: dt.datetime) -> Event | None:
+def default_event(
+    user: User, now: dt.datetime, zone: ZoneInfo | None = None
+) -> Event | None:
     """Return the event a capture made now belongs to: the active one, else today's.
 
     An active event still to come waits for its day: marked active the week
     before, it must not file today's people under next week's date (their
     thank-yous would wait until the day after it).
     """
-    zone = zone_of(user)
+    zone = zone or zone_of(user)
     params = {
         "user_id": user.id,
         "day": scheduling.event_day(now, zone),

@@ -8,7 +8,6 @@ from sqlalchemy import update
 
 from .contacts import classify_reach, create_contact
 from .errors import ValidationError
-from .events import default_event
 from .extensions import db
 from .models import Card, Contact, User
 from .validation import FieldErrors, clean_text
@@ -25,7 +24,7 @@ def submit_exchange(card: Card, form: dict, now: dt.datetime) -> Contact | None:
     """
     if (form.get(HONEYPOT) or "").strip():
         return None  # answer as if saved, so the bot learns nothing
-    owner = db.session.get(User, card.user_id)
+    owner = db.session.get_one(User, card.user_id)
     errors = FieldErrors()
     name = errors.check("name", clean_text, form.get("name"), "name", 200)
     if name == "":
@@ -50,10 +49,7 @@ def submit_exchange(card: Card, form: dict, now: dt.datetime) -> Contact | None:
         "source": "exchange",
         "unread": True,
     }
-    event = default_event(owner, now)
-    contact, _created = create_contact(
-        owner, data, now, default_event_id=event.id if event else None
-    )
+    contact, _created = create_contact(owner, data, now)
     db.session.execute(
         update(Card)
         .where(Card.id == card.id)

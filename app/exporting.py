@@ -27,13 +27,13 @@ from .extensions import db
 from .models import (
     Card,
     Contact,
-    ContactTag,
     Event,
     FollowUp,
     Interaction,
     Template,
     User,
 )
+from .tags import write_tag_rows
 from .validation import in_date_window
 
 FORMAT = "morrow-account"
@@ -315,10 +315,10 @@ def _load_card(user: User, card: dict) -> None:
     if slug and not taken:
         fields["slug"] = slug
     try:
-        update_card(user, fields)
+        saved = update_card(user, fields)
     except ValidationError as exc:
         raise ValidationError(f"card: {exc.message}", exc.fields) from None
-    user.card.published = bool(card.get("published", True))
+    saved.published = bool(card.get("published", True))
 
 
 def _load_events(user: User, rows: list[dict]) -> dict[Any, int]:
@@ -389,10 +389,7 @@ def _load_people(
     db.session.flush()
     for contact, introducer in loaded:
         contact.introduced_by_id = mapping.get(introducer)
-        db.session.add_all(
-            ContactTag(contact_id=contact.id, tag=tag, user_id=user.id)
-            for tag in contact.tags
-        )
+    write_tag_rows((contact.id, user.id, contact.tags) for contact, _ in loaded)
     # Keep the exported updated_at: the introducer fix-up is not an edit.
     db.session.flush()
     for (contact, _introducer), row in zip(loaded, rows, strict=True):

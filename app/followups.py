@@ -34,6 +34,7 @@ from .errors import Conflict, NotFound, ValidationError
 from .extensions import db
 from .models import MAX_ID, Contact, Event, FollowUp, Interaction, User
 from .scheduling import hour_or_default, local_moment, log_interaction, zone_of
+from .shapes import FollowUpJSON
 from .validation import clamp_day, in_date_window
 
 STATUSES = ("pending", "done", "skipped", "snoozed", "all")
@@ -449,7 +450,7 @@ def followup_to_dict(
     now: dt.datetime | None = None,
     cache=None,
     message_key: str | None = None,
-) -> dict:
+) -> FollowUpJSON:
     """Return the follow-up's JSON shape (DESIGN §4).
 
     `message_key` is looked up when not given (message_key_of).
@@ -637,7 +638,8 @@ def event_score(user: User, event: Event, now: dt.datetime) -> dict:
     overdue = []
     for followup in followups:
         person = followup.about_contact_id or followup.contact_id
-        if followup.status == "done" and followup.done_at <= deadline:
+        done_at = followup.done_at
+        if followup.status == "done" and done_at is not None and done_at <= deadline:
             followed.add(person)
         # Still unsent once the 48 hours are over: the promise is overdue.
         if followup.kind == "promise" and followup.status == "pending":

@@ -27,8 +27,10 @@ from .contacts import TEXT_LIMITS, clean_contact, split_name, update_contact
 from .errors import Unprocessable, UnsupportedMedia, ValidationError, is_busy
 from .extensions import db
 from .formats.vcard import ParsedCard
-from .models import Contact, ContactTag, User
+from .models import Contact, User
 from .scheduling import schedule_followups
+from .tags import write_tag_rows
+from .validation import phone_warning
 
 # Cards written per transaction: short enough that other accounts' writes
 # wait well under the database's busy timeout, long enough to stay fast.
@@ -158,7 +160,10 @@ class _Index:
     def keys_of(values: dict, contact_id: str | None = None) -> list[tuple[str, str]]:
         keys = []
         for name in ("email", "phone", "linkedin"):
-            if values.get(name):
+            # A number kept as typed (not valid E.164) identifies nobody.
+            if values.get(name) and not (
+                name == "phone" and phone_warning(values[name])
+            ):
                 keys.append((name, str(values[name]).lower()))
         for uid in (values.get("vcard_uid"), contact_id):
             if uid:
@@ -344,7 +349,7 @@ def _import_batch(
                 if found in batch_ids:
                     _finish_batch(fresh, now)  # the person must be stored first
                     fresh, batch_ids = [], set()
-                existing = db.session.get(Contact, found)
+                existing = db.session.get_one(Contact, found)
                 changes = _missing(existing, values, data)
                 if uid and not existing.vcard_uid and existing.id != uid:
                     existing.vcard_uid = uid
@@ -371,7 +376,7 @@ def _new_person(
     create_contact, which flushes and schedules one person at a time and
     makes a 5 MB file take minutes.
     """
-    row = {c.key: None for c in Contact.__table__.columns}
+    row: dict[str, Any] = {c.key: None for c in Contact.__table__.columns}
     row.update(
         first_name="", last_name="", email="", phone="", company="", title="",
         website="", linkedin="", talked_about="", promise="", notes="",
@@ -393,17 +398,11 @@ def _finish_batch(fresh: list[dict], now: dt.datetime) -> None:
     if not fresh:
         return
     db.session.execute(insert(Contact), fresh)
-    tags = [
-        {"contact_id": r["id"], "tag": tag, "user_id": r["user_id"]}
-        for r in fresh
-        for tag in r["tags"]
-    ]
-    if tags:
-        db.session.execute(insert(ContactTag), tags)
+    write_tag_rows((r["id"], r["user_id"], r["tags"]) for r in fresh)
     for row in fresh:
         # Imported people get no thank-you, so only these can need a follow-up.
         if row["promise"] or row["keep_in_touch_days"]:
-            schedule_followups(db.session.get(Contact, row["id"]), now=now)
+            schedule_followups(db.session.get_one(Contact, row["id"]), now=now)
 
 
 def import_file(

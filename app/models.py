@@ -6,6 +6,7 @@ import datetime as dt
 import secrets
 import unicodedata
 import uuid
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -22,8 +23,16 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
+
+# The models' base: Flask-SQLAlchemy's db.Model, which type checkers can't see
+# through; to them it is the declarative Base it is made from.
+if TYPE_CHECKING:
+    from .extensions import Base as Model
+else:
+    Model = db.Model
 
 # The largest id an integer primary key holds on every database Morrow supports
 # (PostgreSQL's INTEGER); a larger id in a URL can only be "not found".
@@ -54,7 +63,7 @@ def new_feed_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def insert_row(obj: db.Model) -> dict:
+def insert_row(obj: Model) -> dict:
     """Return the row a new object inserts, filling its column defaults on it too.
 
     For hot write paths that insert with one Core statement per table instead
@@ -78,7 +87,7 @@ def insert_row(obj: db.Model) -> dict:
     return row
 
 
-class UTCDateTime(db.TypeDecorator):
+class UTCDateTime(TypeDecorator):
     """A timestamp stored naive in UTC and always read back aware.
 
     SQLite has no time zone type, so every datetime is normalised to UTC on the
@@ -106,7 +115,7 @@ def fold_email(email: str) -> str:
     return unicodedata.normalize("NFC", (email or "").strip()).casefold()
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -136,6 +145,8 @@ class User(db.Model):
     is_anonymous = False
 
     # The login this request came with (see LoginSession); set by app.auth.
+    if TYPE_CHECKING:  # a plain attribute, not a column: no runtime annotation
+        session_key: str | None
     session_key = None
 
     @validates("email")
@@ -160,7 +171,7 @@ class User(db.Model):
         return f"{self.id}.{self.created_at.timestamp():.6f}"
 
 
-class LoginSession(db.Model):
+class LoginSession(Model):
     """One login on one browser: its key lives in the session and remember cookie.
 
     Only the key's SHA-256 is stored. Logging out deletes the row, so a copied
@@ -176,7 +187,7 @@ class LoginSession(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class SetupClaim(db.Model):
+class SetupClaim(Model):
     """The single row first-run setup inserts with the owner account.
 
     Its fixed primary key lets exactly one of several simultaneous setups
@@ -189,7 +200,7 @@ class SetupClaim(db.Model):
     claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -204,7 +215,7 @@ class ApiToken(db.Model):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
-class Card(db.Model):
+class Card(Model):
     __tablename__ = "cards"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -245,7 +256,7 @@ class Card(db.Model):
         return " ".join(value for field, value in parts if value and field in public)
 
 
-class Event(db.Model):
+class Event(Model):
     __tablename__ = "events"
     __table_args__ = (Index("ix_events_user_date", "user_id", "date"),)
 
@@ -259,7 +270,7 @@ class Event(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Contact(db.Model):
+class Contact(Model):
     """A person the owner met. The id is a UUID chosen by the capturing client."""
 
     __tablename__ = "contacts"
@@ -314,7 +325,7 @@ class Contact(db.Model):
     introduced_by: Mapped[Contact | None] = relationship(remote_side=[id])
 
 
-class ContactTag(db.Model):
+class ContactTag(Model):
     __tablename__ = "contact_tags"
     __table_args__ = (Index("ix_contact_tags_user_tag", "user_id", "tag"),)
 
@@ -325,7 +336,7 @@ class ContactTag(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
 
 
-class Interaction(db.Model):
+class Interaction(Model):
     """Something that happened with a person: a follow-up sent, "we talked"."""
 
     __tablename__ = "interactions"
@@ -344,7 +355,7 @@ class Interaction(db.Model):
     happened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class FollowUp(db.Model):
+class FollowUp(Model):
     """A message to send: to `contact`, sometimes about another person."""
 
     __tablename__ = "followups"
@@ -397,7 +408,7 @@ class FollowUp(db.Model):
     about: Mapped[Contact | None] = relationship(foreign_keys=[about_contact_id])
 
 
-class Template(db.Model):
+class Template(Model):
     __tablename__ = "templates"
     __table_args__ = (UniqueConstraint("user_id", "kind", name="uq_templates_kind"),)
 

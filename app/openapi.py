@@ -175,7 +175,10 @@ SCHEMAS: dict[str, Any] = {
         properties={
             "id": _s("string", format="uuid"),
             **{k: STR for k in (*TEXT_LIMITS, "email", "website", "linkedin")},
-            "phone": _s("string", description="E.164, or empty"),
+            "phone": _s(
+                "string",
+                description="E.164; a possible but not valid number as typed; or empty",
+            ),
             "tags": _s("array", items=STR),
             "event_id": _s(["integer", "null"]),
             "met_at": TIME,
@@ -198,6 +201,11 @@ SCHEMAS: dict[str, Any] = {
                         "matched_on": _s("array", items=STR),
                     },
                 ),
+            ),
+            "warnings": _s(
+                "array",
+                items=STR,
+                description="Capture only: what was saved but needs a look",
             ),
         },
     ),

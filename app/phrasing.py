@@ -167,39 +167,53 @@ def _clean(text: str) -> str:
     return " ".join((text or "").split()).strip(" .,;:")
 
 
+def _agreeing(low: str) -> str | None:
+    """The verb after "he"/"she" as it goes with "you" ("is" → "are")."""
+    if low in _AGREE:
+        return _AGREE[low]
+    if re.fullmatch(r"[a-z]{3,}s", low) and not low.endswith("ss"):
+        return _singular(low)
+    return None
+
+
+def _pronoun(low: str, core: str, trail: str, nxt: str) -> tuple[str | None, bool]:
+    """A word meaning the recipient, as "you"/"your": (new word, next agrees)."""
+    if low in _THIRD:
+        return "you", low != "they"
+    if low in _CONTRACTED:
+        return _CONTRACTED[low], False
+    if low in _OBJECT:
+        return "you", False
+    if low in _POSSESSIVE:
+        return _POSSESSIVE[low], False
+    if low == "her":
+        ends = not nxt or bool(trail) or nxt in _AFTER_OBJECT or nxt[:1].isdigit()
+        return ("you" if ends else "your"), False
+    if low == "i":
+        return "I", False
+    if low in ("i'm", "i'll", "i'd", "i've"):
+        return "I" + core[1:], False
+    return None, False
+
+
+def _word_parts(word: str) -> tuple[str, str, str]:
+    """(opening punctuation, the word, closing punctuation); _WORD fits any text."""
+    match = _WORD.match(word)
+    return (match[1], match[2], match[3]) if match else ("", word, "")
+
+
 def _convert(words: list[str]) -> list[str]:
     """Turn pronouns that mean the recipient into "you"/"your"."""
     out: list[str] = []
     agree_next = False
     for i, word in enumerate(words):
-        lead, core, trail = _WORD.match(word).groups()
+        lead, core, trail = _word_parts(word)
         low = core.lower().replace("’", "'")
-        nxt = _WORD.match(words[i + 1]).group(2).lower() if i + 1 < len(words) else ""
-        new = None
-        if agree_next:
-            agree_next = False
-            if low in _AGREE:
-                new = _AGREE[low]
-            elif re.fullmatch(r"[a-z]{3,}s", low) and not low.endswith("ss"):
-                new = _singular(low)
+        nxt = _word_parts(words[i + 1])[1].lower() if i + 1 < len(words) else ""
+        new = _agreeing(low) if agree_next else None
+        agree_next = False
         if new is None:
-            if low in _THIRD:
-                new, agree_next = "you", low != "they"
-            elif low in _CONTRACTED:
-                new = _CONTRACTED[low]
-            elif low in _OBJECT:
-                new = "you"
-            elif low in _POSSESSIVE:
-                new = _POSSESSIVE[low]
-            elif low == "her":
-                ends = (
-                    not nxt or bool(trail) or nxt in _AFTER_OBJECT or nxt[:1].isdigit()
-                )
-                new = "you" if ends else "your"
-            elif low == "i":
-                new = "I"
-            elif low in ("i'm", "i'll", "i'd", "i've"):
-                new = "I" + core[1:]
+            new, agree_next = _pronoun(low, core, trail, nxt)
         if new is not None and core[:1].isupper() and i == 0:
             new = new[:1].upper() + new[1:]
         out.append(lead + (new if new is not None else core) + trail)
@@ -344,21 +358,20 @@ def promise_sentence(text: str | None) -> str:
         return ""
     todos = _todos(text or "")
     sentences = [_todo_sentence(todo) for todo in todos]
-    if not todos or any(s is None for s in sentences):
-        if not todos or all(s is None for s in sentences):
-            return NEUTRAL.format(_capitalise_sentences(raw))
-        # Keep what reads well; quote the rest as typed.
-        sentences = [
-            s if s is not None else NEUTRAL.format(_capitalise_sentences(t))
-            for s, t in zip(sentences, todos, strict=True)
-        ]
+    if not todos or all(s is None for s in sentences):
+        return NEUTRAL.format(_capitalise_sentences(raw))
+    # Keep what reads well; quote the rest as typed.
+    written = [
+        s if s is not None else NEUTRAL.format(_capitalise_sentences(t))
+        for s, t in zip(sentences, todos, strict=True)
+    ]
     said = False
-    for i, sentence in enumerate(sentences):
+    for i, sentence in enumerate(written):
         if sentence.startswith("As promised, ") and not sentence.endswith("here it is"):
             if said:
-                sentences[i] = sentence.removeprefix("As promised, ")
+                written[i] = sentence.removeprefix("As promised, ")
             said = True
-    return ". ".join(s[:1].upper() + s[1:] for s in sentences)
+    return ". ".join(s[:1].upper() + s[1:] for s in written)
 
 
 _PRIVATE_WORDS = set(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select, update
@@ -110,7 +111,7 @@ def schedule_followups(
     flush = add is None
     if add is None:
         add = db.session.add
-    user = db.session.get(User, contact.user_id)
+    user = db.session.get_one(User, contact.user_id)
     zone = zone_of(user)
     hour = hour_or_default(user.followup_hour)
     event_date = contact.event.date if contact.event is not None else None
@@ -124,43 +125,71 @@ def schedule_followups(
         "thank_you": can_reach and contact.source != "import",
         "promise": can_reach and bool((contact.promise or "").strip()),
     }
-    timing = (day, zone, hour, now)
+    timing = Timing(day, zone, hour, now)
     for key, needed in wanted.items():
-        _ensure(add, contact, key, key, needed, existing.get(key), *timing)
+        _ensure(add, contact, Wanted(key, key, needed), existing.get(key), timing)
     # Intro thank-yous addressed to this person go when they can't be reached.
     for key, followup in existing.items():
         if key.startswith(INTRO_PREFIX) and not can_reach:
             _cancel(followup)
-    _schedule_intro(add, contact, *timing, fresh)
+    _schedule_intro(add, contact, timing, fresh)
     _schedule_keep_in_touch(add, contact, existing, zone, hour, now, can_reach)
     if flush:
         db.session.flush()
 
 
+@dataclass(frozen=True)
+class Timing:
+    """When a person's follow-ups fall: the day met, the owner's zone and hour."""
+
+    day: dt.date
+    zone: ZoneInfo
+    hour: int
+    now: dt.datetime
+
+    def due(self, made: dt.datetime | None = None) -> dt.datetime:
+        """The due moment, for a follow-up made at `made` (default: now)."""
+        return due_at(self.day, self.zone, self.hour, made or self.now)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A follow-up a person may need: its kind, its key, whether it is needed."""
+
+    kind: str
+    key: str
+    needed: bool
+    about: str | None = None  # the person an intro thank-you is about
+
+
 def _ensure(
-    add, contact, kind, key, needed, followup, day, zone, hour, now, about=None
-):
+    add: Callable[[FollowUp], None],
+    contact: Contact,
+    wanted: Wanted,
+    followup: FollowUp | None,
+    timing: Timing,
+) -> None:
     """Create a follow-up that is needed, re-time or cancel a pending one."""
     if followup is None:
-        if needed:
+        if wanted.needed:
             add(
                 FollowUp(
                     user_id=contact.user_id,
                     contact_id=contact.id,
-                    about_contact_id=about,
-                    kind=kind,
-                    key=key,
-                    due_at=due_at(day, zone, hour, now),
+                    about_contact_id=wanted.about,
+                    kind=wanted.kind,
+                    key=wanted.key,
+                    due_at=timing.due(),
                     status="pending",
-                    created_at=now,
+                    created_at=timing.now,
                 )
             )
         return
-    if not needed:
+    if not wanted.needed:
         _cancel(followup)
     elif untouched(followup):
         # Measured against when it was made, so re-running later doesn't drift.
-        when = due_at(day, zone, hour, followup.created_at or now)
+        when = timing.due(followup.created_at)
         if followup.due_at != when:
             followup.due_at = when
 
@@ -175,7 +204,7 @@ def _cancel(followup: FollowUp) -> None:
         db.session.delete(followup)
 
 
-def _schedule_intro(add, contact, day, zone, hour, now, fresh=False) -> None:
+def _schedule_intro(add, contact, timing: Timing, fresh=False) -> None:
     """Keep the thank-you to whoever introduced this person in step."""
     key = INTRO_PREFIX + contact.id
     mine: list[FollowUp] = []
@@ -185,28 +214,16 @@ def _schedule_intro(add, contact, day, zone, hour, now, fresh=False) -> None:
         )
         mine = list(db.session.execute(query).scalars())
     introducer = contact.introduced_by
-    for followup in mine:
-        if introducer is None or followup.contact_id != introducer.id:
-            _cancel(followup)
+    for earlier in mine:
+        if introducer is None or earlier.contact_id != introducer.id:
+            _cancel(earlier)
     if introducer is None or introducer.user_id != contact.user_id:
         return
     followup = db.session.execute(
         select(FollowUp).filter_by(contact_id=introducer.id, key=key)
     ).scalar_one_or_none()
-    needed = reachable(introducer)
-    _ensure(
-        add,
-        introducer,
-        "intro_thanks",
-        key,
-        needed,
-        followup,
-        day,
-        zone,
-        hour,
-        now,
-        about=contact.id,
-    )
+    wanted = Wanted("intro_thanks", key, reachable(introducer), about=contact.id)
+    _ensure(add, introducer, wanted, followup, timing)
 
 
 def _kit_number(key: str) -> int:

@@ -19,8 +19,10 @@ leaves the index out and the same queries walk instead.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlalchemy import DDL, column, event, func, literal_column, table, text
+from sqlalchemy.sql.expression import ColumnClause
 
 from .extensions import db
 from .models import Contact
@@ -97,10 +99,12 @@ PG_CREATE_STATEMENTS = (
     f"USING gin (({_PG_TEXT.format(row='')}) gin_trgm_ops)",
 )
 PG_DROP_STATEMENTS = (f"DROP INDEX IF EXISTS {PG_INDEX}",)
-pg_search_text = literal_column(_PG_TEXT.format(row="contacts."))
+pg_search_text: ColumnClause[Any] = literal_column(_PG_TEXT.format(row="contacts."))
 # SQLite: the text the FTS index holds, lower-cased (ASCII letters only, as
 # SQLite's lower() does; the index itself folds every letter's case).
-sqlite_search_text = literal_column(f"lower({_BODY.format(row='contacts')})")
+sqlite_search_text: ColumnClause[Any] = literal_column(
+    f"lower({_BODY.format(row='contacts')})"
+)
 
 # db.create_all() (tests, first runs without migrations) builds the index too.
 for statement in CREATE_STATEMENTS:

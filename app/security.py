@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -55,83 +55,87 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
+    """Install the session interface and the request and response hooks."""
     app.session_interface = HttpsAwareSessionInterface()
-
-    @app.before_request
-    def limit_request_body():
-        # Refuse oversized bodies before any view reads them. Uploads (imports)
-        # may be as large as MAX_CONTENT_LENGTH; everything else is small.
-        length = request.content_length
-        if length is None or request.method not in UNSAFE_METHODS:
-            return None
-        limit = app.config["MAX_CONTENT_LENGTH"]
-        if request.endpoint not in UPLOAD_ENDPOINTS:
-            limit = min(limit, app.config["MAX_FORM_BYTES"])
-        if length > limit:
-            raise RequestEntityTooLarge(
-                f"The request body is {length} bytes; the limit here is {limit}."
-            )
-        return None
-
-    @app.before_request
-    def protect_cookie_writes():
-        # Bearer-token clients carry no cookie, so they cannot be tricked into a
-        # cross-site write; everything else needs the CSRF token.
-        if request.method not in UNSAFE_METHODS:
-            return None
-        if g.get("token_authenticated"):
-            return None
-        if not current_user.is_authenticated and request.blueprint not in PUBLIC_FORMS:
-            # Private routes refuse anonymous requests before writing anything
-            # (401 under /api/, a redirect to login for pages).
-            return None
-        csrf.protect()
-        return None
-
-    @app.after_request
-    def set_security_headers(response):
-        headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            # Served over HTTPS only: browsers must never try plain HTTP again.
-            headers.setdefault("Strict-Transport-Security", HSTS)
-        if request.endpoint == "static":
-            # Scripts, styles and icons get only what applies to them: the
-            # document policies below would add ~450 bytes to every file of a
-            # first load. (The service worker, whose CSP does apply to it, is
-            # served by its own route.)
-            headers.pop("Content-Disposition", None)
-            return response
-        headers.setdefault(
-            "Content-Security-Policy",
-            SCANNING_POLICY
-            if request.endpoint in SCANNING_ENDPOINTS
-            else CONTENT_SECURITY_POLICY,
-        )
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault(
-            "Permissions-Policy", "camera=(self), microphone=(), geolocation=()"
-        )
-        if request.path.startswith("/api/") or (
-            response.mimetype == "text/html" and request.blueprint not in {"public"}
-        ):
-            # Private answers must not sit in shared caches.
-            headers.setdefault("Cache-Control", "no-store")
-        return response
-
-    def secure_cookies_over_https(response):
-        # Served over HTTPS (directly or through a trusted proxy): keep the
-        # remember-me cookie off plain HTTP, whatever REMEMBER_COOKIE_SECURE says.
-        if request.is_secure:
-            cookies = response.headers.getlist("Set-Cookie")
-            if cookies:
-                response.headers.setlist(
-                    "Set-Cookie",
-                    [c if "; Secure" in c else c + "; Secure" for c in cookies],
-                )
-        return response
-
+    app.before_request(limit_request_body)
+    app.before_request(protect_cookie_writes)
+    app.after_request(set_security_headers)
     # after_request hooks run last-registered-first; at the front of the list this
     # one runs after Flask-Login has set the remember-me cookie.
     app.after_request_funcs.setdefault(None, []).insert(0, secure_cookies_over_https)
+
+
+def limit_request_body():
+    # Refuse oversized bodies before any view reads them. Uploads (imports)
+    # may be as large as MAX_CONTENT_LENGTH; everything else is small.
+    length = request.content_length
+    if length is None or request.method not in UNSAFE_METHODS:
+        return None
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.endpoint not in UPLOAD_ENDPOINTS:
+        limit = min(limit, current_app.config["MAX_FORM_BYTES"])
+    if length > limit:
+        raise RequestEntityTooLarge(
+            f"The request body is {length} bytes; the limit here is {limit}."
+        )
+    return None
+
+
+def protect_cookie_writes():
+    # Bearer-token clients carry no cookie, so they cannot be tricked into a
+    # cross-site write; everything else needs the CSRF token.
+    if request.method not in UNSAFE_METHODS:
+        return None
+    if g.get("token_authenticated"):
+        return None
+    if not current_user.is_authenticated and request.blueprint not in PUBLIC_FORMS:
+        # Private routes refuse anonymous requests before writing anything
+        # (401 under /api/, a redirect to login for pages).
+        return None
+    csrf.protect()
+    return None
+
+
+def set_security_headers(response):
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        # Served over HTTPS only: browsers must never try plain HTTP again.
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    if request.endpoint == "static":
+        # Scripts, styles and icons get only what applies to them: the
+        # document policies below would add ~450 bytes to every file of a
+        # first load. (The service worker, whose CSP does apply to it, is
+        # served by its own route.)
+        headers.pop("Content-Disposition", None)
+        return response
+    headers.setdefault(
+        "Content-Security-Policy",
+        SCANNING_POLICY
+        if request.endpoint in SCANNING_ENDPOINTS
+        else CONTENT_SECURITY_POLICY,
+    )
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault(
+        "Permissions-Policy", "camera=(self), microphone=(), geolocation=()"
+    )
+    if request.path.startswith("/api/") or (
+        response.mimetype == "text/html" and request.blueprint not in {"public"}
+    ):
+        # Private answers must not sit in shared caches.
+        headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def secure_cookies_over_https(response):
+    # Served over HTTPS (directly or through a trusted proxy): keep the
+    # remember-me cookie off plain HTTP, whatever REMEMBER_COOKIE_SECURE says.
+    if request.is_secure:
+        cookies = response.headers.getlist("Set-Cookie")
+        if cookies:
+            response.headers.setlist(
+                "Set-Cookie",
+                [c if "; Secure" in c else c + "; Secure" for c in cookies],
+            )
+    return response

@@ -7,6 +7,8 @@ import json
 import math
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
@@ -70,6 +72,42 @@ class FieldErrors:
             raise kind(message if len(self.fields) > 1 else first, dict(self.fields))
 
 
+# A field's cleaning rule: (value, field name, context) → the value to store,
+# raising ValidationError. The context is what the rule needs to know (the
+# owner: their phone region, their people and events), or None.
+Rule = Callable[[Any, str, Any], Any]
+
+
+def text_rule(limit: int, *, multiline: bool = False) -> Rule:
+    """The rule of a text field: clean_text with its limit."""
+
+    def rule(value, field: str, _context) -> str:
+        return clean_text(value, field, limit, multiline=multiline)
+
+    return rule
+
+
+def clean_fields(
+    rules: Mapping[str, Rule],
+    data: Mapping[str, Any],
+    context: Any,
+    errors: FieldErrors,
+    *,
+    required: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Clean every field of `data` that has a rule (required ones even if absent).
+
+    A field table is a dict of field name → Rule, declared once per shape (the
+    card, a person). Each error is recorded in `errors` under its field.
+    """
+    wanted = set(data) | set(required)
+    return {
+        field: errors.check(field, rule, data.get(field), field, context)
+        for field, rule in rules.items()
+        if field in wanted
+    }
+
+
 def _fail(field: str, message: str):
     raise ValidationError(message, {field: message})
 
@@ -108,24 +146,74 @@ def clean_email(value, field: str = "email") -> str:
     return result.normalized
 
 
-def clean_phone(value, region: str, field: str = "phone") -> str:
-    """Return the number in E.164, reading local numbers in the owner's region."""
+# A phone column holds at most this many characters (E.164 needs 16).
+PHONE_LENGTH = 32
+
+
+def read_phone(value, region: str, field: str = "phone") -> tuple[str, str | None]:
+    """The phone rule: (the number to store, a warning or None).
+
+    A valid number is stored in E.164, local numbers read in the owner's
+    region. A number phonenumbers calls possible but not valid (a new range,
+    a typo to fix later) is stored as typed, with a warning: never refused,
+    never dropped. Text that can't be a number (letters, too short) is a
+    ValidationError naming `field`.
+    """
     value = clean_text(value, field, 40)
     if not value:
-        return ""
+        return "", None
     try:
         number = phonenumbers.parse(value, region or None)
     except phonenumbers.NumberParseException:
         _fail(field, "That doesn't look like a phone number.")
-    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(
-        number
-    ):
+    possible = phonenumbers.is_possible_number_with_reason(number)
+    if possible != phonenumbers.ValidationResult.IS_POSSIBLE:  # not local-only
         _fail(
             field,
             "That phone number isn't valid. Add the country code (like +44) "
             "if it's from another country.",
         )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if phonenumbers.is_valid_number(number):
+        return e164, None
+    kept = value if len(value) <= PHONE_LENGTH else e164
+    return kept, phone_warning(kept)
+
+
+def clean_phone(value, region: str, field: str = "phone") -> str:
+    """Return the number to store (see read_phone), or raise for a non-number."""
+    return read_phone(value, region, field)[0]
+
+
+def phone_warning(stored: str | None) -> str | None:
+    """The warning a stored number carries: one kept as typed, not valid E.164."""
+    if not stored or _valid_e164(stored) is not None:
+        return None
+    return (
+        f"The phone number {stored} was saved as typed: it isn't a known number "
+        "range. Check it, or add the country code."
+    )
+
+
+def _valid_e164(stored: str) -> phonenumbers.PhoneNumber | None:
+    if not stored.startswith("+"):
+        return None
+    try:
+        number = phonenumbers.parse(stored, None)
+    except phonenumbers.NumberParseException:
+        return None
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return number if e164 == stored and phonenumbers.is_valid_number(number) else None
+
+
+def display_phone(stored: str | None) -> str:
+    """A stored number as people read it: +49 151 23456789; as typed otherwise."""
+    number = _valid_e164(stored or "")
+    if number is None:
+        return stored or ""
+    return phonenumbers.format_number(
+        number, phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
 
 
 def clean_url(value, field: str = "website", max_length: int = 500) -> str:

@@ -36,7 +36,7 @@ def test_first_capture_returns_201_with_location(api):
     assert body["phone"] == "+49301234567"  # the owner's region is DE (Berlin)
     assert body["tags"] == ["python", "ai"]
     assert (body["first_name"], body["last_name"]) == ("Jane", "Doe")
-    assert body["met_at"] == "2026-03-10T13:00:00+01:00"
+    assert body["met_at"] == "2026-03-10T12:00:00+00:00"  # API times are UTC
     assert body["source"] == "capture"
 
 

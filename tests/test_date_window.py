@@ -10,6 +10,7 @@ import base64
 import datetime as dt
 import json
 import uuid
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -95,7 +96,9 @@ def test_the_window_ends_work_everywhere_in_every_zone(
                       "met_at": met, "event_id": event_id},
             )  # fmt: skip
             assert response.status_code == 201, response.get_json()
-            assert response.get_json()["met_at"].startswith(met)
+            shown = dt.datetime.fromisoformat(response.get_json()["met_at"])
+            assert shown.utcoffset() == dt.timedelta(0)  # API times are UTC
+            assert shown.astimezone(ZoneInfo(zone)).isoformat().startswith(met)
         assert api.get(f"/api/v1/events/{event['id']}/score").status_code == 200
         assert owner.get(f"/events/{event['id']}").status_code == 200
     clock.set(dt.datetime(2195, 1, 1, tzinfo=dt.UTC))

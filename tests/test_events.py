@@ -172,3 +172,18 @@ def test_another_accounts_event_pages_are_404(owner, login, make_user):
         assert owner.get(url).status_code == 404
     for url in ("/events/1", "/events/1/active", "/events/1/delete"):
         assert owner.form(url, {"name": "x", "date": "2026-03-10"}).status_code == 404
+
+
+def test_the_capture_service_itself_files_a_capture_under_the_days_event(
+    api, app, user, clock
+):
+    """The day's event is the capture service's rule: no view has to pass it."""
+    from app.contacts import create_contact
+
+    tonight = make_event(api, name="Tonight", date="2026-03-10")
+    with app.app_context():
+        owner = db.session.get(User, user)
+        person, created = create_contact(owner, {"name": "Ann"}, clock())
+        assert created and person.event_id == tonight["id"]
+        named_none, _ = create_contact(owner, {"name": "Bo", "event_id": None}, clock())
+        assert named_none.event_id is None

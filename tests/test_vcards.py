@@ -418,7 +418,19 @@ def test_phone_that_cannot_be_read_is_kept_as_typed_with_a_warning() -> None:
     )
 
     assert card.fields and card.fields["phone"] == "12"
-    assert card.warnings == ["phone '12' is kept as typed: it is not a valid number"]
+    assert card.warnings == ["phone '12' is not a phone number"]
+
+
+def test_a_possible_but_invalid_phone_is_kept_as_typed_with_a_warning() -> None:
+    [card] = parse_vcard_file(
+        b"BEGIN:VCARD\nVERSION:3.0\nFN:A\nTEL:+49 1999 1234567\nEND:VCARD\n",
+        default_region="DE",
+    )
+
+    assert card.fields and card.fields["phone"] == "+49 1999 1234567"
+    assert card.warnings == [
+        "phone '+49 1999 1234567' is kept as typed: it is not a valid number"
+    ]
 
 
 # --------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask import Blueprint, current_app, request
 from flask_login import current_user
@@ -90,6 +90,11 @@ def json_body() -> dict:
 
 
 def encode_cursor(*values) -> str:
+    """The one cursor format of every list: [ISO time or date, key], base64url JSON.
+
+    Lists are sorted by (time or date, key) descending; the cursor is the last
+    item's position, read back by keyset_cursor.
+    """
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
@@ -110,8 +115,10 @@ def decode_cursor(cursor: str | None) -> list | None:
     return values
 
 
-def keyset_cursor(raw: str | None, key_type: type) -> tuple | None:
-    """Read a (timestamp, key) cursor; anything else is a 400, never a 500."""
+def keyset_cursor(
+    raw: str | None, key_type: type, sort: type = datetime
+) -> tuple | None:
+    """Read a (time, key) cursor, or (date, key) with sort=date; else a 400."""
     values = decode_cursor(raw)
     if values is None:
         return None
@@ -120,6 +127,11 @@ def keyset_cursor(raw: str | None, key_type: type) -> tuple | None:
         raise invalid
     if type(values[1]) is not key_type or not key_fits(values[1]):
         raise invalid
+    if sort is date:
+        try:
+            return date.fromisoformat(values[0]), values[1]
+        except ValueError:
+            raise invalid from None
     try:
         moment = datetime.fromisoformat(values[0])
     except ValueError:

@@ -9,6 +9,7 @@ from .. import clock
 from ..contact_merge import duplicate_summary
 from ..contacts import (
     contact_to_dict,
+    contact_warnings,
     create_contact,
     delete_contact,
     find_duplicates,
@@ -18,7 +19,7 @@ from ..contacts import (
     update_contact,
 )
 from ..errors import TooLarge, ValidationError
-from ..events import default_event, get_event
+from ..events import get_event
 from ..polish import after_capture
 from . import bp, encode_cursor, json_body, keyset_cursor, page_limit
 
@@ -64,15 +65,15 @@ def create_contact_route():
     """Capture a person; a repeated client id returns the stored person (200)."""
     data = json_body()
     now = clock.now()
-    event = default_event(current_user, now) if "event_id" not in data else None
-    contact, created = create_contact(
-        current_user, data, now, default_event_id=event.id if event else None
-    )
+    contact, created = create_contact(current_user, data, now)
     if created:
         after_capture(contact.id)
         location = url_for("api.contact", contact_id=contact.id)
-        return _answer(contact, 201, {"Location": location})
-    return _answer(contact, 200)
+        body, status, headers = _answer(contact, 201, {"Location": location})
+    else:
+        body, status, headers = _answer(contact, 200)
+    body["warnings"] = contact_warnings(contact)
+    return body, status, headers
 
 
 @bp.get("/contacts/<contact_id>")

@@ -7,7 +7,6 @@ import datetime as dt
 from flask import request, url_for
 from flask_login import current_user
 
-from ..errors import ValidationError
 from ..events import (
     create_event,
     delete_event,
@@ -16,24 +15,14 @@ from ..events import (
     list_events,
     update_event,
 )
-from . import bp, decode_cursor, encode_cursor, json_body, key_fits, page_limit
+from . import bp, encode_cursor, json_body, keyset_cursor, page_limit
 
 
 @bp.get("/events")
 def events():
     """List events, newest date first."""
-    after = decode_cursor(request.args.get("cursor"))
-    if after is not None:
-        try:
-            dt.date.fromisoformat(after[0])
-            valid = len(after) == 2 and type(after[1]) is int and key_fits(after[1])
-        except (TypeError, ValueError, IndexError):
-            valid = False
-        if not valid:
-            raise ValidationError("The cursor is not valid.", {"cursor": "Not valid."})
-    rows, following = list_events(
-        current_user, tuple(after) if after else None, page_limit()
-    )
+    after = keyset_cursor(request.args.get("cursor"), int, dt.date)
+    rows, following = list_events(current_user, after, page_limit())
     return {
         "items": [event_to_dict(e) for e in rows],
         "next": encode_cursor(*following) if following else None,

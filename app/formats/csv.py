@@ -106,7 +106,8 @@ MAX_COLUMNS = 1000
 
 def _head_lines(text: str) -> list[tuple[int, str]]:
     """Return (offset, line) of the first HEADER_SEARCH lines, without copying more."""
-    lines, start = [], 0
+    lines: list[tuple[int, str]] = []
+    start = 0
     while start < len(text) and len(lines) < HEADER_SEARCH:
         found = _LINE_END.search(text, start)
         end, after = (found.start(), found.end()) if found else (len(text), len(text))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,29 +83,38 @@ def _card_entries(card: Any, public_only: bool, public_url: str | None) -> list:
     def get(name: str) -> str:
         return clean_text(getattr(card, name, "")) if shown(name) else ""
 
-    entries: list[tuple[str, str, Any]] = []
-    if get("phone"):
-        entries.append(("phone", "tel", get("phone")))
-    if get("email"):
-        entries.append(("email", "email", get("email")))
-    if get("linkedin"):
-        entries.append(("linkedin", "url", _url_value(get("linkedin"))))
-    if get("company"):
-        entries.append(("company", "org", [get("company")]))
-    if get("headline"):
-        entries.append(("headline", "title", get("headline")))
-    if get("website"):
-        entries.append(("website", "url", _url_value(get("website"))))
+    # The single-valued properties, most important first: (field, vCard name,
+    # how the value is written).
+    properties: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
+        ("phone", "tel", str),
+        ("email", "email", str),
+        ("linkedin", "url", _url_value),
+        ("company", "org", lambda value: [value]),
+        ("headline", "title", str),
+        ("website", "url", _url_value),
+    )
+    entries: list[tuple[str, str, Any]] = [
+        (field, key, write(get(field)))
+        for field, key, write in properties
+        if get(field)
+    ]
     if public_url:
         entries.append(("public_url", "url", _url_value(public_url)))
     if shown("links"):
-        for link in getattr(card, "links", None) or []:
-            url = link.get("url", "") if isinstance(link, dict) else str(link)
-            if clean_text(url):
-                entries.append(("links", "url", _url_value(url)))
+        entries.extend(_link_entries(card))
     pitch = clean_text(getattr(card, "pitch", ""), multiline=True)
     if pitch and shown("pitch"):
         entries.append(("pitch", "note", pitch))
+    return entries
+
+
+def _link_entries(card: Any) -> list[tuple[str, str, Any]]:
+    """The card's extra links, as (key, name, value) entries."""
+    entries: list[tuple[str, str, Any]] = []
+    for link in getattr(card, "links", None) or []:
+        url = link.get("url", "") if isinstance(link, dict) else str(link)
+        if clean_text(url):
+            entries.append(("links", "url", _url_value(url)))
     return entries
 
 
@@ -152,7 +161,9 @@ def _vobject_serialize(
 
 def fold_line(line: str, limit: int = 75) -> str:
     """Fold one content line at `limit` octets without splitting a character."""
-    out, current, size = [], [], 0
+    out: list[str] = []
+    current: list[str] = []
+    size = 0
     for char in line:
         width = len(char.encode("utf-8"))
         if size + width > limit:

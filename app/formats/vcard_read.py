@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import phonenumbers
-
-from ..errors import Unprocessable
+from ..errors import Unprocessable, ValidationError
+from ..validation import read_phone
 from .vcard import CONTROL_CHARS, FIELD_KEYS, ParsedCard
 
 
@@ -60,7 +59,9 @@ class _Logical:
     __slots__ = ("no", "pieces", "qp", "filled")
 
     def __init__(self, no: int, line: bytes) -> None:
-        self.no, self.pieces, self.filled = no, [], []
+        self.no = no
+        self.pieces: list[bytes] = []
+        self.filled: list[int] = []
         self.qp = bool(_QP_HEADER.match(line))
         self.add(line)
 
@@ -101,7 +102,7 @@ def _logical_lines(
             b64_open = False  # blank lines end 2.1 base64 and are otherwise noise
         elif current is not None and line[:1] in (b" ", b"\t"):
             current.add(line[1:])
-        elif b64_open and line.strip() and b":" not in line:
+        elif current is not None and b64_open and line.strip() and b":" not in line:
             current.add(line.strip())  # 2.1 base64 runs on unindented
         else:
             out.append(_Logical(no, line))
@@ -118,7 +119,9 @@ def _logical_lines(
 
 def _split_quoted(text: str, sep: str) -> list[str]:
     """Split on `sep` outside double quotes."""
-    parts, current, quoted = [], [], False
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
     for char in text:
         if char == '"':
             quoted = not quoted
@@ -333,26 +336,29 @@ def _name_from_n(parts: list[str]) -> str:
     parts = (parts + [""] * 5)[:5]
     family, given, middle, prefix, suffix = parts
     if _is_cjk(family):
-        order = (family, given, middle)
+        order: tuple[str, ...] = (family, given, middle)
     else:
         order = (prefix, given, middle, family, suffix)
     return " ".join(p for p in order if p)
 
 
 def normalize_phone(raw: str, region: str | None) -> tuple[str, str | None]:
-    """Return (E.164 or the number as typed, a warning when it was kept as typed)."""
+    """Return (E.164 or the number as typed, a warning when it was kept as typed).
+
+    The rule is capture's (validation.read_phone): a possible but not valid
+    number is kept as typed, with a warning, and the import keeps it too. Text
+    that can't be a number is kept here, and the import moves it to the notes.
+    """
     raw = raw.strip()
     if not region and not raw.startswith("+"):
         return raw, None  # nothing to read a national number against
     try:
-        number = phonenumbers.parse(raw, (region or "").upper() or None)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is not None and phonenumbers.is_valid_number(number):
-        return phonenumbers.format_number(
-            number, phonenumbers.PhoneNumberFormat.E164
-        ), None
-    return raw, f"phone {raw!r} is kept as typed: it is not a valid number"
+        phone, warning = read_phone(raw, (region or "").upper())
+    except ValidationError:
+        return raw, f"phone {raw!r} is not a phone number"
+    if warning:
+        return phone, f"phone {raw!r} is kept as typed: it is not a valid number"
+    return phone, None
 
 
 def normalize_url(raw: str) -> str | None:
@@ -385,18 +391,42 @@ def valid_email(text: str) -> bool:
     return bool(_EMAIL.fullmatch(text))
 
 
-def _card_fields(
-    raw_lines: list, region: str | None, warnings: list[str]
-) -> dict[str, Any]:
-    props = [_parse_line(no, line) for no, line in raw_lines]
+@dataclass
+class _CardText:
+    """One card's decoded property texts by name, its labels and its version."""
+
+    version: str
+    texts: dict[str, list[tuple[_Prop, str]]]
+    labels: dict[str, str]
+
+    def all(self, name: str) -> list[tuple[_Prop, str]]:
+        return self.texts.get(name, [])
+
+    def value(self, text: str) -> str:
+        return _unescape(text, self.version)
+
+    def first(self, name: str) -> str:
+        """The first non-blank value of a property, unescaped."""
+        for _prop, text in self.all(name):
+            value = self.value(text).strip("\n")
+            if value.strip():
+                return value
+        return ""
+
+
+def _card_version(props: list[_Prop]) -> str:
     versions = [p for p in props if p.name == "VERSION"]
     if not versions:
         raise _CardError("the card has no VERSION line")
     version = versions[0].raw.decode("ascii", "replace").strip()
     if version not in ("2.1", "3.0", "4.0"):
         raise _CardError(f"unsupported vCard version {version!r}")
-    labels: dict[str, str] = {}
-    texts: dict[str, list[tuple[_Prop, str]]] = {}
+    return version
+
+
+def _card_text(props: list[_Prop], warnings: list[str]) -> _CardText:
+    """Decode every property; base64 data (photos) is checked, then dropped."""
+    card = _CardText(_card_version(props), {}, {})
     for prop in props:
         if _encoding(prop) == "b64":
             # Only the alphabet is checked: photos are dropped, and exporters
@@ -406,41 +436,43 @@ def _card_fields(
             continue
         text = CONTROL_CHARS.sub("", _decode(prop, warnings).replace("\t", " "))
         if prop.name == "X-ABLABEL" and prop.group:
-            labels[prop.group] = _label(_unescape(text, version))
-        texts.setdefault(prop.name, []).append((prop, text))
+            card.labels[prop.group] = _label(card.value(text))
+        card.texts.setdefault(prop.name, []).append((prop, text))
+    return card
 
-    def first(name: str) -> str:
-        for _prop, text in texts.get(name, []):
-            value = _unescape(text, version).strip("\n")
-            if value.strip():
-                return value
-        return ""
 
-    fields: dict[str, Any] = dict.fromkeys(FIELD_KEYS, "")
-    n_parts: list[str] = []
-    if texts.get("N"):
-        n_parts = [
-            _n_component(p, version) for p in _split_unescaped(texts["N"][0][1], ";")
-        ]
-        fields["last_name"] = n_parts[0]
-        if len(n_parts) > 1:
-            fields["first_name"] = n_parts[1]
-    org = texts.get("ORG")
+def _read_names(card: _CardText, fields: dict[str, Any]) -> list[str]:
+    """Fill first and last name from N; return N's parts (empty without N)."""
+    if not card.all("N"):
+        return []
+    n_parts = [
+        _n_component(p, card.version)
+        for p in _split_unescaped(card.all("N")[0][1], ";")
+    ]
+    fields["last_name"] = n_parts[0]
+    if len(n_parts) > 1:
+        fields["first_name"] = n_parts[1]
+    return n_parts
+
+
+def _read_work_and_notes(card: _CardText, fields: dict[str, Any]) -> None:
+    org = card.all("ORG")
     if org:
-        fields["company"] = _unescape(
-            _split_unescaped(org[0][1], ";")[0], version
-        ).strip()
-    fields["title"] = first("TITLE").strip()
+        fields["company"] = card.value(_split_unescaped(org[0][1], ";")[0]).strip()
+    fields["title"] = card.first("TITLE").strip()
     fields["notes"] = "\n\n".join(
-        v for _p, t in texts.get("NOTE", []) if (v := _unescape(t, version).strip())
+        v for _p, t in card.all("NOTE") if (v := card.value(t).strip())
     )
-    uid = first("UID").strip()
+    uid = card.first("UID").strip()
     if uid:
         fields["vcard_uid"] = uid[:255]
 
+
+def _read_email(card: _CardText, warnings: list[str]) -> str:
+    """The preferred email address, else the first."""
     emails = []
-    for prop, text in texts.get("EMAIL", []):
-        value = _unescape(text, version).strip()
+    for prop, text in card.all("EMAIL"):
+        value = card.value(text).strip()
         if value.lower().startswith("mailto:"):
             value = value[7:]
         if not value:
@@ -453,42 +485,51 @@ def _card_fields(
             # unfolded wrap, a stray escape): better refuse than guess.
             raise _CardError(f"line {prop.lineno}: {value!r} is not an email address")
         emails.append((("PREF" in _types(prop) or "PREF" in prop.params), value))
-    if emails:
-        fields["email"] = sorted(emails, key=lambda e: not e[0])[0][1]
+    return sorted(emails, key=lambda e: not e[0])[0][1] if emails else ""
 
+
+def _phone_rank(card: _CardText, prop: _Prop) -> int:
+    """Mobile first, then preferred, then others; fax and pager last."""
+    types = _types(prop) | {card.labels.get(prop.group, "").upper()}
+    if types & {"FAX", "PAGER"}:
+        return 3
+    return 0 if types & {"CELL", "MOBILE", "IPHONE"} else 1 if "PREF" in types else 2
+
+
+def _read_phone(card: _CardText, region: str | None, warnings: list[str]) -> str:
+    """The best-ranked number, read by the phone rule (normalize_phone)."""
     phones = []
-    for prop, text in texts.get("TEL", []):
-        value = _unescape(text, version).strip()
+    for prop, text in card.all("TEL"):
+        value = card.value(text).strip()
         value = re.sub(r"^tel:", "", value, flags=re.I).split(";")[0]
-        if not re.search(r"\d", value):
-            continue
-        types = _types(prop) | {labels.get(prop.group, "").upper()}
-        rank = (
-            0 if types & {"CELL", "MOBILE", "IPHONE"} else 1 if "PREF" in types else 2
-        )
-        if types & {"FAX", "PAGER"}:
-            rank = 3
-        phones.append((rank, value))
-    if phones:
-        phone, warning = normalize_phone(
-            sorted(phones, key=lambda p: p[0])[0][1], region
-        )
-        fields["phone"] = phone
-        if warning:
-            warnings.append(warning)
+        if re.search(r"\d", value):
+            phones.append((_phone_rank(card, prop), value))
+    if not phones:
+        return ""
+    phone, warning = normalize_phone(sorted(phones, key=lambda p: p[0])[0][1], region)
+    if warning:
+        warnings.append(warning)
+    return phone
 
+
+def _read_links(card: _CardText, fields: dict[str, Any]) -> None:
+    """The first LinkedIn profile and the first other web address."""
     urls = []
-    for prop, text in texts.get("URL", []) + texts.get("X-SOCIALPROFILE", []):
-        url = normalize_url(_unescape(text, version))
+    for prop, text in card.all("URL") + card.all("X-SOCIALPROFILE"):
+        url = normalize_url(card.value(text))
         if url:
-            social = "linkedin" in labels.get(prop.group, "") or "LINKEDIN" in _types(
-                prop
-            )
+            label = card.labels.get(prop.group, "")
+            social = "linkedin" in label or "LINKEDIN" in _types(prop)
             urls.append((social or is_linkedin(url), url))
     fields["linkedin"] = next((u for li, u in urls if li), "")
     fields["website"] = next((u for li, u in urls if not li), "")
 
-    fn = first("FN")
+
+def _read_display_name(
+    card: _CardText, fields: dict[str, Any], n_parts: list[str]
+) -> None:
+    """FN, else N, else the company, email or phone; a card needs one of them."""
+    fn = card.first("FN")
     if not n_parts:
         fields["first_name"], fields["last_name"] = guess_split(fn)
     fields["name"] = (
@@ -501,6 +542,22 @@ def _card_fields(
     )
     if not fields["name"].strip():
         raise _CardError("the card has no name, email or phone number")
+
+
+def _card_fields(
+    raw_lines: list, region: str | None, warnings: list[str]
+) -> dict[str, Any]:
+    """Read one card's lines into Morrow's fields, in named steps."""
+    card = _card_text([_parse_line(no, line) for no, line in raw_lines], warnings)
+    fields: dict[str, Any] = dict.fromkeys(FIELD_KEYS, "")
+    n_parts = _read_names(card, fields)
+    _read_work_and_notes(card, fields)
+    if email := _read_email(card, warnings):
+        fields["email"] = email
+    if phone := _read_phone(card, region, warnings):
+        fields["phone"] = phone
+    _read_links(card, fields)
+    _read_display_name(card, fields, n_parts)
     return fields
 
 

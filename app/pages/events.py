@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -33,7 +35,7 @@ FORM_FIELDS = ("name", "date", "place", "notes")
 
 
 def _form_data() -> dict:
-    data = {key: request.form.get(key, "") for key in FORM_FIELDS}
+    data: dict[str, Any] = {key: request.form.get(key, "") for key in FORM_FIELDS}
     data["active"] = bool(request.form.get("active"))
     return data
 

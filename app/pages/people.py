@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -23,6 +24,7 @@ from ..contacts import (
     classify_reach,
     clean_contact,
     contact_to_dict,
+    contact_warnings,
     create_contact,
     delete_contact,
     find_by_name,
@@ -45,9 +47,11 @@ from ..models import Contact
 from ..polish import after_capture
 from ..scheduling import log_interaction, schedule_followups, zone_of
 from ..transactions import undo_on_error
-from ..validation import clean_int, clean_text
+from ..validation import clean_int, clean_text, display_phone
 
 bp = Blueprint("people", __name__)
+# Numbers as people read them: +49 1512 3456789 (stored in E.164).
+bp.add_app_template_filter(display_phone, "phone")
 
 
 @bp.before_request
@@ -165,9 +169,6 @@ def capture():
     now = clock.now()
     try:
         data = capture_data(form)
-        if "event_id" not in data:
-            event = default_event(current_user, now)
-            data["event_id"] = event.id if event else None
         with undo_on_error():
             contact, _created = create_contact(current_user, data, now)
     except ValidationError as error:
@@ -179,10 +180,13 @@ def capture():
     if _created:
         after_capture(contact.id)
     duplicates = find_duplicates(current_user, contact)
+    warnings = "".join(f" {w}" for w in contact_warnings(contact))
     if form.get("action") == "another":
         note = " You may have met before — see their page." if duplicates else ""
-        flash(f"Saved {contact.name} ✓{note}")
+        flash(f"Saved {contact.name} ✓{note}{warnings}")
         return redirect(url_for("people.capture"))
+    if warnings:
+        flash(f"Saved {contact.name}.{warnings}")
     return redirect(url_for("people.detail", contact_id=contact.id))
 
 
@@ -301,9 +305,10 @@ def edit(contact_id: str):
     """Edit everything known about a person."""
     contact = get_contact(current_user, contact_id)
     errors: dict[str, str] = {}
+    shown: dict[str, Any]
     if request.method == "POST":
         form = request.form
-        data = {key: form.get(key, "") for key in EDIT_FIELDS}
+        data: dict[str, Any] = {key: form.get(key, "") for key in EDIT_FIELDS}
         data["tags"] = form.get("tags_text", "")
         data["preferred_channel"] = data["preferred_channel"] or None
         if not data["met_at"]:
@@ -321,10 +326,10 @@ def edit(contact_id: str):
             errors = error.fields
             shown = form.to_dict()
         else:
-            flash("Saved.")
+            flash(" ".join(["Saved.", *contact_warnings(contact)]))
             return redirect(url_for("people.detail", contact_id=contact.id))
     else:
-        shown = contact_to_dict(contact, current_user)
+        shown = dict(contact_to_dict(contact, current_user))
         shown["tags_text"] = ", ".join(contact.tags or [])
         shown["met_at"] = local_input(contact.met_at)
         shown["introduced_by"] = (

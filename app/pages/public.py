@@ -70,8 +70,10 @@ def card_vcf(slug: str):
 @bp.get("/c/<slug>/qr.svg")
 def card_qr(slug: str):
     """The QR code linking to the public card."""
-    card = published_card(slug)
-    return qr_response(public_card_url(card), "svg", private=False)
+    url = public_card_url(published_card(slug))
+    if url is None:  # published cards have an address; this one lost its slug
+        abort(404)
+    return qr_response(url, "svg", private=False)
 
 
 @bp.post("/c/<slug>/exchange")

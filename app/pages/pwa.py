@@ -106,7 +106,8 @@ def manifest() -> Response:
 @bp.get("/sw.js")
 def service_worker() -> Response:
     """Serve the service worker from the root so its scope is the whole app."""
-    app = current_app._get_current_object()
+    # The app behind the proxy; Flask's hints type current_app as Flask itself.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     source = (Path(app.root_path) / ".." / "static" / "sw.js").read_text(
         encoding="utf-8"
     )

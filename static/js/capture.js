@@ -2,20 +2,12 @@
 // through the offline outbox, and opens the scanner only when asked.
 import { introducerCombo } from "./introducer.js";
 import { newCaptureId, saveCapture } from "./outbox.js";
+import { classifyReach } from "./reach.js";
 
 const form = document.querySelector("[data-capture]");
 const status = document.querySelector("[data-capture-status]");
 const $ = (name) => form.elements.namedItem(name);
 const LABELS = { email: "📧 email", phone: "📞 phone", linkedin: "LinkedIn", website: "🔗 link" };
-
-export function classifyReach(text) {
-  const value = (text || "").trim();
-  if (!value) return "";
-  if (value.includes("@") && !value.includes("/")) return "email";
-  if (/^(tel:)?\+?[\d\s().\-/]{5,}$/i.test(value)) return "phone";
-  if (/linkedin\.com\//i.test(value)) return "linkedin";
-  return /^(https?:\/\/)?[\w-]+(\.[\w-]+)+/i.test(value) ? "website" : "";
-}
 
 function showKind(input) {
   const badge = form.querySelector(`[data-reach-kind="${input.id}"]`);
@@ -134,7 +126,8 @@ form.addEventListener("submit", async (event) => {
   }
   status.classList.remove("error");
   status.textContent = result.queued ? `Saved ${payload.name} — will sync when online` : `Saved ${payload.name} ✓`;
-  if (!another) {
+  if (result.warnings.length) status.textContent += ` ${result.warnings.join(" ")}`;
+  if (!another && !result.warnings.length) {
     window.location.href = result.queued ? "/" : `/people/${payload.id}`;
     return;
   }

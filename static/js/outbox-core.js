@@ -133,6 +133,8 @@
 
   async function settle(entry, response, context) {
     if (response.ok) {
+      // What the server wants looked at (a phone kept as typed) goes to the page.
+      if (context.onSent) context.onSent(entry, await response.clone().json().catch(() => null));
       await deleteEntry(entry.id);
       changed();
       return "sent";

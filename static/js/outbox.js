@@ -53,6 +53,14 @@ export function newCaptureId() {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+// What the server said about captures it saved but wants looked at (a phone
+// number kept as typed), by capture id, until saveCapture reports it.
+const warned = new Map();
+
+function noteWarnings(entry, body) {
+  if (body && Array.isArray(body.warnings) && body.warnings.length) warned.set(entry.id, body.warnings);
+}
+
 /** Keep a capture on this device, then try to send it. */
 export async function saveCapture(payload) {
   const id = payload.id || newCaptureId();
@@ -84,8 +92,11 @@ async function sendSoon(id) {
   // Wait briefly for the network; the entry is safe either way.
   await Promise.race([flush(), new Promise((r) => setTimeout(r, 4000))]);
   const entry = await getEntry(id);
+  const warnings = warned.get(id) || [];
+  warned.delete(id);
   return { id, queued: Boolean(entry), failed: Boolean(entry && entry.status === "failed"),
-           error: entry ? entry.error || null : null, fields: (entry && entry.fields) || {} };
+           error: entry ? entry.error || null : null, fields: (entry && entry.fields) || {},
+           warnings };
 }
 
 /** Put a failed capture back in line, with the owner's corrections. */
@@ -154,7 +165,7 @@ export function flush() {
     rerun = rerun || running.then(() => { rerun = null; return flush(); });
     return rerun;
   }
-  const context = { account: account(), token: pageToken };
+  const context = { account: account(), token: pageToken, onSent: noteWarnings };
   running = core.flush(context)
     .then((outcome) => {
       if (outcome === "retry") return scheduleRetry();
