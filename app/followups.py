@@ -12,10 +12,12 @@ a snoozed follow-up may be sent, skipped or snoozed again.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
 from sqlalchemy import and_, func, or_, select, union
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import selectinload
 
 from . import clock
@@ -190,7 +192,7 @@ def same_people(user: User, contacts) -> dict[str, str]:
         "linkedin": Contact.linkedin,
     }
     lookups = [mine.where(column[w].in_(sorted(values[w]))) for w in _WAYS if values[w]]
-    found = []
+    found: Sequence[Row] = []
     if lookups:
         query = union(*lookups) if len(lookups) > 1 else lookups[0]
         found = db.session.execute(query).all()

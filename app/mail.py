@@ -56,6 +56,7 @@ def send(message: EmailMessage) -> None:
     port = url.port or (465 if implicit_tls else 587)
     context = ssl.create_default_context()
     try:
+        server: smtplib.SMTP
         if implicit_tls:
             server = smtplib.SMTP_SSL(
                 url.hostname, port, timeout=MAIL_TIMEOUT, context=context
@@ -86,4 +87,5 @@ def _describe(error: Exception) -> str:
         return "the mail server did not answer in time"
     if isinstance(error, smtplib.SMTPException):
         return f"the mail server said: {error}"
-    return f"the mail server could not be reached ({error.strerror or error})"
+    reason = getattr(error, "strerror", None) or error
+    return f"the mail server could not be reached ({reason})"

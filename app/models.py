@@ -419,7 +419,7 @@ class Template(Model):
     body: Mapped[str] = mapped_column(Text, default="")
 
 
-class PushSubscription(db.Model):
+class PushSubscription(Model):
     """One device's Web Push subscription (the browser's PushSubscription)."""
 
     __tablename__ = "push_subscriptions"
@@ -436,7 +436,7 @@ class PushSubscription(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Nudge(db.Model):
+class Nudge(Model):
     """One morning's nudge on one channel: the row is the claim to send it.
 
     Its unique key (owner, channel, local day) lets exactly one server send it.

@@ -29,9 +29,11 @@ import datetime as dt
 import logging
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from typing import cast
 
 from flask import current_app, has_request_context, render_template, url_for
 from sqlalchemy import exists, false, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import selectinload
 
@@ -130,7 +132,8 @@ def shared_event_name(followups: list[FollowUp]) -> str | None:
     events = {f.contact.event_id for f in followups}
     if len(events) != 1 or None in events:
         return None
-    return followups[0].contact.event.name
+    event = followups[0].contact.event
+    return event.name if event is not None else None
 
 
 # --- the channels ----------------------------------------------------------
@@ -277,11 +280,11 @@ def _claim_retry(nudge_id: int, attempts: int, now: dt.datetime) -> bool:
         .values(attempts=attempts + 1, next_attempt_at=now + LEASE)
         .execution_options(synchronize_session=False)
     )
-    return claimed.rowcount == 1
+    return cast(CursorResult, claimed).rowcount == 1
 
 
 def _record(nudge_id: int, outcome: Outcome, now: dt.datetime, report: RunReport):
-    nudge = db.session.get(Nudge, nudge_id)
+    nudge = db.session.get_one(Nudge, nudge_id)
     nudge.last_error = outcome.error[:500] if outcome.error else None
     if outcome.status in ("sent", "skipped"):
         nudge.status = outcome.status
@@ -361,7 +364,7 @@ def run_due(now: dt.datetime) -> RunReport:
 def _send_claimed(nudge_id, user_id, channel, now, report: RunReport) -> None:
     """Send a claimed nudge and record how it went; never raise."""
     try:
-        outcome = deliver(db.session.get(User, user_id), channel, now)
+        outcome = deliver(db.session.get_one(User, user_id), channel, now)
     except Exception as error:  # one owner's trouble must not stop the others
         log.exception("nudge %s failed", nudge_id)
         db.session.rollback()

@@ -36,11 +36,13 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, cast
 
 import click
 from flask import Flask, current_app, has_request_context, request
 from flask.cli import with_appcontext
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 
 from .cards import shareable_card_url
 from .drafts import (
@@ -72,7 +74,7 @@ SYSTEM = (
     "message text only."
 )
 
-_state = {"pid": None, "pool": None}
+_state: dict[str, Any] = {"pid": None, "pool": None}
 _lock = threading.Lock()
 _busy: set[int] = set()
 _failed: dict[int, float] = {}
@@ -112,7 +114,7 @@ def request_polish(followup_ids) -> None:
     if not ids:
         return
     base_url = request.host_url if has_request_context() else None
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's app
     _pool().submit(_run, app, ids, base_url)
 
 
@@ -209,7 +211,7 @@ def polish(followup_id: int) -> bool:
         return False
     if followup.status != "pending" or followup.body is not None:
         return False  # sent, skipped, or in the owner's own words
-    user = db.session.get(User, followup.user_id)
+    user = db.session.get_one(User, followup.user_id)
     _, body_template = template_for(user, followup.kind)
     card_url = shareable_card_url(user.card)
     values = draft_values(followup, user, card_url)
@@ -228,7 +230,7 @@ def polish(followup_id: int) -> bool:
     with _lock:
         _failed.pop(followup_id, None)
     # Only over no edit, and only while still pending: an edit saved meanwhile wins.
-    written = db.session.execute(
+    result = db.session.execute(
         update(FollowUp)
         .where(
             FollowUp.id == followup_id,
@@ -237,7 +239,8 @@ def polish(followup_id: int) -> bool:
         )
         .values(polished_body=text, polished_from=digest)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    written = cast(CursorResult, result).rowcount
     db.session.commit()
     return bool(written)
 

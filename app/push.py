@@ -25,10 +25,12 @@ import os
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.engine import CursorResult
 
 from .errors import Unprocessable, ValidationError
 from .extensions import db
@@ -130,7 +132,7 @@ def endpoint_problem(endpoint: str) -> str | None:
     except (OSError, UnicodeError):
         return f"The endpoint's host {host} cannot be resolved."
     for address in addresses:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        ip = ipaddress.ip_address(str(address).split("%", 1)[0])
         if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
             ip = ip.ipv4_mapped
         if not ip.is_global or ip.is_multicast:
@@ -157,6 +159,7 @@ def _clean_subscription(data: dict) -> tuple[str, str, str]:
     errors: dict[str, str] = {}
     endpoint = data.get("endpoint")
     if not isinstance(endpoint, str) or not endpoint.strip():
+        endpoint = ""
         errors["endpoint"] = "Required: the push service's URL."
     elif len(endpoint) > ENDPOINT_MAX:
         errors["endpoint"] = f"At most {ENDPOINT_MAX} characters."
@@ -212,6 +215,7 @@ def unsubscribe(user: User, data: dict) -> bool:
     """Remove the owner's subscription with this endpoint; tell if there was one."""
     endpoint = data.get("endpoint")
     if not isinstance(endpoint, str) or not endpoint.strip():
+        endpoint = ""
         raise ValidationError(
             "Which device? Send its endpoint.", {"endpoint": "Required."}
         )
@@ -221,7 +225,7 @@ def unsubscribe(user: User, data: dict) -> bool:
             PushSubscription.endpoint_hash == _hash(endpoint),
         )
     )
-    return bool(result.rowcount)
+    return bool(cast(CursorResult, result).rowcount)
 
 
 def subscriptions_of(user_id: int) -> list[PushSubscription]:

@@ -87,3 +87,5 @@ class FollowUpJSON(TypedDict):
     links: dict[str, str]
     snoozed_until: str | None
     done_at: str | None
+    # Follow-ups that go out as one message share it (one per person per morning).
+    message_key: NotRequired[str]
