@@ -474,7 +474,7 @@ def search_contacts(
     dialect = db.engine.dialect.name
     candidates: set[str] | None = None
     # Control characters can't be typed, match nothing and upset databases.
-    for word in without_control(q).lower().split()[:8]:
+    for word in search_index.fold(without_control(q)).split()[:8]:
         if search_index.probes_first(dialect, word):
             ids = search_index.sparse_matches(user.id, word)
             if ids is not None:
