@@ -67,6 +67,7 @@ READ_ONLY = {
     "created_at",
     "updated_at",
     "possible_duplicates",
+    "extras",
 }
 
 
@@ -446,6 +447,8 @@ def contact_to_dict(contact: Contact, user: User) -> dict:
         "promise": contact.promise,
         "notes": contact.notes,
         "tags": list(contact.tags or []),
+        # Values a merge kept beside the fields: {"email": [...], "name": [...]}.
+        "extras": dict(contact.extras or {}),
         "event_id": contact.event_id,
         "met_at": _iso(contact.met_at),
         "introduced_by_id": contact.introduced_by_id,

@@ -220,6 +220,17 @@ def contact_vcard(contact: Any) -> str:
     for key in ("linkedin", "website"):
         if val(key):
             lines.append(f"URL:{_url_value(val(key))}")
+    # Values a merge kept beside the fields: other names, emails, phones, links.
+    extras = getattr(contact, "extras", None) or {}
+
+    def also(field: str) -> list[str]:
+        return [v for v in (clean_text(x) for x in extras.get(field) or []) if v]
+
+    if also("name"):
+        lines.append("NICKNAME:" + ",".join(escape_text(n) for n in also("name")))
+    lines.extend(f"EMAIL:{escape_text(e)}" for e in also("email"))
+    lines.extend(f"TEL;TYPE=CELL:{escape_text(p)}" for p in also("phone"))
+    lines.extend(f"URL:{_url_value(u)}" for u in also("linkedin") + also("website"))
     note = "\n\n".join(
         v for k in ("talked_about", "promise", "notes") if (v := val(k, multiline=True))
     )
