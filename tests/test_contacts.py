@@ -396,7 +396,7 @@ def test_merge_needs_another_person(api, body):
 
 def test_capture_defaults_to_the_active_event(api):
     api.post(
-        "/api/v1/events", json={"name": "Old", "date": "2026-01-01", "active": True}
+        "/api/v1/events", json={"name": "Now", "date": "2026-03-10", "active": True}
     )
     person = capture(api).get_json()
     events = api.get("/api/v1/events").get_json()["items"]
