@@ -434,6 +434,15 @@ def _card_fields(
     fields["notes"] = "\n\n".join(
         v for _p, t in texts.get("NOTE", []) if (v := _unescape(t, version).strip())
     )
+    # CATEGORIES are the card's tags (several lines, or commas in one).
+    tags = [
+        tag.strip()
+        for _p, t in texts.get("CATEGORIES", [])
+        for tag in _split_unescaped(t, ",")
+    ]
+    tags = [_unescape(tag, version).strip() for tag in tags]
+    if any(tags):
+        fields["tags"] = [tag for tag in tags if tag]
     uid = first("UID").strip()
     if uid:
         fields["vcard_uid"] = uid[:255]
