@@ -1,36 +1,44 @@
-"""People met twice: finding them ("already met") and merging without loss."""
+"""People met twice: finding them ("already met"), merging without loss, undoing."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
+import uuid
 
-from sqlalchemy import bindparam, func, select, union, update
+from sqlalchemy import bindparam, func, or_, select, union, update
 
-from .errors import ValidationError
+from .errors import Conflict, DomainError, NotFound, ValidationError
 from .extensions import db
-from .models import Contact, FollowUp, Interaction, User
+from .models import (
+    Contact,
+    Event,
+    FollowUp,
+    Interaction,
+    Merge,
+    User,
+    UTCDateTime,
+)
 from .scheduling import schedule_followups
+from .search_text import fold
 from .shapes import DuplicateJSON
 from .tags import write_tag_rows
 
+# The fuller value wins; the other stays as an extra when it says something else.
+_FULLER = ("name", "company", "title")
+# Ways to reach someone: filled when empty, a different one kept as an extra.
+_REACH = ("email", "phone", "website", "linkedin")
 # Filled from the other person only when the kept one has nothing.
 _FILL = (
     "first_name",
     "last_name",
-    "email",
-    "phone",
-    "company",
-    "title",
-    "website",
-    "linkedin",
     "event_id",
     "preferred_channel",
     "keep_in_touch_days",
     "vcard_uid",
 )
 _CONCAT = ("talked_about", "promise", "notes")
-_REACH = ("email", "phone", "website", "linkedin")
 # The ways of reaching someone that tell two records are one person.
 _MATCHED = ("email", "phone", "linkedin")
 
@@ -98,24 +106,223 @@ def _joined(first: str, second: str) -> str:
     return f"{first}\n\n{second}"
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", fold(text))
+
+
+def _covers(fuller: str, shorter: str) -> bool:
+    """Tell whether `fuller` says all `shorter` does: "Amara Okafor" ⊇ "Amara O."."""
+    long, short = _words(fuller), _words(shorter)
+    if not short or len(fold(fuller)) <= len(fold(shorter)):
+        return False
+    position = 0
+    for word in short:
+        while position < len(long) and not long[position].startswith(word):
+            position += 1
+        if position == len(long):
+            return False
+        position += 1
+    return True
+
+
+def _fuller(kept: str, other: str) -> tuple[str, str]:
+    """Return (the value to keep in the field, the other one if it says more)."""
+    if not other or fold(other) == fold(kept):
+        return kept, ""
+    if not kept:
+        return other, ""
+    if _covers(other, kept):
+        kept, other = other, kept
+    elif not _covers(kept, other):
+        return kept, other
+    # The shorter one stays too unless it is plainly part of the fuller one.
+    return kept, "" if fold(other) in fold(kept) else other
+
+
+def _same(first: str, second: str) -> bool:
+    return fold(first or "") == fold(second or "")
+
+
+def _with_extra(extras: dict, field: str, value: str, current: str) -> None:
+    if not value or _same(value, current):
+        return
+    values = extras.setdefault(field, [])
+    if not any(_same(value, v) for v in values):
+        values.append(value)
+
+
+def _row(obj) -> dict:
+    """Every column of a row, as JSON can hold it (times in ISO 8601, UTC)."""
+    row = {}
+    for column in obj.__table__.columns:
+        value = getattr(obj, column.key)
+        if isinstance(value, dt.datetime):
+            value = value.astimezone(dt.UTC).isoformat()
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        row[column.key] = value
+    return row
+
+
+def _unrow(model, row: dict) -> dict:
+    """Column values from `_row`'s JSON, read back as the columns take them."""
+    values = {}
+    for column in model.__table__.columns:
+        if column.key not in row or column.key == "search_text":
+            continue
+        value = row[column.key]
+        if value is not None and isinstance(column.type, UTCDateTime):
+            value = dt.datetime.fromisoformat(value)
+        values[column.key] = value
+    return values
+
+
+def _max_followup_id(user: User) -> int:
+    return db.session.execute(
+        select(func.coalesce(func.max(FollowUp.id), 0)).where(
+            FollowUp.user_id == user.id
+        )
+    ).scalar_one()
+
+
+def _touching(ids: list[str]):
+    return select(FollowUp).where(
+        or_(FollowUp.contact_id.in_(ids), FollowUp.about_contact_id.in_(ids))
+    )
+
+
 def merge_contacts(
     user: User, keep: Contact, other: Contact, now: dt.datetime
-) -> Contact:
-    """Merge `other` into `keep`: every note, promise, tag, link and follow-up stays."""
+) -> Merge:
+    """Merge `other` into `keep` losing nothing; return the merge, to undo it by.
+
+    Each field keeps the fuller value (the longer name that contains the
+    other, a company over none); every value that differs stays as well, in
+    `extras` (other names, emails, phones…, found by search, shown on the
+    person's page, exported). Topic, promise and notes of both are kept, tags
+    joined, follow-ups, interactions and introductions moved to `keep`. What
+    undoing needs is saved in a `Merge`, for 30 days.
+    """
+
+    _check_mergeable(user, keep, other)
+    keep_before, other_before = _row(keep), _row(other)
+    followups_before = {
+        f.id: _row(f)
+        for f in db.session.execute(_touching([keep.id, other.id])).scalars()
+    }
+    moved = _what_moves(keep, other, followups_before)
+    last_followup = _max_followup_id(user)
+    _merge_fields(keep, other)
+    _merge_links(keep, other)
+    tags = list(keep.tags or []) + [
+        t for t in other.tags or [] if t not in (keep.tags or [])
+    ]
+    keep.updated_at = now
+    _move_followups(keep, other)
+    db.session.execute(
+        update(Interaction)
+        .where(Interaction.contact_id == other.id)
+        .values(contact_id=keep.id)
+    )
+    db.session.execute(
+        update(Contact)
+        .where(Contact.introduced_by_id == other.id, Contact.id != keep.id)
+        # A new link, not an edit of them: their updated_at stays.
+        .values(introduced_by_id=keep.id, updated_at=Contact.updated_at)
+    )
+    keep.tags = tags
+    write_tag_rows([(keep.id, user.id, tags), (other.id, user.id, [])], replace=True)
+    db.session.flush()
+    db.session.delete(other)
+    db.session.flush()
+    schedule_followups(keep, now=now)
+    db.session.flush()
+    remaining = set(
+        db.session.execute(
+            select(FollowUp.id).where(FollowUp.id.in_(list(followups_before)))
+        ).scalars()
+    )
+    merge = Merge(
+        id=str(uuid.uuid4()),
+        user_id=user.id,
+        kept_id=keep.id,
+        other_id=other.id,
+        other_name=other.name,
+        created_at=now,
+        snapshot={
+            "keep_before": keep_before,
+            "keep_after": _row(keep),
+            "other_before": other_before,
+            "moved": moved,
+            "followups_after": [last_followup, _max_followup_id(user)],
+            "followups_deleted": [
+                row for fid, row in followups_before.items() if fid not in remaining
+            ],
+        },
+    )
+    db.session.add(merge)
+    db.session.flush()
+    return merge
+
+
+def _check_mergeable(user: User, keep: Contact, other: Contact) -> None:
     if keep.id == other.id:
         raise ValidationError(
             "A person can't be merged with themselves.", {"other_id": "Same person."}
         )
     if keep.user_id != user.id or other.user_id != user.id:
         raise ValidationError("Not one of your people.", {"other_id": "Not yours."})
-    # Ways to reach them that differ would be lost by "fill if empty": note them.
-    extra = [
-        f"{field}: {getattr(other, field)}"
-        for field in _REACH
-        if getattr(other, field)
-        and getattr(keep, field)
-        and getattr(other, field).lower() != getattr(keep, field).lower()
-    ]
+
+
+def _what_moves(keep: Contact, other: Contact, followups_before: dict) -> dict:
+    """What the merge moves from `other` to `keep`, by id, for an undo to move back."""
+    return {
+        "followups": [
+            [f["id"], f["key"]]
+            for f in followups_before.values()
+            if f["contact_id"] == other.id
+        ],
+        "about": [
+            f["id"]
+            for f in followups_before.values()
+            if f["about_contact_id"] == other.id
+        ],
+        "interactions": list(
+            db.session.execute(
+                select(Interaction.id).where(Interaction.contact_id == other.id)
+            ).scalars()
+        ),
+        "introduced": list(
+            db.session.execute(
+                select(Contact.id).where(
+                    Contact.introduced_by_id == other.id, Contact.id != keep.id
+                )
+            ).scalars()
+        ),
+    }
+
+
+def _merge_fields(keep: Contact, other: Contact) -> None:
+    """Each field the fuller value; every value that differs kept in `extras`."""
+    extras: dict = {}
+    for source in (keep.extras, other.extras):
+        for field, values in (source or {}).items():
+            for value in values or []:
+                _with_extra(extras, field, value, "")
+    took_name = False
+    for field in _FULLER:
+        value, extra = _fuller(getattr(keep, field) or "", getattr(other, field) or "")
+        took_name = took_name or (field == "name" and value != keep.name)
+        setattr(keep, field, value)
+        _with_extra(extras, field, extra, value)
+    if took_name and (other.first_name or other.last_name):
+        keep.first_name, keep.last_name = other.first_name, other.last_name
+    for field in _REACH:
+        mine, theirs = getattr(keep, field) or "", getattr(other, field) or ""
+        if not mine:
+            setattr(keep, field, theirs)
+        else:
+            _with_extra(extras, field, theirs, mine)
     for field in _FILL:
         if getattr(keep, field) in (None, "") and getattr(other, field) not in (
             None,
@@ -128,8 +335,13 @@ def merge_contacts(
             field,
             _joined(getattr(keep, field) or "", getattr(other, field) or ""),
         )
-    if extra:
-        keep.notes = _joined(keep.notes, "Also reached at " + ", ".join(extra))
+    for field, values in extras.items():  # a value now in its field isn't extra
+        extras[field] = [v for v in values if not _same(v, getattr(keep, field, ""))]
+    keep.extras = {field: values for field, values in extras.items() if values}
+
+
+def _merge_links(keep: Contact, other: Contact) -> None:
+    """Who introduced them, when they were first met and last talked to."""
     if keep.introduced_by_id in (None, other.id):
         introducer = other.introduced_by_id
         keep.introduced_by_id = (
@@ -142,29 +354,6 @@ def merge_contacts(
     ):
         keep.last_interaction_at = other.last_interaction_at
     keep.unread = bool(keep.unread or other.unread)
-    tags = list(keep.tags or []) + [
-        t for t in other.tags or [] if t not in (keep.tags or [])
-    ]
-    keep.tags = tags
-    keep.updated_at = now
-    _move_followups(keep, other)
-    db.session.execute(
-        update(Interaction)
-        .where(Interaction.contact_id == other.id)
-        .values(contact_id=keep.id)
-    )
-    db.session.execute(
-        update(Contact)
-        .where(Contact.introduced_by_id == other.id, Contact.id != keep.id)
-        .values(introduced_by_id=keep.id)
-    )
-    write_tag_rows([(keep.id, user.id, tags), (other.id, user.id, [])], replace=True)
-    db.session.flush()
-    db.session.delete(other)
-    db.session.flush()
-    schedule_followups(keep, now=now)
-    db.session.flush()
-    return keep
 
 
 def _move_followups(keep: Contact, other: Contact) -> None:
@@ -184,3 +373,161 @@ def _move_followups(keep: Contact, other: Contact) -> None:
         .where(FollowUp.about_contact_id == other.id)
         .values(about_contact_id=keep.id)
     )
+
+
+UNDO_DAYS = 30
+
+
+class Gone(DomainError):
+    """A merge too old to undo."""
+
+    status = 410
+    code = "gone"
+
+
+def get_merge(user: User, merge_id) -> Merge:
+    """Return one of the owner's merges, or raise NotFound."""
+    merge = None
+    if isinstance(merge_id, str) and len(merge_id) <= 36:
+        merge = db.session.execute(
+            select(Merge).filter_by(id=merge_id, user_id=user.id)
+        ).scalar_one_or_none()
+    if merge is None:
+        raise NotFound("No such merge.")
+    return merge
+
+
+def undoable_merges(user: User, contact: Contact, now: dt.datetime) -> list[Merge]:
+    """The merges into `contact` that can still be undone, newest first."""
+    return list(
+        db.session.execute(
+            select(Merge)
+            .filter_by(user_id=user.id, kept_id=contact.id, undone_at=None)
+            .where(Merge.created_at > now - dt.timedelta(days=UNDO_DAYS))
+            .order_by(Merge.created_at.desc())
+        ).scalars()
+    )
+
+
+def _existing(model, key):
+    return key if key is not None and db.session.get(model, key) is not None else None
+
+
+def undo_merge(user: User, merge: Merge, now: dt.datetime) -> tuple[Contact, Contact]:
+    """Split a merge: both people back as they were, with what changed since.
+
+    The other person comes back with their id, fields, tags, follow-ups,
+    interactions and the people they introduced. A field of the kept person
+    changed since the merge keeps its new value; one the merge set goes back;
+    tags added or removed since stay added or removed. Follow-ups and
+    interactions made since stay with the kept person; follow-ups the merge
+    itself added go unless already sent or snoozed.
+    """
+    keep = _undoable(user, merge, now)
+    snap = merge.snapshot
+    other = _bring_back_other(snap)
+    _restore_kept(keep, snap)
+    _move_back(keep, other, snap["moved"])
+    _restore_followups(user, snap)
+    schedule_followups(other, now=now)
+    schedule_followups(keep, now=now)
+    merge.undone_at = now
+    db.session.flush()
+    return keep, other
+
+
+def _undoable(user: User, merge: Merge, now: dt.datetime) -> Contact:
+    """The person the merge kept, or raise why the merge can't be undone."""
+    if merge.undone_at is not None:
+        raise Conflict("This merge was already undone.")
+    if now - merge.created_at > dt.timedelta(days=UNDO_DAYS):
+        raise Gone(f"Merges can be undone for {UNDO_DAYS} days; this one is older.")
+    keep = db.session.get(Contact, merge.kept_id)
+    if keep is None or keep.user_id != user.id:
+        raise Conflict("The person this merge kept was deleted since.")
+    if db.session.get(Contact, merge.other_id) is not None:
+        raise Conflict("The other person is already back.")
+    return keep
+
+
+def _bring_back_other(snap: dict) -> Contact:
+    from .contacts import _set_tags  # the one writer of tag rows
+
+    values = _unrow(Contact, snap["other_before"])
+    values["event_id"] = _existing(Event, values.get("event_id"))
+    values["introduced_by_id"] = _existing(Contact, values.get("introduced_by_id"))
+    other = Contact(**values)
+    db.session.add(other)
+    _set_tags(other, list(other.tags or []), fresh=True)  # written with them
+    db.session.flush()
+    return other
+
+
+def _restore_kept(keep: Contact, snap: dict) -> None:
+    """The kept person's fields as before the merge, but for those changed since."""
+    from .contacts import _set_tags  # the one writer of tag rows
+
+    before, after = snap["keep_before"], snap["keep_after"]
+    now_row = _row(keep)
+    restored = _unrow(Contact, before)
+    for field, value in restored.items():
+        if field in ("id", "user_id", "tags") or now_row[field] != after.get(field):
+            continue  # changed since the merge: the change stays
+        if field == "event_id":
+            value = _existing(Event, value)
+        elif field == "introduced_by_id":
+            value = _existing(Contact, value)
+        setattr(keep, field, value)
+    current, merged = list(keep.tags or []), list(after.get("tags") or [])
+    removed = [t for t in merged if t not in current]
+    added = [t for t in current if t not in merged]
+    kept_tags = [t for t in before.get("tags") or [] if t not in removed]
+    _set_tags(keep, kept_tags + [t for t in added if t not in kept_tags])
+
+
+def _move_back(keep: Contact, other: Contact, moved: dict) -> None:
+    """Follow-ups, interactions and introductions the merge moved go back."""
+    for followup_id, key in moved["followups"]:
+        followup = db.session.get(FollowUp, followup_id)
+        if followup is not None and followup.contact_id == keep.id:
+            followup.contact_id, followup.key = other.id, key
+    db.session.flush()
+    for statement in (
+        update(FollowUp)
+        .where(FollowUp.id.in_(moved["about"]), FollowUp.about_contact_id == keep.id)
+        .values(about_contact_id=other.id),
+        update(Interaction)
+        .where(
+            Interaction.id.in_(moved["interactions"]),
+            Interaction.contact_id == keep.id,
+        )
+        .values(contact_id=other.id),
+        update(Contact)
+        .where(Contact.id.in_(moved["introduced"]), Contact.introduced_by_id == keep.id)
+        .values(introduced_by_id=other.id, updated_at=Contact.updated_at),
+    ):
+        db.session.execute(statement)
+
+
+def _restore_followups(user: User, snap: dict) -> None:
+    """Drop the follow-ups the merge added; bring back those it deleted."""
+    first, last = snap["followups_after"]
+    for followup in db.session.execute(
+        select(FollowUp).where(
+            FollowUp.user_id == user.id, FollowUp.id > first, FollowUp.id <= last
+        )
+    ).scalars():
+        if followup.status == "pending" and followup.snoozed_until is None:
+            db.session.delete(followup)
+    db.session.flush()
+    for row in snap["followups_deleted"]:
+        values = _unrow(FollowUp, row)
+        taken = db.session.execute(
+            select(FollowUp.id).filter_by(
+                contact_id=values["contact_id"], key=values["key"]
+            )
+        ).first()
+        people = [values["contact_id"], values.get("about_contact_id")]
+        if taken is None and all(_existing(Contact, p) or p is None for p in people):
+            db.session.add(FollowUp(**values))
+    db.session.flush()

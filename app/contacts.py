@@ -72,6 +72,7 @@ READ_ONLY = {
     "created_at",
     "updated_at",
     "possible_duplicates",
+    "extras",
 }
 
 
@@ -466,6 +467,8 @@ def contact_to_dict(contact: Contact, user: User) -> ContactJSON:
         "promise": contact.promise,
         "notes": contact.notes,
         "tags": list(contact.tags or []),
+        # Values a merge kept beside the fields: {"email": [...], "name": [...]}.
+        "extras": dict(contact.extras or {}),
         "event_id": contact.event_id,
         "met_at": _iso(contact.met_at),
         "introduced_by_id": contact.introduced_by_id,
@@ -494,7 +497,7 @@ def search_contacts(
     dialect = db.engine.dialect.name
     candidates: set[str] | None = None
     # Control characters can't be typed, match nothing and upset databases.
-    for word in without_control(q).lower().split()[:8]:
+    for word in search_index.fold(without_control(q)).split()[:8]:
         if search_index.probes_first(dialect, word):
             ids = search_index.sparse_matches(user.id, word)
             if ids is not None:

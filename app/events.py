@@ -171,9 +171,12 @@ def default_event(
 ) -> Event | None:
     """Return the event a capture made now belongs to: the active one, else today's.
 
-    An active event still to come waits for its day: marked active the week
-    before, it must not file today's people under next week's date (their
-    thank-yous would wait until the day after it).
+    An event marked active applies from its date until 03:59 the day after
+    (the after-party rule), in the owner's time zone; then it lapses and
+    captures go to today's event, or none. It never claims another day's
+    people: yesterday's active event must not name today's drafts or make them
+    due at once. An active event still to come waits for its day too, so
+    preparing next week's conference doesn't file tonight's people under it.
     """
     zone = zone or zone_of(user)
     params = {
@@ -184,16 +187,17 @@ def default_event(
     return db.session.execute(_DEFAULT_EVENT, params).scalar_one_or_none()
 
 
-# One query on every capture, built once: the active event first (once its
-# day has come), else the newest of today's.
+# One query on every capture, built once: the active event first (on its own
+# day), else the newest of today's.
 _DEFAULT_EVENT = (
     db.select(Event)
     .where(
         Event.user_id == db.bindparam("user_id"),
         db.or_(
-            # The calendar date: just after midnight the event's day has come.
-            db.and_(Event.active.is_(True), Event.date <= db.bindparam("today")),
+            # The event day, after-parties included; and the calendar date,
+            # so just after midnight the active event's day has come.
             Event.date == db.bindparam("day"),
+            db.and_(Event.active.is_(True), Event.date == db.bindparam("today")),
         ),
     )
     .order_by(Event.active.desc(), Event.id.desc())

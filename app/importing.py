@@ -232,6 +232,8 @@ def _clean_forgiving(user: User, data: dict, warnings: list[str], label: str) ->
                 warnings.append(
                     f"{label}: {name} {value!r} left out ({exc.fields[name]})"
                 )
+                if isinstance(value, list):  # tags: a list of words
+                    value = ", ".join(str(v) for v in value)
                 if isinstance(value, str) and name not in ("notes",):
                     note = f"{name}: {value}"
                     data["notes"] = "\n".join(p for p in (data.get("notes"), note) if p)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     inspect,
     text,
 )
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
+from .search_text import searchable_text
 
 # The models' base: Flask-SQLAlchemy's db.Model, which type checkers can't see
 # through; to them it is the declarative Base it is made from.
@@ -270,6 +272,11 @@ class Event(Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+def _search_text_default(context) -> str:
+    # Core inserts of rows (bulk import, seeding): fold the row being inserted.
+    return searchable_text(context.get_current_parameters()) if context else ""
+
+
 class Contact(Model):
     """A person the owner met. The id is a UUID chosen by the capturing client."""
 
@@ -321,8 +328,44 @@ class Contact(Model):
         UTCDateTime, default=utcnow, onupdate=utcnow
     )
 
+    # Values a merge kept beside the fields, by field: {"email": ["…"], "name": […]}.
+    extras: Mapped[dict | None] = mapped_column(JSON, default=dict)
+    # What search looks in, folded (app.search_text); rewritten on every write.
+    search_text: Mapped[str] = mapped_column(
+        Text, default=_search_text_default, server_default=""
+    )
+
     event: Mapped[Event | None] = relationship()
     introduced_by: Mapped[Contact | None] = relationship(remote_side=[id])
+
+    def __init__(self, **fields) -> None:
+        super().__init__(**fields)
+        self.refresh_search_text()
+
+    def refresh_search_text(self) -> None:
+        """Fold the searched fields into `search_text` (before every write)."""
+        self.search_text = searchable_text(
+            {field: getattr(self, field) for field in SEARCHED_ATTRIBUTES}
+        )
+
+
+SEARCHED_ATTRIBUTES = (
+    "name",
+    "company",
+    "title",
+    "email",
+    "talked_about",
+    "promise",
+    "notes",
+    "tags",
+    "extras",
+)
+
+
+@event.listens_for(Contact, "before_insert")
+@event.listens_for(Contact, "before_update")
+def _fold_search_text(mapper, connection, contact: Contact) -> None:
+    contact.refresh_search_text()
 
 
 class ContactTag(Model):
@@ -406,6 +449,28 @@ class FollowUp(Model):
 
     contact: Mapped[Contact] = relationship(foreign_keys=[contact_id])
     about: Mapped[Contact | None] = relationship(foreign_keys=[about_contact_id])
+
+
+class Merge(Model):
+    """One merge of two people, with what undoing it needs, for 30 days.
+
+    `snapshot` holds both people as they were before (every column, their
+    tags), the kept person as the merge left them, and what moved: follow-ups,
+    interactions, introductions. `kept_id` and `other_id` are plain ids, not
+    foreign keys: the other person is gone until an undo brings them back.
+    """
+
+    __tablename__ = "merges"
+    __table_args__ = (Index("ix_merges_user_kept", "user_id", "kept_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kept_id: Mapped[str] = mapped_column(String(36))
+    other_id: Mapped[str] = mapped_column(String(36))
+    other_name: Mapped[str] = mapped_column(String(200), default="")
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    undone_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class Template(Model):

@@ -21,6 +21,7 @@ ERROR_CODES = {
     404: "No such object among the owner's (another account's objects are 404 too).",
     405: "The method is not allowed on this path.",
     409: "The request conflicts with the stored state.",
+    410: "Gone: too old to act on any more (a merge can be undone for 30 days).",
     413: "The body is larger than the limit.",
     415: "The body's media type is not accepted.",
     422: "The content could not be used.",
@@ -190,6 +191,14 @@ SCHEMAS: dict[str, Any] = {
             "unread": _s("boolean"),
             "created_at": TIME,
             "updated_at": TIME,
+            "extras": _s(
+                "object",
+                description="Values a merge kept beside the fields, by field",
+                additionalProperties=_s("array", items=STR),
+            ),
+            "merge_id": _s(
+                "string", description="In a merge's answer: undo it with this"
+            ),
             "possible_duplicates": _s(
                 "array",
                 items=_s(
@@ -421,6 +430,7 @@ ACCOUNT = {
 CONTACT_ID = _path_param("contact_id", _s("string"), "The person's UUID.")
 EVENT_ID = _path_param("event_id", _s("string"), "The event's id (an integer).")
 EVENT_INT = _path_param("event_id", _s("integer"), "The event's id.")
+MERGE_ID = _path_param("merge_id", _s("string"), "The merge_id a merge answered.")
 FOLLOWUP_ID = _path_param("followup_id", _s("integer"), "The follow-up's id.")
 CURSOR = _query("cursor", STR, "The `next` value of the previous page.")
 LIMIT = _query("limit", _s("integer", minimum=1, maximum=200), "Page size (50).")
@@ -630,6 +640,22 @@ PATHS: dict[str, Any] = {
                 _s("object", required=["other_id"], properties={"other_id": STR})
             ),
         ),  # fmt: skip
+    },
+    "/merges/{merge_id}/undo": {
+        "parameters": [MERGE_ID],
+        "post": _op(
+            "Undo a merge (for 30 days): both people back, later edits kept",
+            _json(
+                _s(
+                    "object",
+                    required=["kept", "other"],
+                    properties={"kept": _ref("Contact"), "other": _ref("Contact")},
+                )
+            ),
+            404,
+            409,
+            410,
+        ),
     },
     "/contacts/{contact_id}/vcard": {
         "parameters": [CONTACT_ID],

@@ -1,15 +1,19 @@
 """A full-text index of people for substring search that stays fast as they pile up.
 
+The index holds each person's folded search text (app.search_text), which
+Morrow writes itself on every write; the words searched for are folded the
+same way (`fold`), so case and accents never matter, on either database.
+
 On SQLite an FTS5 table with the trigram tokenizer holds each person's searchable
-text; triggers on `contacts` keep it in step on every write path (captures,
+folded text; triggers on `contacts` keep it in step on every write path (captures,
 edits, merges, bulk imports, account deletion). A word of three or more
 characters that few people match is answered from the index; a common word is
 found faster by scanning newest-first with LIKE (a page fills after a few rows),
 and so are shorter words.
 
 On PostgreSQL a GIN index with pg_trgm's trigram operator class covers the same
-text as one expression and plays the same part, but the planner chooses: with
-the statistics ANALYZE gathers on the indexed expression it can tell a common
+column and plays the same part, but the planner chooses: with the statistics
+ANALYZE gathers on the column it can tell a common
 word (walk newest-first, a page fills after a few rows) from a rare one (ask the
 index for its few matches). Words under three characters have no trigram to
 look up and are always walked. Where pg_trgm can't be installed the migration
@@ -26,29 +30,16 @@ from sqlalchemy.sql.expression import ColumnClause
 
 from .extensions import db
 from .models import Contact
+from .search_text import fold
+
+__all__ = ["fold"]
 
 FTS_TABLE = "contact_fts"
 MIN_INDEXED_LENGTH = 3  # the trigram tokenizer matches substrings of 3+ characters
 SPARSE_CAP = 200
 
-# The fields a search looks in; tags are the JSON list as stored.
-_BODY = (
-    "coalesce({row}.name, '') || char(10) || coalesce({row}.company, '') || char(10)"
-    " || coalesce({row}.title, '') || char(10) || coalesce({row}.email, '')"
-    " || char(10) || coalesce({row}.talked_about, '') || char(10)"
-    " || coalesce({row}.promise, '') || char(10) || coalesce({row}.notes, '')"
-    " || char(10) || coalesce({row}.tags, '')"
-)
-_TEXT_COLUMNS = (
-    "name",
-    "company",
-    "title",
-    "email",
-    "talked_about",
-    "promise",
-    "notes",
-)
-_SEARCHED_COLUMNS = ", ".join((*_TEXT_COLUMNS, "tags"))
+# The person's folded search text (app.search_text), written by Morrow itself.
+_BODY = "coalesce({row}.search_text, '')"
 # Built from constants only; user text reaches SQL as bound parameters.
 _FORGET = (
     f"DELETE FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH "  # nosec B608
@@ -66,8 +57,8 @@ CREATE_STATEMENTS = (
     f"BEGIN {_REMEMBER} END",
     "CREATE TRIGGER IF NOT EXISTS contacts_search_delete AFTER DELETE ON contacts "
     f"BEGIN {_FORGET} END",
-    f"CREATE TRIGGER IF NOT EXISTS contacts_search_update AFTER UPDATE OF "
-    f"{_SEARCHED_COLUMNS} ON contacts BEGIN {_FORGET} {_REMEMBER} END",
+    "CREATE TRIGGER IF NOT EXISTS contacts_search_update AFTER UPDATE OF "
+    f"search_text ON contacts BEGIN {_FORGET} {_REMEMBER} END",
 )
 FILL_STATEMENT = (
     f"INSERT INTO {FTS_TABLE} (contact_id, user_id, body) "  # nosec B608
@@ -87,24 +78,18 @@ TRIGGERS = (
 
 _fts = table(FTS_TABLE, column("contact_id"), column("user_id"))
 
-# PostgreSQL: the searched text as one expression, for the index and the query
-# alike (the planner uses the index only for the very same expression).
+# PostgreSQL: a trigram index on the folded search text; the statistics
+# ANALYZE gathers on the column tell the planner common words from rare ones.
 PG_INDEX = "ix_contacts_search_trgm"
-_PG_PARTS = [f"coalesce({{row}}{name}, '')" for name in _TEXT_COLUMNS]
-_PG_PARTS.append("coalesce(CAST({row}tags AS TEXT), '')")
-_PG_TEXT = "lower(" + " || ' ' || ".join(_PG_PARTS) + ")"
 PG_CREATE_STATEMENTS = (
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON contacts "
-    f"USING gin (({_PG_TEXT.format(row='')}) gin_trgm_ops)",
+    "USING gin (search_text gin_trgm_ops)",
 )
 PG_DROP_STATEMENTS = (f"DROP INDEX IF EXISTS {PG_INDEX}",)
-pg_search_text: ColumnClause[Any] = literal_column(_PG_TEXT.format(row="contacts."))
-# SQLite: the text the FTS index holds, lower-cased (ASCII letters only, as
-# SQLite's lower() does; the index itself folds every letter's case).
-sqlite_search_text: ColumnClause[Any] = literal_column(
-    f"lower({_BODY.format(row='contacts')})"
-)
+pg_search_text: ColumnClause[Any] = literal_column("contacts.search_text")
+# SQLite: the same folded text the FTS index holds.
+sqlite_search_text: ColumnClause[Any] = literal_column("contacts.search_text")
 
 # db.create_all() (tests, first runs without migrations) builds the index too.
 for statement in CREATE_STATEMENTS:

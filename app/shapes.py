@@ -72,6 +72,8 @@ class ContactJSON(TypedDict):
     # Capture and edit answers only.
     possible_duplicates: NotRequired[list[DuplicateJSON]]
     warnings: NotRequired[list[str]]
+    # Other names, emails, phones… a merge kept (field → values).
+    extras: dict[str, list[str]]
 
 
 class FollowUpJSON(TypedDict):

@@ -25,9 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from app.search_text import searchable_text  # noqa: E402
 from bench.run import capture_payload  # noqa: E402
 
 CHUNKS = 20
+TAGS = ["meetup", "ux"]
 
 
 def cpu_ms_per_request(client, path: str, headers: dict, count: int) -> float:
@@ -72,22 +74,23 @@ def search_index_ms(database: Path, count: int = 1500) -> tuple[float, float]:
         user_id = conn.execute("SELECT id FROM users").fetchone()[0]
         began = time.perf_counter()
         for n in range(count):
+            values = {
+                "id": str(uuid.uuid4()),
+                "user_id": user_id,
+                "name": f"Person {n} Müller",
+                "email": f"p{n}@example.com",
+                "talked_about": "Moving from teaching into UX research; loves maps.",
+                "promise": "Send the article about card sorting",
+            }
             conn.execute("BEGIN")
             conn.execute(
                 "INSERT INTO contacts (id, user_id, name, first_name, last_name, "
                 "email, phone, company, title, website, linkedin, talked_about, "
                 "promise, notes, tags, met_at, source, unread, created_at, "
-                "updated_at) VALUES (?, ?, ?, '', '', ?, '', '', '', '', '', ?, ?, "
-                "'', '[\"meetup\", \"ux\"]', '2026-01-01 10:00:00', 'capture', 0, "
-                "'2026-01-01 10:00:00', '2026-01-01 10:00:00')",
-                (
-                    str(uuid.uuid4()),
-                    user_id,
-                    f"Person {n} Müller",
-                    f"p{n}@example.com",
-                    "Moving from teaching into UX research; loves maps.",
-                    "Send the article about card sorting",
-                ),
+                "updated_at, search_text) VALUES (?, ?, ?, '', '', ?, '', '', '', "
+                "'', '', ?, ?, '', '[\"meetup\", \"ux\"]', '2026-01-01 10:00:00', "
+                "'capture', 0, '2026-01-01 10:00:00', '2026-01-01 10:00:00', ?)",
+                (*values.values(), searchable_text({**values, "tags": TAGS})),
             )
             conn.execute("COMMIT")
         times.append((time.perf_counter() - began) / count * 1000)

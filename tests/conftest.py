@@ -318,7 +318,7 @@ def meet(app, clock):
 @pytest.fixture
 def other_objects(app, make_user):
     """Objects of a second account, to be aimed at by the first."""
-    from app.models import Card, Contact, Event, FollowUp
+    from app.models import Card, Contact, Event, FollowUp, Merge
 
     other = make_user("intruder-target@example.com")
     with app.app_context():
@@ -334,6 +334,14 @@ def other_objects(app, make_user):
             due_at=dt.datetime(2026, 3, 10, 8, tzinfo=dt.UTC),
         )
         db.session.add(followup)
+        merge = Merge(
+            user_id=other,
+            kept_id=contact.id,
+            other_id="00000000-0000-4000-8000-00000000abcd",
+            snapshot={},
+            created_at=dt.datetime(2026, 3, 10, 8, tzinfo=dt.UTC),
+        )
+        db.session.add(merge)
         card = db.session.execute(db.select(Card).filter_by(user_id=other)).scalar_one()
         card.slug, card.published = "their-card", True
         db.session.commit()
@@ -341,5 +349,6 @@ def other_objects(app, make_user):
             "contact_id": contact.id,
             "event_id": event.id,
             "followup_id": followup.id,
+            "merge_id": merge.id,
             "slug": "their-card",
         }

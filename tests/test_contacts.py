@@ -358,7 +358,10 @@ def test_merge_keeps_every_note_promise_tag_introduction_and_followup(api, app):
     merged = response.get_json()
     assert merged["talked_about"] == "Rust\n\nHiring"
     assert merged["promise"] == "Send the paper\n\nIntro to Bob"
-    assert "Met twice" in merged["notes"] and "jane@work.example" in merged["notes"]
+    assert merged["notes"] == "Met twice"
+    assert merged["extras"] == {"email": ["jane@work.example"]}
+    assert merged["name"] == "Jane Doe"  # the fuller name
+    assert merged["merge_id"]
     assert merged["tags"] == ["rust", "hiring"]
     assert merged["phone"] == "+49301234567" and merged["company"] == "Acme"
     assert merged["email"] == "jane@example.com"
@@ -366,7 +369,7 @@ def test_merge_keeps_every_note_promise_tag_introduction_and_followup(api, app):
     assert_api_error(api.get(f"{URL}/{other['id']}"), 404)
     assert api.get(f"{URL}/{friend['id']}").get_json()["introduced_by_id"] == keep["id"]
     assert [p["name"] for p in api.get(f"{URL}?tag=hiring").get_json()["items"]] == [
-        "Jane"
+        "Jane Doe"
     ]
     with app.app_context():
         followups = db.session.execute(db.select(FollowUp)).scalars().all()
@@ -393,7 +396,7 @@ def test_merge_needs_another_person(api, body):
 
 def test_capture_defaults_to_the_active_event(api):
     api.post(
-        "/api/v1/events", json={"name": "Old", "date": "2026-01-01", "active": True}
+        "/api/v1/events", json={"name": "Now", "date": "2026-03-10", "active": True}
     )
     person = capture(api).get_json()
     events = api.get("/api/v1/events").get_json()["items"]

@@ -116,9 +116,56 @@ def test_default_event_is_the_active_one_else_todays_in_the_owners_zone(api, app
         assert default_event(owner, morning).name == "Eleventh"
         assert default_event(owner, late).name == "Tenth"  # 00:30 counts for the 10th
         assert default_event(owner, morning + dt.timedelta(days=5)) is None
-    make_event(api, name="Active", date="2026-01-01", active=True)
+    make_event(api, name="Active", date="2026-03-11", active=True)
+    make_event(api, name="Also on the 11th", date="2026-03-11")
     with app.app_context():
         assert default_event(db.session.get(User, user), morning).name == "Active"
+
+
+# Saturday 14 March 2026 in Berlin (UTC+1).
+SATURDAY = dt.date(2026, 3, 14)
+
+
+def berlin(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 3, day, hour - 1, minute, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("when", "todays", "expected"),
+    [
+        (berlin(14, 23), False, "Saturday party"),
+        (berlin(15, 3, 30), False, "Saturday party"),  # the after-party
+        (berlin(15, 10), False, None),
+        (berlin(15, 10), True, "Sunday brunch"),
+        (berlin(17, 10), False, None),
+    ],
+    ids=["sat-23:00", "sun-03:30", "sun-10:00", "sun-10:00-todays", "tue"],
+)
+def test_an_active_event_ends_with_its_day(api, app, user, when, todays, expected):
+    make_event(api, name="Saturday party", date=SATURDAY.isoformat(), active=True)
+    if todays:
+        make_event(api, name="Sunday brunch", date="2026-03-15")
+    with app.app_context():
+        found = default_event(db.session.get(User, user), when)
+        assert (found.name if found else None) == expected
+
+
+def test_the_day_after_captures_are_not_filed_under_yesterdays_active_event(
+    api, owner, clock
+):
+    make_event(api, name="Saturday party", date=SATURDAY.isoformat(), active=True)
+    clock.set(berlin(15, 10))
+    assert "Saturday party" not in owner.get("/").get_data(as_text=True)
+    person = api.post(
+        "/api/v1/contacts", json={"name": "Sunday Sam", "email": "sam@example.com"}
+    ).get_json()
+    assert person["event_id"] is None
+    queue = api.get("/api/v1/followups?due=all").get_json()["items"]
+    # Due Monday 09:00 in Berlin, not at once as if met on Saturday.
+    assert [f["due_at"] for f in queue] == ["2026-03-16T08:00:00+00:00"]
+    assert "Saturday party" not in queue[0]["draft"]["body"]
+    clock.set(berlin(15, 3, 30))
+    assert "Saturday party" in owner.get("/").get_data(as_text=True)
 
 
 def test_an_active_event_still_to_come_waits_for_its_day(api, owner, app, user, clock):
@@ -142,8 +189,9 @@ def test_an_active_event_still_to_come_waits_for_its_day(api, owner, app, user, 
         # From midnight on its day (00:30 in Berlin), after-party hours or not.
         just_after_midnight = dt.datetime(2026, 3, 16, 23, 30, tzinfo=dt.UTC)
         assert default_event(owner, just_after_midnight).name == "Conf next week"
-        later = clock() + dt.timedelta(days=1)  # a second conference day
-        assert default_event(owner, later).name == "Conf next week"
+        # It ends with its day: the day after goes to that day's event, if any.
+        later = clock() + dt.timedelta(days=1)
+        assert default_event(owner, later) is None
 
 
 def test_events_pages_create_activate_edit_and_delete(owner, app):

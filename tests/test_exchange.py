@@ -135,7 +135,7 @@ def test_exchange_without_csrf_token_is_refused(app, card_slug):
 
 def test_exchange_joins_the_owners_active_event(app, visitor, api, user):
     api.post(
-        "/api/v1/events", json={"name": "Meetup", "date": "2026-03-01", "active": True}
+        "/api/v1/events", json={"name": "Meetup", "date": "2026-03-10", "active": True}
     )
     visitor()
     with app.app_context():

@@ -72,7 +72,14 @@ def seed(app, api) -> dict:
             .all()
         )
     assert len(followups) == 2, followups
+    kept = api.post("/api/v1/contacts", json={"name": "Kim Park"}).get_json()
+    gone = api.post("/api/v1/contacts", json={"name": "Kim P."}).get_json()
+    merged = api.post(
+        f"/api/v1/contacts/{kept['id']}/merge", json={"other_id": gone["id"]}
+    ).get_json()
     return {
+        "merge_id": merged["merge_id"],
+        "merge_kept": kept["id"],
         "event_id": event_id,
         "contact_id": person["id"],
         "other_id": other["id"],
@@ -136,6 +143,12 @@ def valid_requests(known: dict) -> dict[str, tuple[str, str, dict]]:
         "auth.login": ("POST", "/login",
                        {"email": "owner@example.com", "password": PASSWORD}),
         "auth.logout": ("POST", "/logout", {}),
+        "people.undo_merge_page": (
+            "POST", f"/people/{known['merge_kept']}/merges/{known['merge_id']}/undo", {}
+        ),
+        "api.undo_merge_route": (
+            "POST", f"/api/v1/merges/{known['merge_id']}/undo", {}
+        ),
         "settings.notifications": ("POST", "/settings/notifications",
                                    {"nudge_email": "on"}),
         "api.subscribe": ("POST", "/api/v1/push-subscriptions", PUSH),

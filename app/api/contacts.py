@@ -1,4 +1,4 @@
-"""/api/v1/contacts: capture, search, edit, merge, delete and parse."""
+"""/api/v1/contacts: capture, search, edit, merge (and undo), delete and parse."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from flask import request, url_for
 from flask_login import current_user
 
 from .. import clock
-from ..contact_merge import duplicate_summary
+from ..contact_merge import duplicate_summary, get_merge, undo_merge
 from ..contacts import (
     contact_to_dict,
     contact_warnings,
@@ -108,8 +108,19 @@ def merge_contact_route(contact_id: str):
     if not isinstance(other_id, str) or not other_id:
         raise ValidationError("Give other_id.", {"other_id": "Required."})
     other = get_contact(current_user, other_id)
-    merge_contacts(current_user, keep, other, clock.now())
-    return contact_to_dict(keep, current_user)
+    merge = merge_contacts(current_user, keep, other, clock.now())
+    return {**contact_to_dict(keep, current_user), "merge_id": merge.id}
+
+
+@bp.post("/merges/<merge_id>/undo")
+def undo_merge_route(merge_id: str):
+    """Undo a merge (for 30 days): both people back, each with their own."""
+    merge = get_merge(current_user, merge_id)
+    keep, other = undo_merge(current_user, merge, clock.now())
+    return {
+        "kept": contact_to_dict(keep, current_user),
+        "other": contact_to_dict(other, current_user),
+    }
 
 
 @bp.post("/contacts/parse")

@@ -252,6 +252,21 @@ def escape_text(value: str) -> str:
     return value.replace("\n", "\\n")
 
 
+def _extra_lines(extras: dict) -> list[str]:
+    """Values a merge kept beside the fields: other names, emails, phones, links."""
+
+    def also(field: str) -> list[str]:
+        return [v for v in (clean_text(x) for x in extras.get(field) or []) if v]
+
+    lines = []
+    if also("name"):
+        lines.append("NICKNAME:" + ",".join(escape_text(n) for n in also("name")))
+    lines.extend(f"EMAIL:{escape_text(e)}" for e in also("email"))
+    lines.extend(f"TEL;TYPE=CELL:{escape_text(p)}" for p in also("phone"))
+    lines.extend(f"URL:{_url_value(u)}" for u in also("linkedin") + also("website"))
+    return lines
+
+
 def contact_vcard(contact: Any) -> str:
     """Return one person as vCard 3.0 text (our own writer, CRLF, folded)."""
 
@@ -282,6 +297,7 @@ def contact_vcard(contact: Any) -> str:
     for key in ("linkedin", "website"):
         if val(key):
             lines.append(f"URL:{_url_value(val(key))}")
+    lines.extend(_extra_lines(getattr(contact, "extras", None) or {}))
     note = "\n\n".join(
         v for k in ("talked_about", "promise", "notes") if (v := val(k, multiline=True))
     )

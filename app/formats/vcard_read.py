@@ -463,6 +463,15 @@ def _read_work_and_notes(card: _CardText, fields: dict[str, Any]) -> None:
     fields["notes"] = "\n\n".join(
         v for _p, t in card.all("NOTE") if (v := card.value(t).strip())
     )
+    # CATEGORIES are the card's tags (several lines, or commas in one).
+    tags = [
+        tag.strip()
+        for _p, t in card.all("CATEGORIES")
+        for tag in _split_unescaped(t, ",")
+    ]
+    tags = [card.value(tag).strip() for tag in tags]
+    if any(tags):
+        fields["tags"] = [tag for tag in tags if tag]
     uid = card.first("UID").strip()
     if uid:
         fields["vcard_uid"] = uid[:255]

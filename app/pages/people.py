@@ -19,7 +19,14 @@ from flask import (
 from flask_login import current_user, login_required
 
 from .. import clock
-from ..contact_merge import duplicate_summary
+from ..contact_merge import (
+    UNDO_DAYS,
+    Gone,
+    duplicate_summary,
+    get_merge,
+    undo_merge,
+    undoable_merges,
+)
 from ..contacts import (
     classify_reach,
     clean_contact,
@@ -36,7 +43,7 @@ from ..contacts import (
     search_contacts,
     update_contact,
 )
-from ..errors import NotFound, ValidationError
+from ..errors import Conflict, NotFound, ValidationError
 from ..events import default_event, get_event, list_events
 from ..extensions import db
 from ..followups import (
@@ -275,6 +282,8 @@ def detail(contact_id: str):
         person=contact_to_dict(contact, current_user),
         introduced=[*introduced],
         duplicates=duplicates,
+        merges=undoable_merges(current_user, contact, clock.now()),
+        undo_days=dt.timedelta(days=UNDO_DAYS),
         met_local=clock.local(contact.met_at, zone_of(current_user)),
         history=person_followups(contact),
     )
@@ -370,7 +379,27 @@ def merge(contact_id: str):
     except ValidationError as error:
         flash(next(iter(error.fields.values()), error.message))
         return redirect(url_for("people.detail", contact_id=keep.id))
-    flash(f"Merged {name} into {keep.name}. Nothing was lost.")
+    flash(
+        f"Merged {name} into {keep.name}. Nothing was lost; "
+        f"you can undo it for {UNDO_DAYS} days."
+    )
+    return redirect(url_for("people.detail", contact_id=keep.id))
+
+
+@bp.post("/people/<contact_id>/merges/<merge_id>/undo")
+def undo_merge_page(contact_id: str, merge_id: str):
+    """Undo a merge into this person: both people back, later edits kept."""
+    keep = get_contact(current_user, contact_id)
+    merge = get_merge(current_user, merge_id)
+    if merge.kept_id != keep.id:
+        raise NotFound("No such merge.")
+    try:
+        with undo_on_error():
+            keep, other = undo_merge(current_user, merge, clock.now())
+    except (Conflict, Gone) as error:
+        flash(error.message)
+        return redirect(url_for("people.detail", contact_id=keep.id))
+    flash(f"Undone: {other.name} and {keep.name} are two people again.")
     return redirect(url_for("people.detail", contact_id=keep.id))
 
 

@@ -11,7 +11,7 @@ again after it (tests/test_migrations.py checks they exist at head).
 
 from alembic import op
 
-from app.search_index import CREATE_STATEMENTS, DROP_STATEMENTS, FILL_STATEMENT
+from app.search_index_v1 import CREATE_STATEMENTS, DROP_STATEMENTS, FILL_STATEMENT
 
 revision = "b3f0c2d4e5a6"
 down_revision = "7c1e5a9d2b40"

@@ -18,7 +18,7 @@ import logging
 import sqlalchemy as sa
 from alembic import op
 
-from app.search_index import PG_CREATE_STATEMENTS, PG_DROP_STATEMENTS
+from app.search_index_v1 import PG_CREATE_STATEMENTS, PG_DROP_STATEMENTS
 
 revision = "d5e6f7a8b9c0"
 down_revision = "b3f0c2d4e5a6"
