@@ -184,6 +184,16 @@ def compact_qr_payload(
     return _vobject_serialize(card, kept, multiline=False, public_only=public_only)
 
 
+def _url_text(url: str) -> str:
+    """Write a URL in a full vCard: its commas and semicolons backslash-escaped.
+
+    RFC 6350 §3.4 escapes a comma in every value and allows it for a semicolon;
+    readers (ours, vobject) give the URL back as it was. Only a space, which no
+    URL holds, is percent-encoded.
+    """
+    return escape_text(clean_text(url).replace(" ", "%20"))
+
+
 def escape_text(value: str) -> str:
     """Escape a vCard 3.0 text value."""
     value = value.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
@@ -219,7 +229,7 @@ def contact_vcard(contact: Any) -> str:
         lines.append(f"TEL;TYPE=CELL:{escape_text(val('phone'))}")
     for key in ("linkedin", "website"):
         if val(key):
-            lines.append(f"URL:{_url_value(val(key))}")
+            lines.append(f"URL:{_url_text(val(key))}")
     note = "\n\n".join(
         v for k in ("talked_about", "promise", "notes") if (v := val(k, multiline=True))
     )
