@@ -19,7 +19,12 @@ from vcard.vcard_validator import VCard
 
 from app.extensions import db
 from app.formats.csv import contacts_csv, parse_csv_file, safe_cell
-from app.formats.vcard import contact_vcard, contacts_vcf
+from app.formats.vcard import (
+    card_vcard,
+    compact_qr_payload,
+    contact_vcard,
+    contacts_vcf,
+)
 from app.formats.vcard_read import parse_vcard_file
 from app.models import Contact
 
@@ -153,6 +158,25 @@ def test_urls_keep_commas_and_semicolons_through_export_and_import() -> None:
         url,
         linkedin,
     )
+
+
+def test_the_owners_full_card_escapes_url_commas_the_qr_keeps_percent() -> None:
+    card = SimpleNamespace(
+        first_name="Ann", last_name="Lee", headline="", company="", email="",
+        phone="", pitch="", links=["https://example.com/x;y"], public_fields=[],
+        website="https://example.com/a,b", linkedin="https://www.linkedin.com/in/a,b",
+    )  # fmt: skip
+
+    text = card_vcard(card, public_only=False, public_url=None)
+
+    assert "URL:https://example.com/a\\,b\r\n" in text
+    assert "URL:https://example.com/x\\;y\r\n" in text
+    valid_vcard(text)
+    urls = {u.value for u in vobject.readOne(text).contents["url"]}
+    assert urls == {card.website, card.linkedin, card.links[0]}
+    [parsed] = parse_vcard_file(text.encode())
+    assert parsed.fields and parsed.fields["website"] == card.website
+    assert "URL:https://example.com/a%2Cb\r\n" in compact_qr_payload(card)
 
 
 # --------------------------------------------------------------------------

@@ -61,7 +61,14 @@ def _url_value(url: str) -> str:
     return url.replace("\\", "%5C").replace(",", "%2C").replace(";", "%3B")
 
 
-def _card_entries(card: Any, public_only: bool, public_url: str | None) -> list:
+def _plain_url(url: str) -> str:
+    """A URL as vobject takes it for a full card: it escapes , and ; itself."""
+    return clean_text(url).replace(" ", "%20")
+
+
+def _card_entries(
+    card: Any, public_only: bool, public_url: str | None, url_value=_url_value
+) -> list:
     """List the card's properties, most important first, as (key, name, value)."""
     public = set(getattr(card, "public_fields", None) or [])
 
@@ -77,20 +84,20 @@ def _card_entries(card: Any, public_only: bool, public_url: str | None) -> list:
     if get("email"):
         entries.append(("email", "email", get("email")))
     if get("linkedin"):
-        entries.append(("linkedin", "url", _url_value(get("linkedin"))))
+        entries.append(("linkedin", "url", url_value(get("linkedin"))))
     if get("company"):
         entries.append(("company", "org", [get("company")]))
     if get("headline"):
         entries.append(("headline", "title", get("headline")))
     if get("website"):
-        entries.append(("website", "url", _url_value(get("website"))))
+        entries.append(("website", "url", url_value(get("website"))))
     if public_url:
-        entries.append(("public_url", "url", _url_value(public_url)))
+        entries.append(("public_url", "url", url_value(public_url)))
     if shown("links"):
         for link in getattr(card, "links", None) or []:
             url = link.get("url", "") if isinstance(link, dict) else str(link)
             if clean_text(url):
-                entries.append(("links", "url", _url_value(url)))
+                entries.append(("links", "url", url_value(url)))
     pitch = clean_text(getattr(card, "pitch", ""), multiline=True)
     if pitch and shown("pitch"):
         entries.append(("pitch", "note", pitch))
@@ -153,8 +160,11 @@ def _fold_all(text: str) -> str:
 
 
 def card_vcard(card: Any, *, public_only: bool, public_url: str | None) -> str:
-    """Return the owner's full card as vCard 3.0 text, CRLF, folded by octets."""
-    entries = _card_entries(card, public_only, public_url)
+    """Return the owner's full card as vCard 3.0 text, CRLF, folded by octets.
+
+    URLs keep their commas and semicolons, backslash-escaped (RFC 6350 §3.4).
+    """
+    entries = _card_entries(card, public_only, public_url, _plain_url)
     return _fold_all(_vobject_serialize(card, entries, public_only=public_only))
 
 
