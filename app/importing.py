@@ -275,7 +275,7 @@ def _real_name(contact: Contact, values: dict) -> dict:
         or _placeholder(name, *emails)
     ):
         return {}
-    if name == values.get("phone") or name == contact.name:
+    if name in (values.get("phone"), values.get("company"), contact.name):
         return {}
     first, last = values.get("first_name") or "", values.get("last_name") or ""
     if not (first or last):

@@ -442,6 +442,7 @@ def test_a_real_name_replaces_a_placeholder_named_after_the_email(
         {"name": "ann@example.com", "email": "ann@example.com"},
         {"name": "bo.berg", "email": "bo.berg@example.com"},
         {"name": "Cy", "email": "cyrus@example.com"},
+        {"name": "dee", "email": "dee@example.com"},
     ):
         assert api.post("/api/v1/contacts", json=body).status_code == 201
     vcf = contacts_vcf(
@@ -457,11 +458,14 @@ def test_a_real_name_replaces_a_placeholder_named_after_the_email(
             person(name="dee@example.com", email="ann@example.com"),
         ]
     )
+    # No name at all: the card is named after its company, which is no name.
+    vcf += "BEGIN:VCARD\r\nVERSION:3.0\r\nORG:Acme\r\nEMAIL:dee@example.com\r\nEND:VCARD\r\n"
 
     answer = post_file(api, vcf.encode(), "names.vcf").get_json()
 
-    assert (answer["merged"], answer["imported"]) == (2, 0), answer
+    assert (answer["merged"], answer["imported"]) == (3, 0), answer
     stored = people_of(app, user)
-    assert set(stored) == {"Ann Lee", "Bo Berg", "Cy"}
+    assert set(stored) == {"Ann Lee", "Bo Berg", "Cy", "dee"}
+    assert stored["dee"].company == "Acme"
     assert (stored["Ann Lee"].first_name, stored["Ann Lee"].last_name) == ("Ann", "Lee")
     assert (stored["Bo Berg"].first_name, stored["Bo Berg"].last_name) == ("Bo", "Berg")
