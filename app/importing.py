@@ -3,7 +3,8 @@
 The rule, card by card: a card that matches one of the owner's people (same
 email, E.164 phone, LinkedIn profile or vCard UID; for a card with none of
 those, the same name and company) fills that person's empty fields ("merged"),
-or changes nothing ("skipped"); any other card becomes a new person with
+or changes nothing ("skipped"); a person whose name is only their email
+address takes the card's real name; any other card becomes a new person with
 source "import" ("imported"). A card that cannot be read is reported by its
 1-based position and the rest still import, so importing a file twice creates
 nobody new. Every card is validated by contacts.clean_contact and merges go
@@ -256,6 +257,37 @@ def _missing(contact: Contact, values: dict, data: dict) -> dict:
     return changes
 
 
+def _placeholder(name: str, *emails: str) -> bool:
+    """Whether a name is only an email address, or the local part of one given."""
+    name = " ".join((name or "").lower().split())
+    if "@" in name and " " not in name:
+        return True
+    locals_ = {e.lower().partition("@")[0] for e in emails if e}
+    return name in locals_ | {e.lower() for e in emails if e}
+
+
+def _real_name(contact: Contact, values: dict) -> dict:
+    """Return the card's name (and its parts) for a person named after an email.
+
+    A person captured with only an address is named after it ("ann@x.org" or
+    "ann"); a card that brings a real name replaces that placeholder.
+    """
+    name = values.get("name") or ""
+    emails = (contact.email or "", values.get("email") or "")
+    if (
+        not name
+        or not _placeholder(contact.name, *emails)
+        or _placeholder(name, *emails)
+    ):
+        return {}
+    if name in (values.get("phone"), values.get("company"), contact.name):
+        return {}
+    first, last = values.get("first_name") or "", values.get("last_name") or ""
+    if not (first or last):
+        first, last = split_name(name)
+    return {"name": name, "first_name": first, "last_name": last}
+
+
 def import_cards(user: User, cards: list[ParsedCard], now: dt.datetime) -> ImportResult:
     """Import parsed cards for the owner, committing every BATCH cards.
 
@@ -353,6 +385,7 @@ def _import_batch(
                     fresh, batch_ids = [], set()
                 existing = db.session.get_one(Contact, found)
                 changes = _missing(existing, values, data)
+                changes.update(_real_name(existing, values))
                 if uid and not existing.vcard_uid and existing.id != uid:
                     existing.vcard_uid = uid
                 if changes:

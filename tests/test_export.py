@@ -112,9 +112,12 @@ def test_csv_export_has_a_bom_and_neutralises_formulas(api, people):
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert len(rows) == 3
     for row in rows:
-        for value in row.values():
-            assert not value.startswith(("=", "+", "-", "@")), value
+        for key, value in row.items():
+            if key != "phone":
+                assert not value.startswith(("=", "+", "-", "@")), value
     risky = next(r for r in rows if "HYPERLINK" in r["name"])
+    # A phone number is no formula: spreadsheets get it without an apostrophe.
+    assert risky["phone"] == "+14155550123"
     assert (risky["name"][0], risky["company"], risky["title"], risky["notes"]) == (
         "'",
         "'+1 Corp",

@@ -73,7 +73,14 @@ def _url_value(url: str) -> str:
     return url.replace("\\", "%5C").replace(",", "%2C").replace(";", "%3B")
 
 
-def _card_entries(card: Any, public_only: bool, public_url: str | None) -> list:
+def _plain_url(url: str) -> str:
+    """A URL as vobject takes it for a full card: it escapes , and ; itself."""
+    return clean_text(url).replace(" ", "%20")
+
+
+def _card_entries(
+    card: Any, public_only: bool, public_url: str | None, url_value=_url_value
+) -> list:
     """List the card's properties, most important first, as (key, name, value)."""
     public = set(getattr(card, "public_fields", None) or [])
 
@@ -88,10 +95,10 @@ def _card_entries(card: Any, public_only: bool, public_url: str | None) -> list:
     properties: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
         ("phone", "tel", str),
         ("email", "email", str),
-        ("linkedin", "url", _url_value),
+        ("linkedin", "url", url_value),
         ("company", "org", lambda value: [value]),
         ("headline", "title", str),
-        ("website", "url", _url_value),
+        ("website", "url", url_value),
     )
     entries: list[tuple[str, str, Any]] = [
         (field, key, write(get(field)))
@@ -99,22 +106,22 @@ def _card_entries(card: Any, public_only: bool, public_url: str | None) -> list:
         if get(field)
     ]
     if public_url:
-        entries.append(("public_url", "url", _url_value(public_url)))
+        entries.append(("public_url", "url", url_value(public_url)))
     if shown("links"):
-        entries.extend(_link_entries(card))
+        entries.extend(_link_entries(card, url_value))
     pitch = clean_text(getattr(card, "pitch", ""), multiline=True)
     if pitch and shown("pitch"):
         entries.append(("pitch", "note", pitch))
     return entries
 
 
-def _link_entries(card: Any) -> list[tuple[str, str, Any]]:
+def _link_entries(card: Any, url_value=_url_value) -> list[tuple[str, str, Any]]:
     """The card's extra links, as (key, name, value) entries."""
     entries: list[tuple[str, str, Any]] = []
     for link in getattr(card, "links", None) or []:
         url = link.get("url", "") if isinstance(link, dict) else str(link)
         if clean_text(url):
-            entries.append(("links", "url", _url_value(url)))
+            entries.append(("links", "url", url_value(url)))
     return entries
 
 
@@ -181,8 +188,11 @@ def _fold_all(text: str) -> str:
 
 
 def card_vcard(card: Any, *, public_only: bool, public_url: str | None) -> str:
-    """Return the owner's full card as vCard 3.0 text, CRLF, folded by octets."""
-    entries = _card_entries(card, public_only, public_url)
+    """Return the owner's full card as vCard 3.0 text, CRLF, folded by octets.
+
+    URLs keep their commas and semicolons, backslash-escaped (RFC 6350 §3.4).
+    """
+    entries = _card_entries(card, public_only, public_url, _plain_url)
     return _fold_all(_vobject_serialize(card, entries, public_only=public_only))
 
 
@@ -246,6 +256,16 @@ def _shortened_names(full: str, fits: Any) -> tuple[str, str, str]:
     return names(low)
 
 
+def _url_text(url: str) -> str:
+    """Write a URL in a full vCard: its commas and semicolons backslash-escaped.
+
+    RFC 6350 §3.4 escapes a comma in every value and allows it for a semicolon;
+    readers (ours, vobject) give the URL back as it was. Only a space, which no
+    URL holds, is percent-encoded.
+    """
+    return escape_text(clean_text(url).replace(" ", "%20"))
+
+
 def escape_text(value: str) -> str:
     """Escape a vCard 3.0 text value."""
     value = value.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
@@ -263,7 +283,7 @@ def _extra_lines(extras: dict) -> list[str]:
         lines.append("NICKNAME:" + ",".join(escape_text(n) for n in also("name")))
     lines.extend(f"EMAIL:{escape_text(e)}" for e in also("email"))
     lines.extend(f"TEL;TYPE=CELL:{escape_text(p)}" for p in also("phone"))
-    lines.extend(f"URL:{_url_value(u)}" for u in also("linkedin") + also("website"))
+    lines.extend(f"URL:{_url_text(u)}" for u in also("linkedin") + also("website"))
     return lines
 
 
@@ -296,7 +316,7 @@ def contact_vcard(contact: Any) -> str:
         lines.append(f"TEL;TYPE=CELL:{escape_text(val('phone'))}")
     for key in ("linkedin", "website"):
         if val(key):
-            lines.append(f"URL:{_url_value(val(key))}")
+            lines.append(f"URL:{_url_text(val(key))}")
     lines.extend(_extra_lines(getattr(contact, "extras", None) or {}))
     note = "\n\n".join(
         v for k in ("talked_about", "promise", "notes") if (v := val(k, multiline=True))

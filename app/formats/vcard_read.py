@@ -391,6 +391,47 @@ def valid_email(text: str) -> bool:
     return bool(_EMAIL.fullmatch(text))
 
 
+def _check_binary(prop: _Prop, warnings: list[str]) -> None:
+    """Note a base64 value (a photo, a logo) that cannot be decoded.
+
+    Morrow keeps no photos, so the value is dropped either way; a broken one is
+    only worth a warning, never the card. Only the alphabet is checked, as
+    exporters often write photos truncated. A vCard 4.0 style `data:` URI in a
+    3.0 base64 property is named as such.
+    """
+    if _B64_DATA.match(prop.raw):
+        return
+    what = "photo" if prop.name == "PHOTO" else f"{prop.name} value"
+    why = (
+        "is a data: URI, not base64"
+        if prop.raw.lstrip().lower().startswith(b"data:")
+        else "is not valid base64"
+    )
+    warnings.append(f"line {prop.lineno}: the {what} {why}; it was left out")
+
+
+# Google's system group, written by its vCard export; no tag of the owner's.
+_SYSTEM_CATEGORIES = {"mycontacts", "my contacts"}
+
+
+def _categories(texts: list[tuple[_Prop, str]], version: str) -> dict[str, Any]:
+    """Return {"tags": [...]} from CATEGORIES lines, or {} when there are none.
+
+    Values are comma separated (2.1 files also use semicolons); an escaped comma
+    stays inside its tag, as Morrow's own export writes it.
+    """
+    tags: list[str] = []
+    for _prop, text in texts:
+        parts = _split_unescaped(text, ",")
+        if version == "2.1":
+            parts = [q for p in parts for q in _split_unescaped(p, ";")]
+        for part in parts:
+            tag = " ".join(_unescape(part, version).split())
+            if tag and tag.lower() not in _SYSTEM_CATEGORIES and tag not in tags:
+                tags.append(tag)
+    return {"tags": tags} if tags else {}
+
+
 @dataclass
 class _CardText:
     """One card's decoded property texts by name, its labels and its version."""
@@ -429,10 +470,7 @@ def _card_text(props: list[_Prop], warnings: list[str]) -> _CardText:
     card = _CardText(_card_version(props), {}, {})
     for prop in props:
         if _encoding(prop) == "b64":
-            # Only the alphabet is checked: photos are dropped, and exporters
-            # often write them truncated.
-            if not _B64_DATA.match(prop.raw):
-                raise _CardError(f"line {prop.lineno} holds broken base64 data")
+            _check_binary(prop, warnings)  # photos and other binaries are dropped
             continue
         text = CONTROL_CHARS.sub("", _decode(prop, warnings).replace("\t", " "))
         if prop.name == "X-ABLABEL" and prop.group:
@@ -460,18 +498,10 @@ def _read_work_and_notes(card: _CardText, fields: dict[str, Any]) -> None:
     if org:
         fields["company"] = card.value(_split_unescaped(org[0][1], ";")[0]).strip()
     fields["title"] = card.first("TITLE").strip()
+    fields.update(_categories(card.all("CATEGORIES"), card.version))
     fields["notes"] = "\n\n".join(
         v for _p, t in card.all("NOTE") if (v := card.value(t).strip())
     )
-    # CATEGORIES are the card's tags (several lines, or commas in one).
-    tags = [
-        tag.strip()
-        for _p, t in card.all("CATEGORIES")
-        for tag in _split_unescaped(t, ",")
-    ]
-    tags = [card.value(tag).strip() for tag in tags]
-    if any(tags):
-        fields["tags"] = [tag for tag in tags if tag]
     uid = card.first("UID").strip()
     if uid:
         fields["vcard_uid"] = uid[:255]
