@@ -6,6 +6,7 @@ from flask import request, url_for
 from flask_login import current_user
 
 from .. import clock
+from ..capture_batch import MAX_ITEMS, capture_many
 from ..contact_merge import duplicate_summary
 from ..contacts import (
     contact_to_dict,
@@ -17,7 +18,7 @@ from ..contacts import (
     search_contacts,
     update_contact,
 )
-from ..errors import TooLarge, ValidationError
+from ..errors import DomainError, TooLarge, ValidationError
 from ..events import default_event, get_event
 from ..polish import after_capture
 from . import bp, encode_cursor, json_body, keyset_cursor, page_limit
@@ -73,6 +74,41 @@ def create_contact_route():
         location = url_for("api.contact", contact_id=contact.id)
         return _answer(contact, 201, {"Location": location})
     return _answer(contact, 200)
+
+
+@bp.post("/contacts/batch")
+def capture_batch():
+    """Capture 1 to 100 people; each item answers as its own POST /contacts would."""
+    data = json_body("MAX_BATCH_JSON_BYTES")
+    items = data.get("items")
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_ITEMS:
+        raise ValidationError(
+            f"Send items: a list of 1 to {MAX_ITEMS} captures.",
+            {"items": f"Give 1 to {MAX_ITEMS} captures."},
+        )
+    now = clock.now()
+    event = default_event(current_user, now)
+    outcomes = capture_many(
+        current_user, items, now, default_event_id=event.id if event else None
+    )
+    results = []
+    for outcome in outcomes:
+        result = {"id": outcome.id, "status": outcome.status}
+        if outcome.contact is not None:
+            if outcome.status == 201:
+                after_capture(outcome.contact.id)
+            result["contact"] = _answer(outcome.contact, outcome.status)[0]
+        else:
+            result["error"] = _error_body(outcome.error)
+        results.append(result)
+    return {"results": results}
+
+
+def _error_body(error: DomainError) -> dict:
+    body = {"code": error.code, "message": error.message}
+    if error.fields:
+        body["fields"] = error.fields
+    return body
 
 
 @bp.get("/contacts/<contact_id>")
