@@ -302,12 +302,15 @@ def create_contact(
     *,
     default_event_id: int | None = None,
     commit: bool = True,
+    write=None,
 ) -> tuple[Contact, bool]:
     """Save a capture, or return the stored one for a repeated id: (person, created).
 
     The primary key is the client's UUID, so two racing copies of one capture
     meet at the database's unique constraint, not at a check that both pass.
-    With commit=False (bulk import) the caller commits, once per batch.
+    With commit=False (bulk import) the caller commits, once per batch. With
+    `write(contact, tags, now)` a new person goes to it instead of being
+    written (a batch of captures writes them all at once).
     """
     contact_id = _clean_id(data["id"]) if data.get("id") else str(uuid.uuid4())
     if not commit:
@@ -345,6 +348,9 @@ def create_contact(
         db.session.add(contact)
         schedule_followups(contact, now=now, fresh=True)
         _set_tags(contact, tags, fresh=True)
+        return contact, True
+    if write is not None:
+        write(contact, tags, now)
         return contact, True
     try:
         _write_capture(contact, tags, now)

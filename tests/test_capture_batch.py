@@ -153,27 +153,46 @@ def test_the_days_event_is_read_once_per_batch(api, count_queries):
 
 
 def test_a_database_failure_fails_the_whole_batch(api, app):
-    items = [item(name=f"P{n}") for n in range(5)]
+    items = [item(name=f"P{n}", email=f"p{n}@example.com") for n in range(5)]
     with app.app_context():
         engine = db.engine
     seen = []
 
-    def fail_fourth_insert(conn, cursor, statement, *args):
-        if statement.startswith("INSERT INTO contacts"):
-            seen.append(statement)
-            if len(seen) == 4:
-                raise OperationalError(statement, {}, Exception("disk I/O error"))
+    def fail_after_the_people(conn, cursor, statement, *args):
+        # The people are written; their follow-ups fail with the disk.
+        seen.append(statement)
+        if statement.startswith("INSERT INTO followups"):
+            assert any(s.startswith("INSERT INTO contacts") for s in seen)
+            raise OperationalError(statement, {}, Exception("disk I/O error"))
 
-    sa_event.listen(engine, "before_cursor_execute", fail_fourth_insert)
+    sa_event.listen(engine, "before_cursor_execute", fail_after_the_people)
     try:
         response = api.post(URL, json={"items": items})
     finally:
-        sa_event.remove(engine, "before_cursor_execute", fail_fourth_insert)
+        sa_event.remove(engine, "before_cursor_execute", fail_after_the_people)
     assert response.status_code >= 500
-    assert count_rows(app) == 0  # the first three rolled back with it
+    assert count_rows(app) == 0  # the people rolled back with their follow-ups
     again = api.post(URL, json={"items": items}).get_json()["results"]
     assert {r["status"] for r in again} == {201}
     assert count_rows(app) == 5
+
+
+def test_people_stored_between_the_lookup_and_the_insert_are_found(
+    api, app, monkeypatch
+):
+    # Another request stored two of them after this batch looked: the batch's
+    # insert meets their ids, and it saves its items one by one instead.
+    import app.capture_batch as capture_batch
+
+    items = [item(name=f"P{n}", tags=["t"]) for n in range(4)]
+    for stored in (items[1], items[3]):
+        assert api.post("/api/v1/contacts", json=stored).status_code == 201
+    monkeypatch.setattr(capture_batch, "_stored_among", lambda ids: {})
+    results = api.post(URL, json={"items": items}).get_json()["results"]
+    assert [r["status"] for r in results] == [201, 200, 201, 200]
+    assert [r["id"] for r in results] == [i["id"] for i in items]
+    assert count_rows(app) == 4
+    assert count_rows(app, ContactTag) == 4
 
 
 @pytest.fixture
