@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select, union
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -48,7 +48,6 @@ def capture_many(
     user: User, items: list[dict], now: dt.datetime, *, default_event_id: int | None
 ) -> list[Outcome]:
     """Save each capture, or find it stored; commit once. Answers in item order."""
-    _begin_write()
     # Written in the order of their ids: two batches holding some of the same
     # ids then wait for each other at the first one they share, never in a
     # circle (PostgreSQL would end one of them as a deadlock).
@@ -120,6 +119,9 @@ def _capture_together(
                 made[contact.id] = contact
                 outcome = Outcome(contact.id, 201, contact)
         outcomes[n] = outcome
+    # Validated and worked out before the write lock is taken: on SQLite the
+    # other workers write meanwhile.
+    _begin_write()
     try:
         with db.session.begin_nested():
             for table, key in (
@@ -132,6 +134,62 @@ def _capture_together(
     except (IntegrityError, DataError):
         return None
     return outcomes
+
+
+def possible_duplicates(user: User, outcomes: list[Outcome]) -> dict[str, list]:
+    """Each answered person's possible duplicates, found with one query for all.
+
+    The same people find_duplicates finds for one capture (same email, E.164
+    phone or LinkedIn profile; oldest first; at most 10), except that a person
+    of this batch is not yet there for one before it, as with single captures.
+    """
+    people = [o.contact for o in outcomes if o.contact is not None]
+    ways = {
+        "email": {(c.email or "").lower() for c in people} - {""},
+        "phone": {c.phone for c in people} - {None, ""},
+        "linkedin": {c.linkedin for c in people} - {None, ""},
+    }
+    columns = {
+        "email": func.lower(Contact.email),
+        "phone": Contact.phone,
+        "linkedin": Contact.linkedin,
+    }
+    mine = select(Contact.id).where(Contact.user_id == user.id)
+    lookups = [mine.where(columns[f].in_(v)) for f, v in ways.items() if v]
+    if not lookups:
+        return {}
+    found = union(*lookups) if len(lookups) > 1 else lookups[0]
+    query = select(Contact).where(Contact.id.in_(found)).order_by(Contact.created_at)
+    by_way: dict[tuple[str, str], list[Contact]] = {}
+    for other in db.session.execute(query).scalars():  # oldest first
+        for key in _ways(other):
+            by_way.setdefault(key, []).append(other)
+    rank = {
+        o.contact.id: n
+        for n, o in enumerate(outcomes)
+        if o.status == 201 and o.contact is not None
+    }
+    answer = {}
+    for contact in people:
+        mine_rank = rank.get(contact.id, len(outcomes))
+        matches = {
+            other.id: other
+            for key in _ways(contact)
+            for other in by_way.get(key, [])
+            if other.id != contact.id and rank.get(other.id, -1) < mine_rank
+        }
+        oldest_first = sorted(matches.values(), key=lambda c: c.created_at)
+        answer[contact.id] = oldest_first[:10]
+    return answer
+
+
+def _ways(contact: Contact) -> list[tuple[str, str]]:
+    values = [
+        ("email", (contact.email or "").lower()),
+        ("phone", contact.phone),
+        ("linkedin", contact.linkedin),
+    ]
+    return [(field, value) for field, value in values if value]
 
 
 def _stored_among(ids: set[str]) -> dict[str, Contact]:

@@ -59,6 +59,34 @@ def test_batch_answers_each_item_as_the_single_create_would(api, app):
         assert sorted(kinds) == ["promise", "thank_you"]
 
 
+def test_possible_duplicates_are_those_single_captures_would_show(api, app):
+    ada = item(name="Ada", email="ada@example.com")
+    single = api.post("/api/v1/contacts", json=ada).get_json()
+    assert "possible_duplicates" not in single
+    again = item(name="Ada L.", email="ADA@example.com")
+    phone = item(name="Ada Phone", email="ada@example.com", phone="+4930123456")
+    other = item(name="Grace", email="grace@example.com")
+    results = api.post(URL, json={"items": [again, phone, other, ada]}).get_json()
+    found = [
+        {d["id"] for d in r["contact"].get("possible_duplicates", [])}
+        for r in results["results"]
+    ]
+    # Each sees who was there before it, as one capture after another would.
+    assert found == [
+        {ada["id"]},
+        {ada["id"], again["id"]},
+        set(),
+        {again["id"], phone["id"]},  # the stored one, answered as a replay
+    ]
+    first = results["results"][0]["contact"]["possible_duplicates"][0]
+    assert first == {
+        "id": ada["id"],
+        "name": "Ada",
+        "company": "",
+        "matched_on": ["email"],
+    }
+
+
 def test_the_same_batch_twice_creates_nothing_new(api, app):
     items = [item(name=f"Person {n}", email=f"p{n}@example.com") for n in range(30)]
     first = api.post(URL, json={"items": items}).get_json()["results"]

@@ -6,7 +6,7 @@ from flask import request, url_for
 from flask_login import current_user
 
 from .. import clock
-from ..capture_batch import MAX_ITEMS, capture_many
+from ..capture_batch import MAX_ITEMS, capture_many, possible_duplicates
 from ..contact_merge import duplicate_summary
 from ..contacts import (
     contact_to_dict,
@@ -91,13 +91,20 @@ def capture_batch():
     outcomes = capture_many(
         current_user, items, now, default_event_id=event.id if event else None
     )
+    duplicates = possible_duplicates(current_user, outcomes)
     results = []
     for outcome in outcomes:
         result = {"id": outcome.id, "status": outcome.status}
         if outcome.contact is not None:
             if outcome.status == 201:
                 after_capture(outcome.contact.id)
-            result["contact"] = _answer(outcome.contact, outcome.status)[0]
+            person = contact_to_dict(outcome.contact, current_user)
+            if duplicates.get(outcome.contact.id):
+                person["possible_duplicates"] = [
+                    duplicate_summary(outcome.contact, d)
+                    for d in duplicates[outcome.contact.id]
+                ]
+            result["contact"] = person
         else:
             result["error"] = _error_body(outcome.error)
         results.append(result)
