@@ -204,6 +204,8 @@ def defaults(instance_path: str) -> dict:
         # Seconds a SQLite writer waits for another before a 503 (Retry-After).
         "SQLITE_BUSY_TIMEOUT": 10,
         "MAX_JSON_BYTES": 64 * 1024,
+        # POST /api/v1/contacts/batch: up to 100 captures of ~10 KB each.
+        "MAX_BATCH_JSON_BYTES": 1024 * 1024,
         # Forms and JSON bodies of every other write (a capture is ~2 KB).
         "MAX_FORM_BYTES": 256 * 1024,
         "PROXY_FIX": 0,

@@ -318,10 +318,17 @@ def _stored(user: User, contact_id: str) -> Contact | None:
     return contact
 
 
+# create_contact looks the day's event up itself unless given one.
+LOOK_UP = object()
+
+
 def create_contact(
     user: User,
     data: dict,
     now: dt.datetime,
+    *,
+    days_event_id: int | None | object = LOOK_UP,
+    write=None,
 ) -> tuple[Contact, bool]:
     """Save a capture, or return the stored one for a repeated id: (person, created).
 
@@ -332,6 +339,11 @@ def create_contact(
     never choose it. The primary key is the client's UUID, so two racing copies
     of one capture meet at the database's unique constraint, not at a check
     that both pass.
+
+    `days_event_id`, when given, is the day's event already looked up (a batch
+    of captures looks it up once). With `write(contact, tags, now)` a new
+    person goes to it instead of being written (a batch writes them all at
+    once).
     """
     contact_id = _clean_id(data["id"]) if data.get("id") else str(uuid.uuid4())
     try:
@@ -347,7 +359,9 @@ def create_contact(
     tags = values.pop("tags", [])
     values.setdefault("met_at", now)
     if "event_id" not in values:
-        values["event_id"] = _days_event_id(user, now)
+        values["event_id"] = (
+            _days_event_id(user, now) if days_event_id is LOOK_UP else days_event_id
+        )
     # Given, not lazy-loaded: a person not yet written can't load them, and
     # scheduling needs them before anything is written.
     event_id, introducer_id = values["event_id"], values.get("introduced_by_id")
@@ -361,6 +375,9 @@ def create_contact(
         introduced_by=db.session.get(Contact, introducer_id) if introducer_id else None,
         **values,
     )
+    if write is not None:
+        write(contact, tags, now)
+        return contact, True
     if _write_capture(contact, tags, now):
         return contact, True
     existing = _stored(user, contact_id)

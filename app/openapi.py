@@ -235,6 +235,37 @@ SCHEMAS: dict[str, Any] = {
             "keep_in_touch_days": _s(["integer", "null"], minimum=1, maximum=3650),
         },
     ),
+    "BatchResults": _s(
+        "object",
+        required=["results"],
+        properties={
+            "results": _s(
+                "array",
+                description="One per item, in order: what its own create answers",
+                items=_s(
+                    "object",
+                    required=["id", "status"],
+                    properties={
+                        "id": NSTR,
+                        "status": _s(
+                            "integer",
+                            description="201 created, 200 already stored, or a 4xx",
+                        ),
+                        "contact": {"$ref": "#/components/schemas/Contact"},
+                        "error": _s(
+                            "object",
+                            required=["code", "message"],
+                            properties={
+                                "code": STR,
+                                "message": STR,
+                                "fields": _s("object", additionalProperties=STR),
+                            },
+                        ),
+                    },
+                ),
+            )
+        },
+    ),
     "ParseResult": _s(
         "object",
         required=["fields", "kind", "warnings"],
@@ -566,6 +597,30 @@ PATHS: dict[str, Any] = {
                 parameters=[ACCOUNT],
             ),  # fmt: skip
         },
+    },
+    "/contacts/batch": {
+        "post": _op(
+            "Capture 1 to 100 people; each item answered as its own create",
+            _json(_ref("BatchResults")),
+            409,
+            413,
+            415,
+            requestBody=_body(
+                _s(
+                    "object",
+                    required=["items"],
+                    properties={
+                        "items": _s(
+                            "array",
+                            items=_ref("ContactInput"),
+                            minItems=1,
+                            maxItems=100,
+                        )
+                    },
+                )
+            ),
+            parameters=[ACCOUNT],
+        ),  # fmt: skip
     },
     "/contacts/parse": {
         "post": _op(

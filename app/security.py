@@ -41,6 +41,8 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UPLOAD_ENDPOINTS = frozenset(
     {"api.import_contacts", "api.import_account_route", "settings.import_export"}
 )
+# Routes whose JSON is larger than a form: the config key of their limit.
+LARGER_JSON_ENDPOINTS = {"api.capture_batch": "MAX_BATCH_JSON_BYTES"}
 # Blueprints whose forms anonymous visitors submit: these always need the token.
 PUBLIC_FORMS = frozenset({"auth", "public"})
 
@@ -72,7 +74,10 @@ def limit_request_body():
     if length is None or request.method not in UNSAFE_METHODS:
         return None
     limit = current_app.config["MAX_CONTENT_LENGTH"]
-    if request.endpoint not in UPLOAD_ENDPOINTS:
+    if request.endpoint in LARGER_JSON_ENDPOINTS:
+        key = LARGER_JSON_ENDPOINTS[request.endpoint]
+        limit = min(limit, current_app.config[key])
+    elif request.endpoint not in UPLOAD_ENDPOINTS:
         limit = min(limit, current_app.config["MAX_FORM_BYTES"])
     if length > limit:
         raise RequestEntityTooLarge(

@@ -71,17 +71,18 @@ ACCOUNT_HEADER = "X-Morrow-Account"
 PUBLIC_ENDPOINTS: set[str] = {"api.openapi"}
 
 
-def json_body() -> dict:
-    """Return the request's JSON object, or raise a clear 4xx."""
-    if (
-        request.content_length
-        and request.content_length > current_app.config["MAX_JSON_BYTES"]
-    ):
+def json_body(limit: str = "MAX_JSON_BYTES") -> dict:
+    """Return the request's JSON object, or raise a clear 4xx.
+
+    `limit` names the config key of the largest body taken (a batch takes more).
+    """
+    most = current_app.config[limit]
+    if request.content_length and request.content_length > most:
         raise TooLarge("The JSON body is too large.")
     if not request.is_json:
         raise UnsupportedMedia("Send JSON with Content-Type: application/json.")
     raw = request.get_data(cache=True)
-    if len(raw) > current_app.config["MAX_JSON_BYTES"]:
+    if len(raw) > most:
         raise TooLarge("The JSON body is too large.")
     data = parse_json(raw or b"null", "The body is not valid JSON.")
     if not isinstance(data, dict):

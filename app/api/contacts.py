@@ -6,6 +6,7 @@ from flask import request, url_for
 from flask_login import current_user
 
 from .. import clock
+from ..capture_batch import MAX_ITEMS, capture_many, possible_duplicates
 from ..contact_merge import duplicate_summary, get_merge, undo_merge
 from ..contacts import (
     contact_to_dict,
@@ -18,7 +19,7 @@ from ..contacts import (
     search_contacts,
     update_contact,
 )
-from ..errors import TooLarge, ValidationError
+from ..errors import DomainError, TooLarge, ValidationError
 from ..events import get_event
 from ..polish import after_capture
 from . import bp, encode_cursor, json_body, keyset_cursor, page_limit
@@ -74,6 +75,44 @@ def create_contact_route():
         body, status, headers = _answer(contact, 200)
     body["warnings"] = contact_warnings(contact)
     return body, status, headers
+
+
+@bp.post("/contacts/batch")
+def capture_batch():
+    """Capture 1 to 100 people; each item answers as its own POST /contacts would."""
+    data = json_body("MAX_BATCH_JSON_BYTES")
+    items = data.get("items")
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_ITEMS:
+        raise ValidationError(
+            f"Send items: a list of 1 to {MAX_ITEMS} captures.",
+            {"items": f"Give 1 to {MAX_ITEMS} captures."},
+        )
+    outcomes = capture_many(current_user, items, clock.now())
+    duplicates = possible_duplicates(current_user, outcomes)
+    results = []
+    for outcome in outcomes:
+        result = {"id": outcome.id, "status": outcome.status}
+        if outcome.contact is not None:
+            if outcome.status == 201:
+                after_capture(outcome.contact.id)
+            person = contact_to_dict(outcome.contact, current_user)
+            if duplicates.get(outcome.contact.id):
+                person["possible_duplicates"] = [
+                    duplicate_summary(outcome.contact, d)
+                    for d in duplicates[outcome.contact.id]
+                ]
+            result["contact"] = person
+        else:
+            result["error"] = _error_body(outcome.error)
+        results.append(result)
+    return {"results": results}
+
+
+def _error_body(error: DomainError) -> dict:
+    body: dict[str, object] = {"code": error.code, "message": error.message}
+    if error.fields:
+        body["fields"] = error.fields
+    return body
 
 
 @bp.get("/contacts/<contact_id>")

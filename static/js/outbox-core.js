@@ -23,6 +23,14 @@
 // other 4xx sets the entry aside with the server's message and field errors.
 // A queue action answered 409 was already done elsewhere: it counts as done.
 //
+// Captures go in batches (POST /api/v1/contacts/batch, up to BATCH_SIZE, oldest
+// first, one account each): the batch's own answer follows the policy above
+// for all its entries, and in a 200 each item's result follows it for its own
+// entry, so an entry leaves only once its own item answered 2xx. A batch the
+// server refuses as a whole for another reason (an older server without the
+// route, too large) is sent one capture at a time instead. Queue actions keep
+// their own requests.
+//
 // One flush runs at a time across tabs and the worker (navigator.locks).
 (() => {
   "use strict";
@@ -31,6 +39,8 @@
   const DB_VERSION = 1;
   const STORES = { outbox: "id", meta: "key" };
   const LOCK = "morrow-outbox";
+  const BATCH_SIZE = 50;
+  const BATCH_BYTES = 900 * 1024;  // the server takes 1 MB
   const channel = "BroadcastChannel" in self ? new BroadcastChannel("morrow-outbox") : null;
   const listeners = new Set();
   let dbPromise = null;
@@ -107,10 +117,23 @@
     const pending = (await allEntries())
       .filter((e) => e.status === "pending" && belongsTo(e, context.account))
       .sort((a, b) => a.createdAt - b.createdAt);
-    for (const { id } of pending) {
-      const entry = await getEntry(id);  // another tab may have sent it meanwhile
-      if (!entry || entry.status !== "pending") continue;
-      const outcome = await deliver(entry, context);
+    let next = 0;
+    while (next < pending.length) {
+      const batch = [];
+      let bytes = 0;
+      // A run of captures of one account, or a single queue action.
+      for (; next < pending.length && batch.length < BATCH_SIZE; next++) {
+        const entry = await getEntry(pending[next].id);  // another tab may have sent it meanwhile
+        if (!entry || entry.status !== "pending") continue;
+        const size = JSON.stringify(entry.payload || {}).length;
+        const action = entry.kind === "followup-action";
+        if (batch.length && (action || isAction(batch[0]) || entry.account !== batch[0].account
+                             || bytes + size > BATCH_BYTES)) break;
+        batch.push(entry);
+        bytes += size;
+      }
+      if (!batch.length) continue;
+      const outcome = isAction(batch[0]) ? await deliver(batch[0], context) : await deliverBatch(batch, context);
       if (outcome === "retry" || outcome === "login") return outcome;
     }
     if (await getMeta("needsLogin")) {
@@ -129,6 +152,47 @@
       return "retry";
     }
     return settle(entry, response, context);
+  }
+
+  const isAction = (entry) => entry.kind === "followup-action";
+
+  async function deliverBatch(batch, context) {
+    let response;
+    let results;
+    try {
+      response = await sendBatch(batch, await token(context));
+      if (await isErrorCode(response, 400, "csrf_failed")) response = await sendBatch(batch, await freshToken());
+      // Read the whole answer here: a connection cut while it arrives is a retry.
+      if (response.status === 200) results = (await response.json()).results;
+    } catch (error) {
+      return "retry";
+    }
+    if (response.ok && response.status !== 200) return "retry";  // not Morrow's answer
+    if (response.status !== 200) {
+      const refusedAsAWhole = response.status >= 400 && response.status < 500 && response.status !== 401
+        && response.status !== 429 && !(await isErrorCode(response, 409, "wrong_account"));
+      if (!refusedAsAWhole) {
+        return settle(batch[0], response, context);
+      }
+      for (const entry of batch) {
+        const outcome = await deliver(entry, context);
+        if (outcome === "retry" || outcome === "login") return outcome;
+      }
+      return "sent";
+    }
+    if (!Array.isArray(results) || results.length !== batch.length) return "retry";
+    let stopped = null;
+    for (const [n, entry] of batch.entries()) {
+      const result = results[n] || {};
+      const body = result.error ? { error: result.error } : result.contact || {};
+      const answer = new Response(JSON.stringify(body), {
+        status: result.id === entry.id && result.status >= 200 ? result.status : 500,
+        headers: { "Content-Type": "application/json" },
+      });
+      const outcome = await settle(entry, answer, context);
+      if (outcome === "retry" || outcome === "login") stopped = stopped || outcome;
+    }
+    return stopped || "sent";
   }
 
   async function settle(entry, response, context) {
@@ -187,6 +251,16 @@
     return new Response(null, { status: 204 });
   }
 
+  /** Send captures as one batch and answer its Response (a network error rejects). */
+  function sendBatch(entries, csrf) {
+    const headers = { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf || "" };
+    if (entries[0].account) headers["X-Morrow-Account"] = entries[0].account;
+    return fetch("/api/v1/contacts/batch", {
+      method: "POST", credentials: "same-origin", headers,
+      body: JSON.stringify({ items: entries.map((entry) => entry.payload) }),
+    });
+  }
+
   async function isErrorCode(response, status, code) {
     if (response.status !== status) return false;
     const body = await response.clone().json().catch(() => null);
@@ -209,6 +283,6 @@
 
   self.MorrowOutbox = {
     withStore, getEntry, putEntry, deleteEntry, allEntries, getMeta, putMeta,
-    belongsTo, changed, flush, send, onChange: (listener) => listeners.add(listener),
+    belongsTo, changed, flush, send, sendBatch, onChange: (listener) => listeners.add(listener),
   };
 })();

@@ -22,8 +22,11 @@ class Faults:
 
     fail_with: int | None = None
     reject_names: set[str] = field(default_factory=set)
-    delay: float = 0.0  # seconds each capture waits before it is handled
+    delay: float = 0.0  # seconds each capture request waits before it is handled
+    # Every capture's answer, one per item of a batch: (contact id, status).
     answers: list[tuple[str, int]] = field(default_factory=list)
+    # Every capture request: (path, status), a batch counting once.
+    requests: list[tuple[str, int]] = field(default_factory=list)
     # Every answer of the follow-ups API: (method, path, status).
     followup_answers: list[tuple[str, str, int]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -34,12 +37,33 @@ class Faults:
 
 
 def install_faults(app, faults: Faults) -> None:
-    from flask import request
+    import json
+
+    from flask import g, jsonify, request
 
     from app.errors import error_response
 
+    batch_path = "/api/v1/contacts/batch"
+
     def is_capture() -> bool:
-        return request.method == "POST" and request.path == "/api/v1/contacts"
+        return request.method == "POST" and request.path in (
+            "/api/v1/contacts",
+            batch_path,
+        )
+
+    def refusal(name: str) -> dict:
+        return {
+            "code": "unprocessable",
+            "message": f"{name} cannot be saved: the email bounces.",
+            "fields": {"email": "This address bounces."},
+        }
+
+    def sent_items() -> list:
+        body = request.get_json(silent=True) or {}
+        if request.path != batch_path:
+            return [body]
+        items = body.get("items") if isinstance(body, dict) else None
+        return items if isinstance(items, list) else []
 
     @app.before_request
     def misbehave():
@@ -51,14 +75,36 @@ def install_faults(app, faults: Faults) -> None:
             time.sleep(faults.delay)
         if faults.fail_with:
             return error_response(faults.fail_with, "The server is having a bad day.")
-        name = (request.get_json(silent=True) or {}).get("name")
-        if name in faults.reject_names:
-            return error_response(
-                422,
-                f"{name} cannot be saved: the email bounces.",
-                fields={"email": "This address bounces."},
-            )
+        items = sent_items()
+        refused = {
+            n: item
+            for n, item in enumerate(items)
+            if isinstance(item, dict) and item.get("name") in faults.reject_names
+        }
+        if not refused:
+            return None
+        if request.path != batch_path:
+            error = refusal(items[0]["name"])
+            return error_response(422, error["message"], fields=error["fields"])
+        # A batch: the app handles the others; record() puts these back in place.
+        g.refused_items = refused
+        kept = [item for n, item in enumerate(items) if n not in refused]
+        if not kept:
+            return jsonify(results=[])
+        request._cached_data = json.dumps({"items": kept}).encode()
         return None
+
+    def with_refusals(response):
+        refused = g.get("refused_items")
+        if not refused or response.status_code != 200:
+            return response
+        results = list(response.get_json()["results"])
+        for n in sorted(refused):
+            item = refused[n]
+            error = refusal(item["name"])
+            results.insert(n, {"id": item.get("id"), "status": 422, "error": error})
+        response.set_data(json.dumps({"results": results}))
+        return response
 
     @app.after_request
     def record(response):
@@ -68,9 +114,23 @@ def install_faults(app, faults: Faults) -> None:
                     (request.method, request.path, response.status_code)
                 )
         if is_capture():
-            contact_id = str((request.get_json(silent=True) or {}).get("id"))
+            response = with_refusals(response)
+            items = sent_items()
+            if request.path == batch_path and response.status_code == 200:
+                answers = [
+                    (str(r["id"]), r["status"]) for r in response.get_json()["results"]
+                ]
+            else:
+                answers = [
+                    (
+                        str((i if isinstance(i, dict) else {}).get("id")),
+                        response.status_code,
+                    )
+                    for i in items
+                ]
             with faults.lock:
-                faults.answers.append((contact_id, response.status_code))
+                faults.answers.extend(answers)
+                faults.requests.append((request.path, response.status_code))
         return response
 
 

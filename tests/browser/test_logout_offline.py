@@ -62,10 +62,10 @@ def test_after_logout_offline_pages_show_nothing_private(page, context, live_ser
     context.set_offline(True)
     kept = save_capture(page, {"name": "Linus Unsynced"})
     assert kept["queued"]
-    context.route("**/api/v1/contacts", lambda route: route.abort())
+    context.route("**/api/v1/contacts/batch", lambda route: route.abort())
     context.set_offline(False)
     log_out(page)
-    context.unroute("**/api/v1/contacts")
+    context.unroute("**/api/v1/contacts/batch")
 
     assert not pages_cached(page)
     assert meta(page, "account") is None and meta(page, "csrf") is None

@@ -1,0 +1,257 @@
+"""Many captures in one request: the phone's outbox handing over what it kept offline.
+
+- Each item is what `POST /api/v1/contacts` takes and gets what that request
+  would have answered: created (201), already stored (200, unchanged), or
+  refused (its 4xx and the error). One refused item never refuses the others.
+- One transaction for the batch, a SAVEPOINT per item: a refused item, or one
+  whose id another request stored meanwhile, rolls back only itself. A failure
+  of the database itself rolls back the whole batch and reaches the caller (a
+  5xx), so the client sends the batch again; the idempotent create makes that
+  harmless.
+- What every capture of a request shares (the owner, the moment, the day's
+  event) is worked out once here and given to each item.
+- Like every write, the batch commits with its request (app/transactions.py).
+- On SQLite the batch takes the write lock when it starts (BEGIN IMMEDIATE):
+  a transaction that read first and wrote later could not wait for another
+  writer, and the driver's own transaction handling would otherwise let the
+  first savepoint commit on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select, union
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
+
+from .contacts import (
+    _clean_id,
+    _days_event_id,
+    _stored,
+    _unusable_id,
+    create_contact,
+)
+from .errors import DomainError, ValidationError
+from .extensions import db
+from .models import Contact, FollowUp, User, insert_row
+from .scheduling import schedule_followups
+from .tags import write_tag_rows
+
+MAX_ITEMS = 100
+
+
+@dataclass
+class Outcome:
+    """One item's answer: its id, status, and the person or the refusal."""
+
+    id: str | None
+    status: int
+    contact: Contact | None = None
+    error: DomainError | None = None
+
+
+def capture_many(user: User, items: list[dict], now: dt.datetime) -> list[Outcome]:
+    """Save each capture, or find it stored. Answers in item order."""
+    default_event_id = _days_event_id(user, now)  # once for the whole batch
+    # Written in the order of their ids: two batches holding some of the same
+    # ids then wait for each other at the first one they share, never in a
+    # circle (PostgreSQL would end one of them as a deadlock).
+    order = sorted(range(len(items)), key=lambda n: (_order_key(items[n]), n))
+    together = _capture_together(user, items, order, now, default_event_id)
+    if together is None:  # another request stored some of them meanwhile
+        one_by_one = {
+            n: _capture_one(user, items[n], now, default_event_id) for n in order
+        }
+        return [one_by_one[n] for n in range(len(items))]
+    for outcome in together:
+        if outcome.status == 201 and outcome.contact is not None:
+            # Written without the ORM: it joins the session as if just loaded.
+            make_transient_to_detached(outcome.contact)
+            db.session.add(outcome.contact)
+    return together
+
+
+def _capture_together(
+    user: User,
+    items: list,
+    order: list[int],
+    now: dt.datetime,
+    default_event_id: int | None,
+) -> list[Outcome] | None:
+    """The fast way: one lookup of stored ids, one INSERT per table for the new.
+
+    Answers None, having written nothing, when an insert meets an id stored
+    since the lookup (the caller then saves the items one savepoint each).
+    """
+    stored = _stored_among({key for key in map(_order_key, items) if key})
+    rows: dict[str, list] = {"contacts": [], "followups": [], "tags": []}
+
+    def collect(contact: Contact, tags: list[str], now: dt.datetime) -> None:
+        rows["contacts"].append(insert_row(contact))
+        followups: list[FollowUp] = []
+        schedule_followups(contact, now=now, fresh=True, add=followups.append)
+        rows["followups"] += [insert_row(f) for f in followups]
+        rows["tags"].append((contact.id, contact.user_id, tags))
+
+    outcomes: list[Outcome | None] = [None] * len(items)
+    made: dict[str, Contact] = {}
+    for n in order:
+        item = items[n]
+        key = _order_key(item)
+        known = made.get(key) or stored.get(key)
+        if known is not None:
+            if known.user_id == user.id:
+                outcomes[n] = Outcome(known.id, 200, known)
+            else:
+                error = _unusable_id()
+                outcomes[n] = Outcome(_given(item), error.status, error=error)
+            continue
+        outcome = _refused(item)
+        if outcome is None:
+            try:
+                contact, _ = create_contact(
+                    user, item, now, days_event_id=default_event_id, write=collect
+                )
+            except DomainError as error:
+                outcome = Outcome(_given(item), error.status, error=error)
+            else:
+                made[contact.id] = contact
+                outcome = Outcome(contact.id, 201, contact)
+        outcomes[n] = outcome
+    # Validated and worked out before the write lock is taken: on SQLite the
+    # other workers write meanwhile.
+    _begin_write()
+    try:
+        with db.session.begin_nested():
+            for table, key in (
+                (Contact.__table__, "contacts"),
+                (FollowUp.__table__, "followups"),
+            ):
+                if rows[key]:
+                    db.session.execute(insert(table), rows[key])
+            write_tag_rows(rows["tags"])
+    except (IntegrityError, DataError):
+        return None
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def possible_duplicates(user: User, outcomes: list[Outcome]) -> dict[str, list]:
+    """Each answered person's possible duplicates, found with one query for all.
+
+    The same people find_duplicates finds for one capture (same email, E.164
+    phone or LinkedIn profile; oldest first; at most 10), except that a person
+    of this batch is not yet there for one before it, as with single captures.
+    """
+    people = [o.contact for o in outcomes if o.contact is not None]
+    ways = {
+        "email": {(c.email or "").lower() for c in people} - {""},
+        "phone": {c.phone for c in people} - {None, ""},
+        "linkedin": {c.linkedin for c in people} - {None, ""},
+    }
+    columns = {
+        "email": func.lower(Contact.email),
+        "phone": Contact.phone,
+        "linkedin": Contact.linkedin,
+    }
+    mine = select(Contact.id).where(Contact.user_id == user.id)
+    lookups = [mine.where(columns[f].in_(v)) for f, v in ways.items() if v]
+    if not lookups:
+        return {}
+    found = union(*lookups) if len(lookups) > 1 else lookups[0]
+    query = select(Contact).where(Contact.id.in_(found)).order_by(Contact.created_at)
+    by_way: dict[tuple[str, str], list[Contact]] = {}
+    for other in db.session.execute(query).scalars():  # oldest first
+        for key in _ways(other):
+            by_way.setdefault(key, []).append(other)
+    rank = {
+        o.contact.id: n
+        for n, o in enumerate(outcomes)
+        if o.status == 201 and o.contact is not None
+    }
+    answer = {}
+    for contact in people:
+        mine_rank = rank.get(contact.id, len(outcomes))
+        matches = {
+            other.id: other
+            for key in _ways(contact)
+            for other in by_way.get(key, [])
+            if other.id != contact.id and rank.get(other.id, -1) < mine_rank
+        }
+        oldest_first = sorted(matches.values(), key=lambda c: c.created_at)
+        answer[contact.id] = oldest_first[:10]
+    return answer
+
+
+def _ways(contact: Contact) -> list[tuple[str, str]]:
+    values = [
+        ("email", (contact.email or "").lower()),
+        ("phone", contact.phone),
+        ("linkedin", contact.linkedin),
+    ]
+    return [(field, value) for field, value in values if value]
+
+
+def _stored_among(ids: set[str]) -> dict[str, Contact]:
+    """The people already stored under these ids, whoever's they are."""
+    query = db.select(Contact).where(Contact.id.in_(ids))
+    return {c.id: c for c in db.session.execute(query).scalars()}
+
+
+def _given(item) -> str | None:
+    given = item.get("id") if isinstance(item, dict) else None
+    return given if isinstance(given, str) else None
+
+
+def _refused(item) -> Outcome | None:
+    if isinstance(item, dict):
+        return None
+    error = ValidationError("Each item must be a JSON object.")
+    return Outcome(None, error.status, error=error)
+
+
+def _order_key(item) -> str:
+    try:
+        return _clean_id(item["id"])
+    except (DomainError, KeyError, TypeError):
+        return ""
+
+
+def _capture_one(
+    user: User, item, now: dt.datetime, default_event_id: int | None
+) -> Outcome:
+    """The careful way: a savepoint for one item, its conflicts its own."""
+    given = _given(item)
+    refused = _refused(item)
+    if refused is not None:
+        return refused
+    try:
+        with db.session.begin_nested():
+            contact, created = create_contact(
+                user, item, now, days_event_id=default_event_id
+            )
+    except DomainError as error:
+        return Outcome(given, error.status, error=error)
+    except IntegrityError:
+        # The same id stored by another request since this one looked.
+        existing = _stored(user, _clean_id(given)) if given else None
+        if existing is None:
+            raise
+        return Outcome(existing.id, 200, existing)
+    except DataError as error:
+        # PostgreSQL refuses NUL characters in text: that item alone is refused.
+        if "NUL" not in str(error.orig):
+            raise
+        refusal = DomainError("Text can't contain NUL characters.")
+        return Outcome(given, refusal.status, error=refusal)
+    return Outcome(contact.id, 201 if created else 200, contact)
+
+
+def _begin_write() -> None:
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    dbapi = connection.connection.dbapi_connection
+    if dbapi is not None and not dbapi.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
