@@ -389,6 +389,44 @@ def parse_until(value, user: User) -> dt.datetime:
 SNOOZE_CHOICES = {"tomorrow": 1, "next_week": 7}
 
 
+def snooze_from_request(user: User, data: dict, now: dt.datetime) -> dt.datetime:
+    """The moment a snooze asks for: `until` (a day or a time), or `when`.
+
+    `when` is "tomorrow" or "next_week", counted in the owner's time zone from
+    `chosen_at`, the moment it was tapped (a queue cleared offline sends it
+    later), else from now; a tap more than a week old or in the future, or one
+    whose day has passed already, counts from now.
+    """
+    when = data.get("when")
+    if when is None:
+        return parse_until(data.get("until"), user)
+    if when not in SNOOZE_CHOICES:
+        choices = ", ".join(SNOOZE_CHOICES)
+        raise ValidationError(f"when must be one of {choices}.", {"when": "Unknown."})
+    if data.get("chosen_at") is not None:
+        until = snooze_choice(user, when, "", _chosen_at(data["chosen_at"], now))
+        if until > now:
+            return until
+    # Tapped long enough ago that its "tomorrow" has passed: count from now.
+    return snooze_choice(user, when, "", now)
+
+
+def _chosen_at(value, now: dt.datetime) -> dt.datetime:
+    message = "chosen_at must be an ISO 8601 time with an offset."
+    if not isinstance(value, str):
+        raise ValidationError(message, {"chosen_at": "Not a time."})
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            raise ValueError
+        moment = moment.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        raise ValidationError(message, {"chosen_at": "Not a time."}) from None
+    if moment > now or now - moment > dt.timedelta(days=7):
+        return now
+    return moment
+
+
 def snooze_choice(user: User, choice: str, date_text: str, now: dt.datetime):
     """Turn a snooze choice (tomorrow, next week, else a date) into a moment."""
     if choice in SNOOZE_CHOICES:

@@ -770,7 +770,9 @@ PATHS: dict[str, Any] = {
     "/followups/{followup_id}/snooze": {
         "parameters": [FOLLOWUP_ID, ALSO],
         "post": _op(
-            "Snooze until an ISO date (at the follow-up hour) or datetime, "
+            "Snooze until an ISO date (at the follow-up hour) or datetime, or "
+            "`when` (tomorrow, next_week) counted in the owner's time zone from "
+            "`chosen_at` (the moment of the tap, within the last week) or now, "
             "with the follow-ups named in also",
             _json(_ref("FollowUp")),
             400,
@@ -780,7 +782,14 @@ PATHS: dict[str, Any] = {
             415,
             422,
             requestBody=_body(
-                _s("object", required=["until"], properties={"until": STR})
+                _s(
+                    "object",
+                    properties={
+                        "until": STR,
+                        "when": _s("string", enum=["tomorrow", "next_week"]),
+                        "chosen_at": _s("string", format="date-time"),
+                    },
+                )
             ),
         ),  # fmt: skip
     },

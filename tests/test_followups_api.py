@@ -133,6 +133,53 @@ def test_snooze_needs_a_moment_in_the_future(
     )
 
 
+@pytest.mark.parametrize(
+    ("tapped", "synced", "until"),
+    [
+        # 00:30 in Berlin, still the 21st in UTC: tomorrow is the 23rd there.
+        (None, "2026-11-21T23:30:00+00:00", "2026-11-23T08:00:00+00:00"),
+        # Tapped offline at 23:30 in Berlin, sent after midnight: the tap's day counts.
+        (
+            "2026-11-21T22:30:00Z",
+            "2026-11-21T23:30:00+00:00",
+            "2026-11-22T08:00:00+00:00",
+        ),
+        # Sent after the tap's "tomorrow" has passed: counted from now.
+        (
+            "2026-11-20T10:00:00Z",
+            "2026-11-21T12:00:00+00:00",
+            "2026-11-22T08:00:00+00:00",
+        ),
+        # A tap in the future counts from now.
+        (
+            "2026-11-25T10:00:00Z",
+            "2026-11-21T12:00:00+00:00",
+            "2026-11-22T08:00:00+00:00",
+        ),
+    ],
+)
+def test_snooze_tomorrow_is_counted_in_the_owners_zone_from_the_tap(
+    app, api, user, meet, clock, tapped, synced, until
+):
+    fid = followup_id(app, meet(user))
+    clock.set(dt.datetime.fromisoformat(synced))
+    body = {"when": "tomorrow", **({"chosen_at": tapped} if tapped else {})}
+    response = api.post(f"/api/v1/followups/{fid}/snooze", json=body)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["snoozed_until"] == until
+
+
+def test_snooze_next_week_and_bad_choices(app, api, user, meet, clock):
+    fid = followup_id(app, meet(user))
+    clock.set(DUE)
+    url = f"/api/v1/followups/{fid}/snooze"
+    assert_api_error(api.post(url, json={"when": "someday"}), 400, field="when")
+    bad_tap = {"when": "tomorrow", "chosen_at": "yesterday"}
+    assert_api_error(api.post(url, json=bad_tap), 400, field="chosen_at")
+    response = api.post(url, json={"when": "next_week"})
+    assert response.get_json()["snoozed_until"] == "2026-11-28T08:00:00+00:00"
+
+
 def test_snooze_accepts_a_datetime_with_offset(app, api, user, meet, clock):
     fid = followup_id(app, meet(user))
     clock.set(DUE)

@@ -19,10 +19,10 @@ from ..followups import (
     list_followups,
     mark_done,
     message_followups,
-    parse_until,
     require_open,
     skip,
     snooze,
+    snooze_from_request,
     template_cache,
 )
 from ..models import MAX_ID
@@ -105,7 +105,7 @@ def followup_snooze(followup_id: int):
     data = json_body()
     require_open(followups[0], "snoozed")
     now = clock.now()
-    until = parse_until(data.get("until"), current_user)
+    until = snooze_from_request(current_user, data, now)
     for followup in followups:
         snooze(current_user, followup, until, now)
     return followup_to_dict(followups[0], current_user, now)

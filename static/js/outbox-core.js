@@ -11,7 +11,8 @@
 //   error?, fields?}, `account` naming who made it on a shared phone.
 //   A capture (no kind): {payload} for POST /api/v1/contacts.
 //   A queue action: {kind: "followup-action", followup_id, action: "done" |
-//   "skip" | "snooze" | "edit", also: [ids sent in the same message], until?,
+//   "skip" | "snooze" | "edit", also: [ids sent in the same message], until? or
+//   when? and chosen_at? (snooze),
 //   draft?: {subject, body}, label}.
 // - meta (key "key"): "account" (who loaded a page last), "csrf" (the token
 //   for sending without a page), "needsLogin" (a send met 401).
@@ -237,7 +238,9 @@
     const base = (id) => `/api/v1/followups/${encodeURIComponent(id)}`;
     if (entry.draft) steps.push([base(entry.followup_id), "PATCH", entry.draft]);
     if (entry.action !== "edit") {
-      const body = entry.action === "snooze" ? { until: entry.until } : {};
+      const body = entry.action === "snooze"
+        ? (entry.when ? { when: entry.when, chosen_at: entry.chosen_at } : { until: entry.until })
+        : {};
       for (const id of [entry.followup_id, ...(entry.also || [])]) {
         steps.push([`${base(id)}/${entry.action}`, "POST", body]);
       }

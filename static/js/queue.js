@@ -43,14 +43,12 @@ const alsoIds = (item) => (item.dataset.also || "").split(" ").filter(Boolean).m
 const progressFor = (action, count, sign = 1) =>
   updateProgress(action === "done" ? sign * count : 0, action === "done" ? 0 : -sign * count);
 
+// "Tomorrow" and "Next week" are counted by the server, in the owner's time
+// zone, from the moment of the tap (which may reach it later, offline).
 function snoozeBody(form, submitter) {
   const when = submitter ? submitter.value : "tomorrow";
   if (when === "date") return { until: form.elements.date.value };
-  const days = when === "next_week" ? 7 : 1;
-  const day = new Date();
-  day.setDate(day.getDate() + days);
-  const pad = (n) => String(n).padStart(2, "0");
-  return { until: `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}` };
+  return { when, chosen_at: new Date().toISOString() };
 }
 
 // Percent-encoding as the server writes the links (drafts.py): every
@@ -137,7 +135,7 @@ for (const item of document.querySelectorAll("[data-followup]")) {
       event.preventDefault();
       const action = form.dataset.action;
       const body = action === "snooze" ? snoozeBody(form, event.submitter) : {};
-      if (action === "snooze" && !body.until) {
+      if (action === "snooze" && !body.until && !body.when) {
         announce(item, "Pick a day to snooze it to.");
         return;
       }
