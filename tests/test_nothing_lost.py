@@ -1,8 +1,10 @@
 """Nothing a person typed is lost, on every path that writes a person.
 
 Each path gets the same awkward values: a long name with accents and an emoji,
-a topic in another script, private notes on two lines, tags with accents. The
-person read back through the API holds every one of them as typed.
+a topic in another script, private notes on two lines, tags with accents, and
+a phone number phonenumbers calls possible but not valid (a new range, or a
+typo to fix later). The person read back through the API holds every one of
+them as typed.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ TYPED = {
     "promise": "Send the slides 📎",
     "notes": "First line\nSecond line — über wichtig ✨",
     "tags": ["café", "rust"],
+    "phone": "+49 1999 1234567",  # possible, not valid: kept as typed
 }
 
 
@@ -30,8 +33,10 @@ def capture_page(api, owner, card_slug, app) -> tuple[str, set]:
         "/capture",
         {
             "id": person_id,
-            **{k: v for k, v in TYPED.items() if k not in ("email", "tags")},
+            **{k: v for k, v in TYPED.items() if k not in ("email", "phone", "tags")},
+            # "Email, phone or profile link", and "another contact" under More.
             "reach": TYPED["email"],
+            "reach2": TYPED["phone"],
             "tags_text": ", ".join(TYPED["tags"]),
         },
     )
@@ -78,6 +83,7 @@ def import_vcard(api, owner, card_slug, app) -> tuple[str, set]:
             "VERSION:3.0",
             f"FN:{vcard_escaped(TYPED['name'])}",
             f"EMAIL:{TYPED['email']}",
+            f"TEL:{TYPED['phone']}",
             f"ORG:{vcard_escaped(TYPED['company'])}",
             f"TITLE:{vcard_escaped(TYPED['title'])}",
             f"NOTE:{vcard_escaped(TYPED['notes'])}",
@@ -89,11 +95,12 @@ def import_vcard(api, owner, card_slug, app) -> tuple[str, set]:
     response = api.post(f"{URL}/import", data=card.encode(), content_type="text/vcard")
     assert response.get_json()["imported"] == 1, response.get_json()
     found = api.get(URL).get_json()["items"]
-    return found[0]["id"], {"name", "email", "company", "title", "notes", "tags"}
+    carried = {"name", "email", "phone", "company", "title", "notes", "tags"}
+    return found[0]["id"], carried
 
 
 def merge(api, owner, card_slug, app) -> tuple[str, set]:
-    first = {k: TYPED[k] for k in ("name", "email", "talked_about", "tags")}
+    first = {k: TYPED[k] for k in ("name", "email", "phone", "talked_about", "tags")}
     second = {k: TYPED[k] for k in ("name", "company", "title", "promise", "notes")}
     second["name"] = TYPED["name"].split(" de la ")[0]
     keep = api.post(URL, json={"id": str(uuid.uuid4()), **second}).get_json()
