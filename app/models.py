@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
-from .search_text import searchable_text
+from .search_text import SEARCHED_FIELDS, searchable_text
 
 # The models' base: Flask-SQLAlchemy's db.Model, which type checkers can't see
 # through; to them it is the declarative Base it is made from.
@@ -349,17 +349,8 @@ class Contact(Model):
         )
 
 
-SEARCHED_ATTRIBUTES = (
-    "name",
-    "company",
-    "title",
-    "email",
-    "talked_about",
-    "promise",
-    "notes",
-    "tags",
-    "extras",
-)
+# Every attribute the search text is made of (search_text.searchable_text).
+SEARCHED_ATTRIBUTES = (*SEARCHED_FIELDS, "tags", "extras")
 
 
 @event.listens_for(Contact, "before_insert")
