@@ -178,6 +178,7 @@ def other_morrow(tmp_path):
                     "public_fields": ["first_name", "last_name", "headline", "email"],
                 },
             )
+        db.session.commit()  # services only flush: whoever calls them commits
         db.session.remove()
     yield from serve(app)
 

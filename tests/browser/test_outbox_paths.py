@@ -209,6 +209,7 @@ def test_a_queue_action_half_done_elsewhere_is_finished_and_dropped(
         ids = promise.id, thanks.id
         # The thank-you was marked sent on the laptop meanwhile.
         mark_done(db.session.get(User, thanks.user_id), thanks, dt.datetime.now(dt.UTC))
+        db.session.commit()  # services only flush: the request (here, we) commits
         db.session.remove()
     path.stash_action(followup_id=ids[0], action="done", also=[ids[1]], label="Sent")
     path.flush()

@@ -123,6 +123,7 @@ def test_an_action_already_done_elsewhere_is_dropped_without_an_error(
         mark_done(
             db.session.get(User, followup.user_id), followup, dt.datetime.now(dt.UTC)
         )
+        db.session.commit()  # services only flush: the request (here, we) commits
         db.session.remove()
 
     context.set_offline(False)
