@@ -415,13 +415,6 @@ def delete(contact_id: str):
     return redirect(url_for("people.index"))
 
 
-def owned_contact(contact_id: str) -> Contact:
-    contact = db.session.get(Contact, contact_id)
-    if contact is None or contact.user_id != current_user.id:
-        raise NotFound("There is no such person.")
-    return contact
-
-
 def person_page(contact: Contact) -> str:
     """The address of the person's page."""
     return url_for("people.detail", contact_id=contact.id)
@@ -430,7 +423,7 @@ def person_page(contact: Contact) -> str:
 @bp.post("/people/<contact_id>/talked")
 def talked(contact_id: str):
     """Log "we talked": the keep-in-touch clock starts again."""
-    contact = owned_contact(contact_id)
+    contact = get_contact(current_user, contact_id)
     note = clean_text(request.form.get("note", ""), "note", 1000, multiline=True)
     log_interaction(contact, "talked", note, clock.now())
     flash(f"Logged a conversation with {contact.name}.")
@@ -440,7 +433,7 @@ def talked(contact_id: str):
 @bp.post("/people/<contact_id>/cadence")
 def cadence(contact_id: str):
     """Set how often to keep in touch with a person (none, 30, 90, 180, custom)."""
-    contact = owned_contact(contact_id)
+    contact = get_contact(current_user, contact_id)
     choice = request.form.get("cadence", "none")
     custom = request.form.get("custom_days", "").strip()
     if choice == "none" and custom and custom != str(contact.keep_in_touch_days):
