@@ -39,22 +39,19 @@ TIME = _s("string", format="date-time")
 NTIME = _s(["string", "null"], format="date-time")
 CHANNEL = {"enum": [*CHANNELS, None]}
 
+# The one error body (DESIGN §4): under "error" in every 4xx, and in a batch item.
+ERROR_BODY = _s(
+    "object",
+    required=["code", "message"],
+    properties={
+        "code": STR,
+        "message": STR,
+        "fields": _s("object", additionalProperties=STR),
+    },
+)
+
 SCHEMAS: dict[str, Any] = {
-    "Error": _s(
-        "object",
-        required=["error"],
-        properties={
-            "error": _s(
-                "object",
-                required=["code", "message"],
-                properties={
-                    "code": STR,
-                    "message": STR,
-                    "fields": _s("object", additionalProperties=STR),
-                },
-            )
-        },
-    ),
+    "Error": _s("object", required=["error"], properties={"error": ERROR_BODY}),
     "Me": _s(
         "object",
         required=[
@@ -252,15 +249,7 @@ SCHEMAS: dict[str, Any] = {
                             description="201 created, 200 already stored, or a 4xx",
                         ),
                         "contact": {"$ref": "#/components/schemas/Contact"},
-                        "error": _s(
-                            "object",
-                            required=["code", "message"],
-                            properties={
-                                "code": STR,
-                                "message": STR,
-                                "fields": _s("object", additionalProperties=STR),
-                            },
-                        ),
+                        "error": ERROR_BODY,
                     },
                 ),
             )
