@@ -95,14 +95,17 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(status: int, message: str, code: str | None = None, fields=None):
-    """The one error body of the API."""
-    body = {
-        "error": {"code": code or HTTP_CODES.get(status, "error"), "message": message}
-    }
+def error_body(status: int, message: str, code: str | None = None, fields=None) -> dict:
+    """The one error body of the API: what goes under "error" (a batch item's too)."""
+    body: dict = {"code": code or HTTP_CODES.get(status, "error"), "message": message}
     if fields:
-        body["error"]["fields"] = fields
-    return jsonify(body), status
+        body["fields"] = fields
+    return body
+
+
+def error_response(status: int, message: str, code: str | None = None, fields=None):
+    """The API's answer for an error: {"error": error_body(…)}."""
+    return jsonify({"error": error_body(status, message, code, fields)}), status
 
 
 def _answer(status: int, message: str, code=None, fields=None, page_message=None):

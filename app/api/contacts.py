@@ -19,7 +19,7 @@ from ..contacts import (
     search_contacts,
     update_contact,
 )
-from ..errors import DomainError, TooLarge, ValidationError
+from ..errors import DomainError, TooLarge, ValidationError, error_body
 from ..events import get_event
 from ..polish import after_capture
 from . import bp, encode_cursor, json_body, keyset_cursor, page_limit
@@ -109,10 +109,7 @@ def capture_batch():
 
 
 def _error_body(error: DomainError) -> dict:
-    body: dict[str, object] = {"code": error.code, "message": error.message}
-    if error.fields:
-        body["fields"] = error.fields
-    return body
+    return error_body(error.status, error.message, error.code, error.fields)
 
 
 @bp.get("/contacts/<contact_id>")
