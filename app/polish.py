@@ -54,6 +54,7 @@ from .drafts import (
 )
 from .extensions import db
 from .models import FollowUp, User
+from .transactions import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,9 @@ def request_polish(followup_ids) -> None:
         return
     base_url = request.host_url if has_request_context() else None
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's app
-    _pool().submit(_run, app, ids, base_url)
+    # The pool's threads read the drafts from their own sessions: only once
+    # the capture that wrote them is committed.
+    after_commit(lambda: _pool().submit(_run, app, ids, base_url))
 
 
 def _run(app: Flask, ids: list[int], base_url: str | None) -> None:

@@ -21,10 +21,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from flask import Flask
+from flask import Flask, g, has_request_context
 from sqlalchemy.exc import SQLAlchemyError
 
 from .extensions import db
@@ -37,14 +37,28 @@ def init_app(app: Flask) -> None:
         if response.status_code >= 400:
             session.rollback()
             return response
-        if not session.in_transaction():
-            return response
-        try:
-            session.commit()
-        except SQLAlchemyError as error:
-            session.rollback()
-            return app.make_response(app.handle_user_exception(error))
+        if session.in_transaction():
+            try:
+                session.commit()
+            except SQLAlchemyError as error:
+                session.rollback()
+                return app.make_response(app.handle_user_exception(error))
+        for work in g.pop("after_commit", []):
+            work()
         return response
+
+
+def after_commit(work: Callable[[], object]) -> None:
+    """Run `work` once this request's writes are committed (never if refused).
+
+    For work other connections do with what the request wrote (a background
+    thread reads it from its own session): before the commit it would not see it.
+    Outside a request there is nothing to wait for: it runs at once.
+    """
+    if has_request_context():
+        g.setdefault("after_commit", []).append(work)
+    else:
+        work()
 
 
 @contextmanager

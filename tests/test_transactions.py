@@ -407,3 +407,29 @@ def test_only_the_request_bulk_import_and_the_cli_commit():
             ):
                 found[node.func.attr].add(str(path.relative_to(app_dir)))
     assert found == allowed
+
+
+@pytest.mark.parametrize("status", [200, 400])
+def test_work_after_commit_runs_once_the_write_is_committed_and_never_after_a_refusal(
+    app, client, user, status
+):
+    """What another connection does (the draft polisher's threads) sees the write."""
+    import datetime as dt
+
+    from app.transactions import after_commit
+
+    seen: list[int] = []
+
+    def count_from_another_connection() -> None:
+        with db.engine.connect() as other:
+            seen.append(other.execute(select(db.func.count(Event.id))).scalar_one())
+
+    def write():
+        db.session.add(Event(user_id=user, name="Probe", date=dt.date(2026, 3, 9)))
+        db.session.flush()
+        after_commit(count_from_another_connection)
+        return "", status
+
+    app.add_url_rule("/_probe", "probe", write)
+    assert client.get("/_probe").status_code == status
+    assert seen == ([1] if status == 200 else [])
