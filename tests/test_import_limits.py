@@ -241,7 +241,9 @@ def test_an_import_commits_in_batches(app, api, monkeypatch):
 def waiting_app(app, clock):
     """waiting_app(seconds) → an app on the same SQLite file with that busy timeout."""
     if TEST_DATABASE_URL:
-        pytest.skip("SQLite's busy timeout")
+        pytest.skip(
+            "SQLite's busy timeout: this run is on PostgreSQL, which waits for locks itself"
+        )
     from app import create_app
 
     made = []

@@ -23,7 +23,9 @@ INPUTS = HERE / "reach_inputs.json"
 def test_the_page_and_the_server_classify_every_input_alike():
     node = shutil.which("node")
     if node is None:
-        pytest.skip("node is missing")
+        pytest.skip(
+            "node is missing: install Node 20 (the page's reach hint runs under it)"
+        )
     inputs = json.loads(INPUTS.read_text())
     result = subprocess.run(
         [node, "--no-warnings", str(HERE / "reach_classify.mjs"), str(INPUTS)],
