@@ -18,7 +18,6 @@ from ..drafts import (
     CHANNEL_LABELS,
     KIND_LABELS,
     channels_for,
-    links_for,
 )
 from ..errors import ValidationError
 from ..followups import (
@@ -71,9 +70,10 @@ def index():
     cards = []
     for message in messages:
         followup = message.lead
-        data = followup_to_dict(followup, user, now, cache, message_key=message.key)
-        data["draft"] = message_draft(message, user, card_url, cache)
-        data["links"] = links_for(followup.contact, data["draft"])
+        draft = message_draft(message, user, card_url, cache)
+        data = followup_to_dict(
+            followup, user, now, cache, message_key=message.key, draft=draft
+        )
         data["channels"] = [
             (channel, CHANNEL_LABELS[channel], data["links"].get(channel))
             for channel in channels_for(followup.contact)
