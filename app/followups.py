@@ -490,15 +490,17 @@ def followup_to_dict(
     now: dt.datetime | None = None,
     cache=None,
     message_key: str | None = None,
+    draft: dict[str, str] | None = None,
 ) -> FollowUpJSON:
     """Return the follow-up's JSON shape (DESIGN §4).
 
-    `message_key` is looked up when not given (message_key_of).
+    `message_key` is looked up when not given (message_key_of); `draft` is
+    the follow-up's own draft unless given (the Queue gives its message's).
     """
     now = now or clock.now()
     contact = followup.contact
-    card_url = shareable_card_url(user.card)
-    draft = draft_message(followup, user, card_url, cache)
+    if draft is None:
+        draft = draft_message(followup, user, shareable_card_url(user.card), cache)
     links = links_for(contact, draft)
     return {
         "id": followup.id,

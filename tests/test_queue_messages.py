@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -122,6 +124,18 @@ def test_the_introducer_met_the_same_night_gets_one_message(
     assert body.count("Don't hesitate if I can return the favour.") == 1
     assert "Thank-you and Thanks for the intro" in bo
     assert_reads_as_a_message(body)
+
+
+def test_a_combined_cards_links_carry_its_whole_message(
+    app, owner, user, busy_morning, clock
+):
+    clock.set(DUE)
+    bo = card(owner.get("/queue").get_data(as_text=True), "Bo Berg")
+    body = html.unescape(re.search(r"<textarea[^>]*>([^<]*)</textarea>", bo).group(1))
+    link = html.unescape(re.search(r'href="(mailto:bo@example.com[^"]*)"', bo).group(1))
+    sent = parse_qs(urlsplit(link).query)["body"][0]
+    assert "connecting me with Cy" in sent and "connecting me with Di" in sent
+    assert sent.replace("\r\n", "\n") == body  # a mailto body has CRLF lines
 
 
 def test_a_person_captured_twice_gets_one_card_that_offers_the_merge(

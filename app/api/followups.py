@@ -78,24 +78,25 @@ def _message(followup_id: int):
     return message_followups(current_user, followup_id, also)
 
 
-@bp.post("/followups/<int:followup_id>/done")
-def followup_done(followup_id: int):
-    """Mark a follow-up sent, with those named in `also` (one message)."""
+def _settle(followup_id: int, action):
+    """Apply `action` to a follow-up and those named in `also`."""
     followups = _message(followup_id)
     now = clock.now()
     for followup in followups:
-        mark_done(current_user, followup, now)
+        action(current_user, followup, now)
     return followup_to_dict(followups[0], current_user, now)
+
+
+@bp.post("/followups/<int:followup_id>/done")
+def followup_done(followup_id: int):
+    """Mark a follow-up sent, with those named in `also` (one message)."""
+    return _settle(followup_id, mark_done)
 
 
 @bp.post("/followups/<int:followup_id>/skip")
 def followup_skip(followup_id: int):
     """Skip a follow-up, with those named in `also`."""
-    followups = _message(followup_id)
-    now = clock.now()
-    for followup in followups:
-        skip(current_user, followup, now)
-    return followup_to_dict(followups[0], current_user, now)
+    return _settle(followup_id, skip)
 
 
 @bp.post("/followups/<int:followup_id>/snooze")

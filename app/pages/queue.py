@@ -18,7 +18,6 @@ from ..drafts import (
     CHANNEL_LABELS,
     KIND_LABELS,
     channels_for,
-    links_for,
 )
 from ..errors import ValidationError
 from ..followups import (
@@ -71,9 +70,10 @@ def index():
     cards = []
     for message in messages:
         followup = message.lead
-        data = followup_to_dict(followup, user, now, cache, message_key=message.key)
-        data["draft"] = message_draft(message, user, card_url, cache)
-        data["links"] = links_for(followup.contact, data["draft"])
+        draft = message_draft(message, user, card_url, cache)
+        data = followup_to_dict(
+            followup, user, now, cache, message_key=message.key, draft=draft
+        )
         data["channels"] = [
             (channel, CHANNEL_LABELS[channel], data["links"].get(channel))
             for channel in channels_for(followup.contact)
@@ -109,24 +109,26 @@ def _message(followup_id: int) -> list:
     return message_followups(current_user, followup_id, also)
 
 
+def _settle(followup_id: int, action, said: str):
+    """Mark a follow-up and those merged into its message with `action`."""
+    followups = _message(followup_id)
+    now = clock.now()
+    for followup in followups:
+        action(current_user, followup, now)
+    flash(said.format(name=followups[0].contact.name))
+    return redirect(url_for("queue.index"))
+
+
 @bp.post("/queue/<int:followup_id>/done")
 def done(followup_id: int):
     """Mark a follow-up sent (with any merged into its message)."""
-    followups = _message(followup_id)
-    for followup in followups:
-        mark_done(current_user, followup, clock.now())
-    flash(f"Marked sent to {followups[0].contact.name}.")
-    return redirect(url_for("queue.index"))
+    return _settle(followup_id, mark_done, "Marked sent to {name}.")
 
 
 @bp.post("/queue/<int:followup_id>/skip")
 def skip(followup_id: int):
     """Skip a follow-up (with any merged into its message)."""
-    followups = _message(followup_id)
-    for followup in followups:
-        skip_followup(current_user, followup, clock.now())
-    flash(f"Skipped the follow-up to {followups[0].contact.name}.")
-    return redirect(url_for("queue.index"))
+    return _settle(followup_id, skip_followup, "Skipped the follow-up to {name}.")
 
 
 @bp.post("/queue/<int:followup_id>/snooze")
