@@ -340,6 +340,16 @@ def _frame(body: str) -> tuple[str | None, list[str], str | None]:
     return greeting, paragraphs, sign_off
 
 
+# "It was good talking about X." and "We had a great chat about X." say one thing.
+_ABOUT = re.compile(r"\babout (.+?)[.!…]?$")
+
+
+def _topic_of(sentence: str) -> str:
+    """The topic a sentence talks about ("about X" ending it), else ""."""
+    found = _ABOUT.search(sentence)
+    return f"about: {found.group(1).casefold()}" if found else ""
+
+
 def combine_drafts(drafts: list[dict[str, str]]) -> dict[str, str]:
     """Make one message of several drafts to the same person.
 
@@ -352,11 +362,17 @@ def combine_drafts(drafts: list[dict[str, str]]) -> dict[str, str]:
         return drafts[0]
     greeting, paragraphs, sign_off = _frame(drafts[0]["body"])
     said = {s for p in paragraphs for s in _SENTENCE_END.split(p)}
+    said |= {_topic_of(s) for s in said} - {""}
     for draft in drafts[1:]:
         _, more, _ = _frame(draft["body"])
         for paragraph in more:
-            sentences = [s for s in _SENTENCE_END.split(paragraph) if s not in said]
+            sentences = [
+                s
+                for s in _SENTENCE_END.split(paragraph)
+                if s not in said and _topic_of(s) not in said
+            ]
             said.update(sentences)
+            said |= {_topic_of(s) for s in sentences} - {""}
             if sentences:
                 paragraphs.append(" ".join(sentences))
     body = "\n\n".join(p for p in (greeting, *paragraphs, sign_off) if p)

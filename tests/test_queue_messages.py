@@ -11,6 +11,7 @@ import pytest
 from app.drafts import combine_drafts
 from app.extensions import db
 from app.models import Contact, FollowUp
+from app.phrasing import topic_phrase
 from tests.conftest import DUE
 from tests.draft_corpus import CORPUS
 from tests.test_phrasing import assert_reads_as_a_message, drafted, greeting
@@ -227,5 +228,9 @@ def test_every_combined_corpus_draft_follows_the_rules(index):
     assert_reads_as_a_message(body)
     assert body.startswith(f"Hi {greeting(entry['name'])},\n\n"), body
     assert body.count("\nBest,\n") == 1 and body.count("Hi ") == 1
+    # What we talked about is said once, however many parts mention it.
+    topic = entry.get("talked_about")
+    if topic and topic_phrase(topic):
+        assert body.count(topic_phrase(topic)) <= 1, body
     if entry["notes"]:
         assert entry["notes"] not in body
