@@ -32,11 +32,11 @@ from .contacts import (
     _stored,
     _unusable_id,
     create_contact,
+    new_person_rows,
 )
 from .errors import DomainError, ValidationError
 from .extensions import db
-from .models import Contact, FollowUp, User, insert_row
-from .scheduling import schedule_followups
+from .models import Contact, FollowUp, User
 from .tags import write_tag_rows
 
 MAX_ITEMS = 100
@@ -89,11 +89,10 @@ def _capture_together(
     rows: dict[str, list] = {"contacts": [], "followups": [], "tags": []}
 
     def collect(contact: Contact, tags: list[str], now: dt.datetime) -> None:
-        rows["contacts"].append(insert_row(contact))
-        followups: list[FollowUp] = []
-        schedule_followups(contact, now=now, fresh=True, add=followups.append)
-        rows["followups"] += [insert_row(f) for f in followups]
-        rows["tags"].append((contact.id, contact.user_id, tags))
+        person, followups, tag_entry = new_person_rows(contact, tags, now)
+        rows["contacts"].append(person)
+        rows["followups"] += followups
+        rows["tags"].append(tag_entry)
 
     outcomes: list[Outcome | None] = [None] * len(items)
     made: dict[str, Contact] = {}

@@ -20,7 +20,7 @@ from .extensions import db
 from .models import Contact, ContactTag, Event, FollowUp, User, insert_row
 from .scheduling import schedule_followups, zone_of
 from .shapes import ContactJSON
-from .tags import write_tag_rows
+from .tags import TaggedPerson, write_tag_rows
 from .validation import (
     FieldErrors,
     Rule,
@@ -392,6 +392,23 @@ def _days_event_id(user: User, now: dt.datetime) -> int | None:
     return event.id if event is not None else None
 
 
+def new_person_rows(
+    contact: Contact, tags: list[str], now: dt.datetime
+) -> tuple[dict, list[dict], TaggedPerson]:
+    """A new person's rows, worked out without writing: (person, follow-ups, tags).
+
+    The person's INSERT row, the INSERT rows of the follow-ups a fresh capture
+    gets, and the entry write_tag_rows takes for their tags.
+    """
+    followups: list[FollowUp] = []
+    schedule_followups(contact, now=now, fresh=True, add=followups.append)
+    return (
+        insert_row(contact),
+        [insert_row(f) for f in followups],
+        (contact.id, contact.user_id, tags),
+    )
+
+
 def _write_capture(contact: Contact, tags: list[str], now: dt.datetime) -> bool:
     """Write a new person with their tags and follow-ups; False if the id is stored.
 
@@ -404,15 +421,12 @@ def _write_capture(contact: Contact, tags: list[str], now: dt.datetime) -> bool:
     nothing else is written. No error is raised, so the transaction stays good
     for the captures after it.
     """
-    person = insert_row(contact)
-    followups: list[FollowUp] = []
-    schedule_followups(contact, now=now, fresh=True, add=followups.append)
-    followup_rows = [insert_row(f) for f in followups]
+    person, followup_rows, tag_entry = new_person_rows(contact, tags, now)
     if db.session.execute(_insert_new(Contact.__table__), person).first() is None:
         return False
     if followup_rows:
         db.session.execute(insert(FollowUp.__table__), followup_rows)
-    write_tag_rows([(contact.id, contact.user_id, tags)])
+    write_tag_rows([tag_entry])
     # The person joins the session as if just loaded: no query to read it back.
     make_transient_to_detached(contact)
     db.session.add(contact)
