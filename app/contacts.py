@@ -288,7 +288,7 @@ def get_contact(user: User, contact_id) -> Contact:
     return contact
 
 
-def _unusable_id() -> Unusable:
+def unusable_id() -> Unusable:
     """The one answer for every client id Morrow can't use, whatever the reason.
 
     An id another account holds must read exactly like a malformed one, so a
@@ -300,21 +300,26 @@ def _unusable_id() -> Unusable:
     )
 
 
-def _clean_id(value) -> str:
+def clean_id(value) -> str:
+    """A client's person id as a canonical UUID, or raise the unusable-id error."""
     if not isinstance(value, str):
-        raise _unusable_id()
+        raise unusable_id()
     try:
         return str(uuid.UUID(value))
     except ValueError:
-        raise _unusable_id() from None
+        raise unusable_id() from None
 
 
-def _stored(user: User, contact_id: str) -> Contact | None:
+def stored_contact(user: User, contact_id: str) -> Contact | None:
+    """The owner's person under this id, read afresh; None if nobody holds it.
+
+    An id another account holds raises the unusable-id error (unusable_id).
+    """
     contact = db.session.get(Contact, contact_id, populate_existing=True)
     if contact is None:
         return None
     if contact.user_id != user.id:
-        raise _unusable_id()
+        raise unusable_id()
     return contact
 
 
@@ -345,13 +350,13 @@ def create_contact(
     person goes to it instead of being written (a batch writes them all at
     once).
     """
-    contact_id = _clean_id(data["id"]) if data.get("id") else str(uuid.uuid4())
+    contact_id = clean_id(data["id"]) if data.get("id") else str(uuid.uuid4())
     try:
         values = clean_contact(user, data, partial=False)
     except ValidationError:
         # A repeat of a saved capture answers with it, even when its fields no
         # longer pass (its event deleted since, say). A first copy is refused.
-        existing = _stored(user, contact_id)
+        existing = stored_contact(user, contact_id)
         if existing is None:
             raise
         return existing, False
@@ -360,7 +365,7 @@ def create_contact(
     values.setdefault("met_at", now)
     if "event_id" not in values:
         values["event_id"] = (
-            _days_event_id(user, now) if days_event_id is LOOK_UP else days_event_id
+            todays_event_id(user, now) if days_event_id is LOOK_UP else days_event_id
         )
     # Given, not lazy-loaded: a person not yet written can't load them, and
     # scheduling needs them before anything is written.
@@ -380,13 +385,13 @@ def create_contact(
         return contact, True
     if _write_capture(contact, tags, now):
         return contact, True
-    existing = _stored(user, contact_id)
+    existing = stored_contact(user, contact_id)
     if existing is None:  # pragma: no cover - the stored copy was just seen
         raise Conflict("This capture is being saved by another request; try again.")
     return existing, False
 
 
-def _days_event_id(user: User, now: dt.datetime) -> int | None:
+def todays_event_id(user: User, now: dt.datetime) -> int | None:
     """The event a capture made now belongs to (the owner's zone read once)."""
     event = default_event(user, now, zone_of(user))
     return event.id if event is not None else None
