@@ -20,7 +20,7 @@ from .extensions import db
 from .models import Contact, ContactTag, Event, FollowUp, User, insert_row
 from .scheduling import schedule_followups, zone_of
 from .shapes import ContactJSON
-from .tags import TaggedPerson, write_tag_rows
+from .tags import TaggedPerson, set_tags, write_tag_rows
 from .validation import (
     FieldErrors,
     Rule,
@@ -270,12 +270,6 @@ def _fill_names(values: dict, data: dict) -> None:
         values["first_name"], values["last_name"] = split_name(values["name"])
 
 
-def _set_tags(contact: Contact, tags: list[str], *, fresh: bool = False) -> None:
-    contact.tags = list(tags)
-    # A person just made has no tag rows to replace.
-    write_tag_rows([(contact.id, contact.user_id, tags)], replace=not fresh)
-
-
 def get_contact(user: User, contact_id) -> Contact:
     """Return one of the owner's people, or raise NotFound."""
     contact = None
@@ -457,7 +451,7 @@ def update_contact(
             "Nobody introduces themselves.", {"introduced_by_id": "Not this person."}
         )
     if "tags" in values:
-        _set_tags(contact, values.pop("tags"))
+        set_tags(contact, values.pop("tags"))
     for field, value in values.items():
         setattr(contact, field, value)
     contact.updated_at = now
