@@ -386,8 +386,8 @@ def create_contact(
 
 
 def todays_event_id(user: User, now: dt.datetime) -> int | None:
-    """The event a capture made now belongs to (the owner's zone read once)."""
-    event = default_event(user, now, zone_of(user))
+    """The id of the event a capture made now belongs to (events.default_event)."""
+    event = default_event(user, now)
     return event.id if event is not None else None
 
 
