@@ -27,16 +27,16 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
 from .contacts import (
-    _clean_id,
-    _days_event_id,
-    _stored,
-    _unusable_id,
+    clean_id,
     create_contact,
+    new_person_rows,
+    stored_contact,
+    todays_event_id,
+    unusable_id,
 )
 from .errors import DomainError, ValidationError
 from .extensions import db
-from .models import Contact, FollowUp, User, insert_row
-from .scheduling import schedule_followups
+from .models import Contact, FollowUp, User
 from .tags import write_tag_rows
 
 MAX_ITEMS = 100
@@ -54,7 +54,7 @@ class Outcome:
 
 def capture_many(user: User, items: list[dict], now: dt.datetime) -> list[Outcome]:
     """Save each capture, or find it stored. Answers in item order."""
-    default_event_id = _days_event_id(user, now)  # once for the whole batch
+    default_event_id = todays_event_id(user, now)  # once for the whole batch
     # Written in the order of their ids: two batches holding some of the same
     # ids then wait for each other at the first one they share, never in a
     # circle (PostgreSQL would end one of them as a deadlock).
@@ -89,11 +89,10 @@ def _capture_together(
     rows: dict[str, list] = {"contacts": [], "followups": [], "tags": []}
 
     def collect(contact: Contact, tags: list[str], now: dt.datetime) -> None:
-        rows["contacts"].append(insert_row(contact))
-        followups: list[FollowUp] = []
-        schedule_followups(contact, now=now, fresh=True, add=followups.append)
-        rows["followups"] += [insert_row(f) for f in followups]
-        rows["tags"].append((contact.id, contact.user_id, tags))
+        person, followups, tag_entry = new_person_rows(contact, tags, now)
+        rows["contacts"].append(person)
+        rows["followups"] += followups
+        rows["tags"].append(tag_entry)
 
     outcomes: list[Outcome | None] = [None] * len(items)
     made: dict[str, Contact] = {}
@@ -105,7 +104,7 @@ def _capture_together(
             if known.user_id == user.id:
                 outcomes[n] = Outcome(known.id, 200, known)
             else:
-                error = _unusable_id()
+                error = unusable_id()
                 outcomes[n] = Outcome(_given(item), error.status, error=error)
             continue
         outcome = _refused(item)
@@ -213,7 +212,7 @@ def _refused(item) -> Outcome | None:
 
 def _order_key(item) -> str:
     try:
-        return _clean_id(item["id"])
+        return clean_id(item["id"])
     except (DomainError, KeyError, TypeError):
         return ""
 
@@ -235,7 +234,7 @@ def _capture_one(
         return Outcome(given, error.status, error=error)
     except IntegrityError:
         # The same id stored by another request since this one looked.
-        existing = _stored(user, _clean_id(given)) if given else None
+        existing = stored_contact(user, clean_id(given)) if given else None
         if existing is None:
             raise
         return Outcome(existing.id, 200, existing)

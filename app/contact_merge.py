@@ -23,7 +23,7 @@ from .models import (
 from .scheduling import schedule_followups
 from .search_text import fold
 from .shapes import DuplicateJSON
-from .tags import write_tag_rows
+from .tags import set_tags, write_tag_rows
 
 # The fuller value wins; the other stays as an extra when it says something else.
 _FULLER = ("name", "company", "title")
@@ -451,22 +451,18 @@ def _undoable(user: User, merge: Merge, now: dt.datetime) -> Contact:
 
 
 def _bring_back_other(snap: dict) -> Contact:
-    from .contacts import _set_tags  # the one writer of tag rows
-
     values = _unrow(Contact, snap["other_before"])
     values["event_id"] = _existing(Event, values.get("event_id"))
     values["introduced_by_id"] = _existing(Contact, values.get("introduced_by_id"))
     other = Contact(**values)
     db.session.add(other)
-    _set_tags(other, list(other.tags or []), fresh=True)  # written with them
+    set_tags(other, list(other.tags or []), fresh=True)  # written with them
     db.session.flush()
     return other
 
 
 def _restore_kept(keep: Contact, snap: dict) -> None:
     """The kept person's fields as before the merge, but for those changed since."""
-    from .contacts import _set_tags  # the one writer of tag rows
-
     before, after = snap["keep_before"], snap["keep_after"]
     now_row = _row(keep)
     restored = _unrow(Contact, before)
@@ -482,7 +478,7 @@ def _restore_kept(keep: Contact, snap: dict) -> None:
     removed = [t for t in merged if t not in current]
     added = [t for t in current if t not in merged]
     kept_tags = [t for t in before.get("tags") or [] if t not in removed]
-    _set_tags(keep, kept_tags + [t for t in added if t not in kept_tags])
+    set_tags(keep, kept_tags + [t for t in added if t not in kept_tags])
 
 
 def _move_back(keep: Contact, other: Contact, moved: dict) -> None:

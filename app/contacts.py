@@ -20,7 +20,7 @@ from .extensions import db
 from .models import Contact, ContactTag, Event, FollowUp, User, insert_row
 from .scheduling import schedule_followups, zone_of
 from .shapes import ContactJSON
-from .tags import write_tag_rows
+from .tags import TaggedPerson, set_tags, write_tag_rows
 from .validation import (
     FieldErrors,
     Rule,
@@ -270,12 +270,6 @@ def _fill_names(values: dict, data: dict) -> None:
         values["first_name"], values["last_name"] = split_name(values["name"])
 
 
-def _set_tags(contact: Contact, tags: list[str], *, fresh: bool = False) -> None:
-    contact.tags = list(tags)
-    # A person just made has no tag rows to replace.
-    write_tag_rows([(contact.id, contact.user_id, tags)], replace=not fresh)
-
-
 def get_contact(user: User, contact_id) -> Contact:
     """Return one of the owner's people, or raise NotFound."""
     contact = None
@@ -288,7 +282,7 @@ def get_contact(user: User, contact_id) -> Contact:
     return contact
 
 
-def _unusable_id() -> Unusable:
+def unusable_id() -> Unusable:
     """The one answer for every client id Morrow can't use, whatever the reason.
 
     An id another account holds must read exactly like a malformed one, so a
@@ -300,21 +294,26 @@ def _unusable_id() -> Unusable:
     )
 
 
-def _clean_id(value) -> str:
+def clean_id(value) -> str:
+    """A client's person id as a canonical UUID, or raise the unusable-id error."""
     if not isinstance(value, str):
-        raise _unusable_id()
+        raise unusable_id()
     try:
         return str(uuid.UUID(value))
     except ValueError:
-        raise _unusable_id() from None
+        raise unusable_id() from None
 
 
-def _stored(user: User, contact_id: str) -> Contact | None:
+def stored_contact(user: User, contact_id: str) -> Contact | None:
+    """The owner's person under this id, read afresh; None if nobody holds it.
+
+    An id another account holds raises the unusable-id error (unusable_id).
+    """
     contact = db.session.get(Contact, contact_id, populate_existing=True)
     if contact is None:
         return None
     if contact.user_id != user.id:
-        raise _unusable_id()
+        raise unusable_id()
     return contact
 
 
@@ -345,13 +344,13 @@ def create_contact(
     person goes to it instead of being written (a batch writes them all at
     once).
     """
-    contact_id = _clean_id(data["id"]) if data.get("id") else str(uuid.uuid4())
+    contact_id = clean_id(data["id"]) if data.get("id") else str(uuid.uuid4())
     try:
         values = clean_contact(user, data, partial=False)
     except ValidationError:
         # A repeat of a saved capture answers with it, even when its fields no
         # longer pass (its event deleted since, say). A first copy is refused.
-        existing = _stored(user, contact_id)
+        existing = stored_contact(user, contact_id)
         if existing is None:
             raise
         return existing, False
@@ -360,7 +359,7 @@ def create_contact(
     values.setdefault("met_at", now)
     if "event_id" not in values:
         values["event_id"] = (
-            _days_event_id(user, now) if days_event_id is LOOK_UP else days_event_id
+            todays_event_id(user, now) if days_event_id is LOOK_UP else days_event_id
         )
     # Given, not lazy-loaded: a person not yet written can't load them, and
     # scheduling needs them before anything is written.
@@ -380,16 +379,33 @@ def create_contact(
         return contact, True
     if _write_capture(contact, tags, now):
         return contact, True
-    existing = _stored(user, contact_id)
+    existing = stored_contact(user, contact_id)
     if existing is None:  # pragma: no cover - the stored copy was just seen
         raise Conflict("This capture is being saved by another request; try again.")
     return existing, False
 
 
-def _days_event_id(user: User, now: dt.datetime) -> int | None:
-    """The event a capture made now belongs to (the owner's zone read once)."""
-    event = default_event(user, now, zone_of(user))
+def todays_event_id(user: User, now: dt.datetime) -> int | None:
+    """The id of the event a capture made now belongs to (events.default_event)."""
+    event = default_event(user, now)
     return event.id if event is not None else None
+
+
+def new_person_rows(
+    contact: Contact, tags: list[str], now: dt.datetime
+) -> tuple[dict, list[dict], TaggedPerson]:
+    """A new person's rows, worked out without writing: (person, follow-ups, tags).
+
+    The person's INSERT row, the INSERT rows of the follow-ups a fresh capture
+    gets, and the entry write_tag_rows takes for their tags.
+    """
+    followups: list[FollowUp] = []
+    schedule_followups(contact, now=now, fresh=True, add=followups.append)
+    return (
+        insert_row(contact),
+        [insert_row(f) for f in followups],
+        (contact.id, contact.user_id, tags),
+    )
 
 
 def _write_capture(contact: Contact, tags: list[str], now: dt.datetime) -> bool:
@@ -404,15 +420,12 @@ def _write_capture(contact: Contact, tags: list[str], now: dt.datetime) -> bool:
     nothing else is written. No error is raised, so the transaction stays good
     for the captures after it.
     """
-    person = insert_row(contact)
-    followups: list[FollowUp] = []
-    schedule_followups(contact, now=now, fresh=True, add=followups.append)
-    followup_rows = [insert_row(f) for f in followups]
+    person, followup_rows, tag_entry = new_person_rows(contact, tags, now)
     if db.session.execute(_insert_new(Contact.__table__), person).first() is None:
         return False
     if followup_rows:
         db.session.execute(insert(FollowUp.__table__), followup_rows)
-    write_tag_rows([(contact.id, contact.user_id, tags)])
+    write_tag_rows([tag_entry])
     # The person joins the session as if just loaded: no query to read it back.
     make_transient_to_detached(contact)
     db.session.add(contact)
@@ -438,7 +451,7 @@ def update_contact(
             "Nobody introduces themselves.", {"introduced_by_id": "Not this person."}
         )
     if "tags" in values:
-        _set_tags(contact, values.pop("tags"))
+        set_tags(contact, values.pop("tags"))
     for field, value in values.items():
         setattr(contact, field, value)
     contact.updated_at = now

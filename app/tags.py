@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, insert
 
 from .extensions import db
-from .models import ContactTag
+from .models import Contact, ContactTag
 
 # (contact id, owner's user id, the person's cleaned tags)
 TaggedPerson = tuple[str, int, Iterable[str]]
@@ -37,3 +37,12 @@ def write_tag_rows(people: Iterable[TaggedPerson], *, replace: bool = False) -> 
     ]
     if rows:
         db.session.execute(insert(ContactTag), rows)
+
+
+def set_tags(contact: Contact, tags: list[str], *, fresh: bool = False) -> None:
+    """Give a written person these tags: the list on them and their rows.
+
+    fresh=True for a person just made, who has no rows to replace.
+    """
+    contact.tags = list(tags)
+    write_tag_rows([(contact.id, contact.user_id, tags)], replace=not fresh)

@@ -50,6 +50,16 @@ def capture_api(api, owner, card_slug, app) -> tuple[str, set]:
     return response.get_json()["id"], set(TYPED)
 
 
+def capture_batch(api, owner, card_slug, app) -> tuple[str, set]:
+    # The phone's outbox: the person beside another, written in one request.
+    items = [{"id": str(uuid.uuid4()), **TYPED}, {"id": str(uuid.uuid4()), "name": "B"}]
+    response = api.post(f"{URL}/batch", json={"items": items})
+    assert response.status_code == 200, response.get_json()
+    statuses = [r["status"] for r in response.get_json()["results"]]
+    assert statuses == [201, 201], response.get_json()
+    return items[0]["id"], set(TYPED)
+
+
 def plain_person(api) -> str:
     response = api.post(URL, json={"id": str(uuid.uuid4()), "name": "Someone"})
     assert response.status_code == 201
@@ -145,6 +155,7 @@ def card_slug(owner) -> str:
     [
         capture_page,
         capture_api,
+        capture_batch,
         edit_page,
         patch_api,
         import_vcard,
