@@ -22,10 +22,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select, union
+from sqlalchemy import insert, select, union
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
+from .contact_merge import match_columns, match_keys
 from .contacts import (
     clean_id,
     create_contact,
@@ -149,11 +150,7 @@ def possible_duplicates(user: User, outcomes: list[Outcome]) -> dict[str, list]:
         "phone": {c.phone for c in people} - {None, ""},
         "linkedin": {c.linkedin for c in people} - {None, ""},
     }
-    columns = {
-        "email": func.lower(Contact.email),
-        "phone": Contact.phone,
-        "linkedin": Contact.linkedin,
-    }
+    columns = match_columns()
     mine = select(Contact.id).where(Contact.user_id == user.id)
     lookups = [mine.where(columns[f].in_(v)) for f, v in ways.items() if v]
     if not lookups:
@@ -162,7 +159,7 @@ def possible_duplicates(user: User, outcomes: list[Outcome]) -> dict[str, list]:
     query = select(Contact).where(Contact.id.in_(found)).order_by(Contact.created_at)
     by_way: dict[tuple[str, str], list[Contact]] = {}
     for other in db.session.execute(query).scalars():  # oldest first
-        for key in _ways(other):
+        for key in match_keys(other):
             by_way.setdefault(key, []).append(other)
     rank = {
         o.contact.id: n
@@ -174,22 +171,13 @@ def possible_duplicates(user: User, outcomes: list[Outcome]) -> dict[str, list]:
         mine_rank = rank.get(contact.id, len(outcomes))
         matches = {
             other.id: other
-            for key in _ways(contact)
+            for key in match_keys(contact)
             for other in by_way.get(key, [])
             if other.id != contact.id and rank.get(other.id, -1) < mine_rank
         }
         oldest_first = sorted(matches.values(), key=lambda c: c.created_at)
         answer[contact.id] = oldest_first[:10]
     return answer
-
-
-def _ways(contact: Contact) -> list[tuple[str, str]]:
-    values = [
-        ("email", (contact.email or "").lower()),
-        ("phone", contact.phone),
-        ("linkedin", contact.linkedin),
-    ]
-    return [(field, value) for field, value in values if value]
 
 
 def _stored_among(ids: set[str]) -> dict[str, Contact]:

@@ -43,6 +43,22 @@ _CONCAT = ("talked_about", "promise", "notes")
 _MATCHED = ("email", "phone", "linkedin")
 
 
+def match_columns() -> dict:
+    """Each way's column as compared: emails without regard to case."""
+    return {
+        "email": func.lower(Contact.email),
+        "phone": Contact.phone,
+        "linkedin": Contact.linkedin,
+    }
+
+
+def match_keys(contact: Contact) -> list[tuple[str, str]]:
+    """(way, value) for each way this person can be matched on, as compared."""
+    values = [getattr(contact, field) or "" for field in _MATCHED]
+    values[0] = values[0].lower()
+    return [(field, v) for field, v in zip(_MATCHED, values, strict=True) if v]
+
+
 def find_duplicates(user: User, contact: Contact) -> list[Contact]:
     """Return other people with the same email, E.164 phone or LinkedIn profile."""
     ways = tuple(bool(getattr(contact, field)) for field in _MATCHED)
@@ -64,11 +80,7 @@ def _duplicates_query(ways: tuple[bool, bool, bool]):
     # capture. One indexed lookup per way; a single OR over the three columns
     # made the database read every one of the owner's people.
     mine = select(Contact.id).where(Contact.user_id == bindparam("user_id"))
-    matches = {
-        "email": func.lower(Contact.email) == bindparam("email"),
-        "phone": Contact.phone == bindparam("phone"),
-        "linkedin": Contact.linkedin == bindparam("linkedin"),
-    }
+    matches = {way: column == bindparam(way) for way, column in match_columns().items()}
     lookups = [
         mine.where(matches[f]) for f, used in zip(_MATCHED, ways, strict=True) if used
     ]
