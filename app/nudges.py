@@ -42,7 +42,7 @@ from .cards import public_base_url, shareable_card_url
 from .drafts import KIND_LABELS, draft_message, user_templates
 from .extensions import db
 from .models import Contact, FollowUp, Nudge, PushSubscription, User
-from .scheduling import hour_or_default, local_moment, zone_of
+from .scheduling import followup_moment, zone_of
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +63,8 @@ DRAFT_LINES = 3
 
 def today_of(user: User, now: dt.datetime) -> tuple[dt.date, dt.datetime]:
     """Return the owner's local date and that day's follow-up hour in UTC."""
-    zone = zone_of(user)
-    day = now.astimezone(zone).date()
-    return day, local_moment(day, hour_or_default(user.followup_hour), zone)
+    day = now.astimezone(zone_of(user)).date()
+    return day, followup_moment(user, day)
 
 
 def calls_for_nudge(user: User, now: dt.datetime) -> bool:
