@@ -322,6 +322,24 @@ def test_the_unique_key_refuses_a_second_claim(app, user):
         db.session.commit()
 
 
+def test_due_nudges_are_found_with_one_query_per_owner_beside_three_shared(
+    app, user, make_user, meet, clock, device, mail_server, count_queries
+):
+    others = [make_user(f"o{i}@example.com", timezone="Europe/Berlin") for i in (1, 2)]
+    for owner in (user, *others):
+        meet(owner)
+    day = dt.date(2026, 11, 21)
+    with app.app_context():
+        nudges._claim_new(user, "push", day, DUE)  # this morning's push is taken
+        db.session.commit()
+    clock.set(DUE)
+    with app.app_context(), count_queries() as statements:
+        jobs = nudges._due_jobs(clock())
+    assert sorted(jobs) == sorted([(o, "email", day) for o in (user, *others)])
+    # owners, their devices and their claims once; whether each is due, per owner
+    assert len(statements) == 3 + 3
+
+
 # --- failures --------------------------------------------------------------------
 
 
