@@ -589,3 +589,30 @@ def test_the_scheduler_starts_only_when_gunicorn_asks(app, runner):
     assert "morrow-nudges" not in {t.name for t in threading.enumerate()}
     app.config["NUDGE_INTERVAL"] = 0
     assert nudge_scheduler.start(app) is None
+
+
+def test_gunicorns_worker_hook_starts_the_scheduler_and_one_worker_holds_the_lock(
+    app, monkeypatch, tmp_path
+):
+    import os
+    import runpy
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from app import nudge_scheduler
+
+    ran = threading.Event()
+    monkeypatch.setattr(nudge_scheduler, "_loop", lambda app, interval: ran.set())
+    app.config["NUDGE_INTERVAL"] = 60
+    conf = runpy.run_path(str(Path(__file__).parent.parent / "gunicorn.conf.py"))
+    conf["post_worker_init"](SimpleNamespace(wsgi=app))
+    assert ran.wait(5), "the worker's scheduler thread did not start"
+    first = nudge_scheduler._try_lock(str(tmp_path))
+    assert first is not None
+    try:
+        assert nudge_scheduler._try_lock(str(tmp_path)) is None, "a second holder"
+    finally:
+        os.close(first)
+    second = nudge_scheduler._try_lock(str(tmp_path))
+    assert second is not None, "the lock passes on once its holder is gone"
+    os.close(second)
