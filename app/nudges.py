@@ -405,16 +405,14 @@ def send_test(user: User, now: dt.datetime) -> tuple[bool, str]:
     sent: list[str] = []
     problems: list[str] = []
     headline = "Test nudge: this is how Morrow tells you follow-ups are ready"
-    if push.subscriptions_of(user.id):
-        result = push.send_to_devices(user.id, push_message(headline))
-        if result.sent:
-            sent.append(f"to {_devices(result.sent)}")
-        if result.gone:
-            verb = "was" if result.gone == 1 else "were"
-            gone = _devices(result.gone)
-            problems.append(f"{gone} had unsubscribed and {verb} removed")
-        for error in dict.fromkeys(result.errors):
-            problems.append(f"a device failed: {error}")
+    result = push.send_to_devices(user.id, push_message(headline))  # each device
+    if result.sent:
+        sent.append(f"to {_devices(result.sent)}")
+    if result.gone:
+        verb = "was" if result.gone == 1 else "were"
+        problems.append(f"{_devices(result.gone)} had unsubscribed and {verb} removed")
+    for error in dict.fromkeys(result.errors):
+        problems.append(f"a device failed: {error}")
     if email_enabled(user):
         digest = gather(user, now)
         try:

@@ -519,6 +519,12 @@ def test_settings_test_nudge_says_what_failed(app, owner, push_service, device):
     assert "Nothing was sent. A device failed: the push service answered 500." in text
 
 
+def test_settings_test_nudge_with_no_device_and_no_mail_says_so(app, owner):
+    response = owner.form("/settings/notifications", {"action": "test"})
+    text = response.get_data(as_text=True)
+    assert "Nothing to send to: turn on notifications on this phone." in text
+
+
 def test_settings_turn_email_nudges_off(app, owner, user, mail_server):
     response = owner.form("/settings/notifications", {})
     assert response.status_code == 302
