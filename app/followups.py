@@ -35,7 +35,7 @@ from .drafts import (
 from .errors import Conflict, NotFound, ValidationError
 from .extensions import db
 from .models import MAX_ID, Contact, Event, FollowUp, Interaction, User
-from .scheduling import hour_or_default, local_moment, log_interaction, zone_of
+from .scheduling import followup_moment, local_moment, log_interaction, zone_of
 from .shapes import FollowUpJSON
 from .validation import clamp_day, in_date_window
 
@@ -373,7 +373,7 @@ def parse_until(value, user: User) -> dt.datetime:
     try:
         if len(text) == 10:
             day = in_date_window(dt.date.fromisoformat(text), "until")
-            return local_moment(day, hour_or_default(user.followup_hour), zone)
+            return followup_moment(user, day)
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise ValidationError(
@@ -430,9 +430,8 @@ def _chosen_at(value, now: dt.datetime) -> dt.datetime:
 def snooze_choice(user: User, choice: str, date_text: str, now: dt.datetime):
     """Turn a snooze choice (tomorrow, next week, else a date) into a moment."""
     if choice in SNOOZE_CHOICES:
-        zone = zone_of(user)
-        day = now.astimezone(zone).date() + dt.timedelta(days=SNOOZE_CHOICES[choice])
-        return local_moment(day, hour_or_default(user.followup_hour), zone)
+        day = now.astimezone(zone_of(user)).date()
+        return followup_moment(user, day + dt.timedelta(days=SNOOZE_CHOICES[choice]))
     return parse_until(date_text, user)
 
 

@@ -42,7 +42,7 @@ from .cards import public_base_url, shareable_card_url
 from .drafts import KIND_LABELS, draft_message, user_templates
 from .extensions import db
 from .models import Contact, FollowUp, Nudge, PushSubscription, User
-from .scheduling import hour_or_default, local_moment, zone_of
+from .scheduling import followup_moment, zone_of
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +63,8 @@ DRAFT_LINES = 3
 
 def today_of(user: User, now: dt.datetime) -> tuple[dt.date, dt.datetime]:
     """Return the owner's local date and that day's follow-up hour in UTC."""
-    zone = zone_of(user)
-    day = now.astimezone(zone).date()
-    return day, local_moment(day, hour_or_default(user.followup_hour), zone)
+    day = now.astimezone(zone_of(user)).date()
+    return day, followup_moment(user, day)
 
 
 def calls_for_nudge(user: User, now: dt.datetime) -> bool:
@@ -144,14 +143,9 @@ def email_enabled(user: User) -> bool:
     return mail.mail_configured() and user.nudge_email is not False
 
 
-def channels_of(user: User) -> list[str]:
+def channels_of(user: User, has_device: bool) -> list[str]:
     """Return the channels this owner can be nudged on."""
-    channels = []
-    has_device = db.session.execute(
-        select(exists().where(PushSubscription.user_id == user.id))
-    ).scalar_one()
-    if has_device:
-        channels.append("push")
+    channels = ["push"] if has_device else []
     if email_enabled(user):
         channels.append("email")
     return channels
@@ -299,25 +293,40 @@ def _record(nudge_id: int, outcome: Outcome, now: dt.datetime, report: RunReport
 
 
 def _due_jobs(now: dt.datetime) -> list[tuple[int, str, dt.date]]:
-    """Return (owner, channel, day) for each nudge due now and not yet claimed."""
-    owners = db.session.execute(
+    """Return (owner, channel, day) for each nudge due now and not yet claimed.
+
+    Owners, their devices and their claims are each read in one query; only
+    calls_for_nudge, which depends on the owner's own hour, runs per owner.
+    """
+    owners = (
         select(FollowUp.user_id)
         .where(FollowUp.status == "pending", FollowUp.due_at <= now)
         .distinct()
-    ).scalars()
-    jobs = []
-    for user_id in list(owners):
-        user = db.session.get(User, user_id)
-        if user is None or not calls_for_nudge(user, now):
-            continue
-        day, _ = today_of(user, now)
-        claimed = set(
-            db.session.execute(
-                select(Nudge.channel).filter_by(user_id=user_id, day=day)
-            ).scalars()
-        )
-        jobs += [(user_id, c, day) for c in channels_of(user) if c not in claimed]
-    return jobs
+    )
+    users = db.session.execute(select(User).where(User.id.in_(owners))).scalars()
+    due = [(u, today_of(u, now)[0]) for u in users if calls_for_nudge(u, now)]
+    if not due:
+        return []
+    with_device = set(
+        db.session.execute(
+            select(PushSubscription.user_id)
+            .where(PushSubscription.user_id.in_(owners))
+            .distinct()
+        ).scalars()
+    )
+    claimed = set(
+        db.session.execute(
+            select(Nudge.user_id, Nudge.channel, Nudge.day).where(
+                Nudge.user_id.in_(owners), Nudge.day.in_({day for _, day in due})
+            )
+        ).tuples()
+    )
+    return [
+        (user.id, channel, day)
+        for user, day in due
+        for channel in channels_of(user, user.id in with_device)
+        if (user.id, channel, day) not in claimed
+    ]
 
 
 def _links():
@@ -396,16 +405,14 @@ def send_test(user: User, now: dt.datetime) -> tuple[bool, str]:
     sent: list[str] = []
     problems: list[str] = []
     headline = "Test nudge: this is how Morrow tells you follow-ups are ready"
-    if push.subscriptions_of(user.id):
-        result = push.send_to_devices(user.id, push_message(headline))
-        if result.sent:
-            sent.append(f"to {_devices(result.sent)}")
-        if result.gone:
-            verb = "was" if result.gone == 1 else "were"
-            gone = _devices(result.gone)
-            problems.append(f"{gone} had unsubscribed and {verb} removed")
-        for error in dict.fromkeys(result.errors):
-            problems.append(f"a device failed: {error}")
+    result = push.send_to_devices(user.id, push_message(headline))  # each device
+    if result.sent:
+        sent.append(f"to {_devices(result.sent)}")
+    if result.gone:
+        verb = "was" if result.gone == 1 else "were"
+        problems.append(f"{_devices(result.gone)} had unsubscribed and {verb} removed")
+    for error in dict.fromkeys(result.errors):
+        problems.append(f"a device failed: {error}")
     if email_enabled(user):
         digest = gather(user, now)
         try:

@@ -74,6 +74,11 @@ def local_moment(day: dt.date, hour: int, zone: ZoneInfo) -> dt.datetime:
     return local.astimezone(dt.UTC)
 
 
+def followup_moment(user: User, day: dt.date) -> dt.datetime:
+    """Return the owner's follow-up hour on local `day`, in UTC."""
+    return local_moment(day, hour_or_default(user.followup_hour), zone_of(user))
+
+
 def due_at(day: dt.date, zone: ZoneInfo, hour: int, now: dt.datetime) -> dt.datetime:
     """Return when follow-ups for event day `day` are due: D+1 at `hour`, or now."""
     moment = local_moment(clamp_day(day) + dt.timedelta(days=1), hour, zone)

@@ -322,6 +322,24 @@ def test_the_unique_key_refuses_a_second_claim(app, user):
         db.session.commit()
 
 
+def test_due_nudges_are_found_with_one_query_per_owner_beside_three_shared(
+    app, user, make_user, meet, clock, device, mail_server, count_queries
+):
+    others = [make_user(f"o{i}@example.com", timezone="Europe/Berlin") for i in (1, 2)]
+    for owner in (user, *others):
+        meet(owner)
+    day = dt.date(2026, 11, 21)
+    with app.app_context():
+        nudges._claim_new(user, "push", day, DUE)  # this morning's push is taken
+        db.session.commit()
+    clock.set(DUE)
+    with app.app_context(), count_queries() as statements:
+        jobs = nudges._due_jobs(clock())
+    assert sorted(jobs) == sorted([(o, "email", day) for o in (user, *others)])
+    # owners, their devices and their claims once; whether each is due, per owner
+    assert len(statements) == 3 + 3
+
+
 # --- failures --------------------------------------------------------------------
 
 
@@ -501,6 +519,12 @@ def test_settings_test_nudge_says_what_failed(app, owner, push_service, device):
     assert "Nothing was sent. A device failed: the push service answered 500." in text
 
 
+def test_settings_test_nudge_with_no_device_and_no_mail_says_so(app, owner):
+    response = owner.form("/settings/notifications", {"action": "test"})
+    text = response.get_data(as_text=True)
+    assert "Nothing to send to: turn on notifications on this phone." in text
+
+
 def test_settings_turn_email_nudges_off(app, owner, user, mail_server):
     response = owner.form("/settings/notifications", {})
     assert response.status_code == 302
@@ -571,3 +595,30 @@ def test_the_scheduler_starts_only_when_gunicorn_asks(app, runner):
     assert "morrow-nudges" not in {t.name for t in threading.enumerate()}
     app.config["NUDGE_INTERVAL"] = 0
     assert nudge_scheduler.start(app) is None
+
+
+def test_gunicorns_worker_hook_starts_the_scheduler_and_one_worker_holds_the_lock(
+    app, monkeypatch, tmp_path
+):
+    import os
+    import runpy
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from app import nudge_scheduler
+
+    ran = threading.Event()
+    monkeypatch.setattr(nudge_scheduler, "_loop", lambda app, interval: ran.set())
+    app.config["NUDGE_INTERVAL"] = 60
+    conf = runpy.run_path(str(Path(__file__).parent.parent / "gunicorn.conf.py"))
+    conf["post_worker_init"](SimpleNamespace(wsgi=app))
+    assert ran.wait(5), "the worker's scheduler thread did not start"
+    first = nudge_scheduler._try_lock(str(tmp_path))
+    assert first is not None
+    try:
+        assert nudge_scheduler._try_lock(str(tmp_path)) is None, "a second holder"
+    finally:
+        os.close(first)
+    second = nudge_scheduler._try_lock(str(tmp_path))
+    assert second is not None, "the lock passes on once its holder is gone"
+    os.close(second)
