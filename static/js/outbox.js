@@ -209,3 +209,16 @@ if (typeof window !== "undefined" && document.body.hasAttribute("data-signed-in"
   });
   flush();
 }
+
+// Shown (the header, Home, the People list) once there is something to show:
+// an entry, a send that met 401, no signal.
+if (typeof window !== "undefined" && document.body.hasAttribute("data-signed-in")) {
+  let shown = null;
+  const show = () => { shown = shown || import("./outbox-ui.js").catch(() => {}); };
+  core.onChange(show);
+  window.addEventListener("offline", show);
+  if (!navigator.onLine) show();
+  Promise.all([allEntries(), core.getMeta("needsLogin")])
+    .then(([all, needsLogin]) => { if (all.length || needsLogin) show(); })
+    .catch(show);
+}

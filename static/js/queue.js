@@ -2,7 +2,12 @@
 // Sent, Skip, Snooze and draft edits go into the outbox (static/js/outbox.js)
 // like a capture does, so the queue is cleared on the underground too: the card
 // leaves at once and the action reaches the server when the signal is back.
-import { discard, isAction, listFailed, listPending, saveAction } from "./outbox.js";
+// The outbox loads with the first action (the service worker keeps it for
+// offline), or at once when something already waits in it.
+import { loadOutbox, outboxWaiting } from "./app.js";
+
+const saveAction = async (action) => (await loadOutbox()).saveAction(action);
+const discard = async (id) => (await loadOutbox()).discard(id);
 
 const progress = document.querySelector("[data-progress]");
 
@@ -168,6 +173,8 @@ for (const item of document.querySelectorAll("[data-followup]")) {
 // Opened again before the outbox is empty (offline, or the server still
 // failing): what was done on this phone stays done on the page.
 (async () => {
+  if (!(await outboxWaiting().catch(() => true))) return;
+  const { isAction, listFailed, listPending } = await loadOutbox();
   const entries = [...await listPending(), ...await listFailed()].filter(isAction);
   for (const entry of entries) {
     const item = document.querySelector(`[data-followup="${entry.followup_id}"]`);

@@ -1,7 +1,6 @@
 // Registers the service worker for the owner, offers updates and installation,
 // asks the browser to keep the offline data (best effort), and forgets the
 // private pages and who was logged in when the session ends.
-import { forgetSession } from "./outbox.js";
 
 const signedIn = document.body.hasAttribute("data-signed-in");
 
@@ -88,7 +87,8 @@ export async function endSession() {
     ? caches.keys().then((keys) =>
       Promise.all(keys.filter((k) => k.startsWith("morrow-pages-")).map((k) => caches.delete(k))))
     : null;
-  await Promise.all([pages, forgetSession()].map((p) => Promise.resolve(p).catch(() => {})));
+  const outbox = import("./outbox.js").then((module) => module.forgetSession());
+  await Promise.all([pages, outbox].map((p) => Promise.resolve(p).catch(() => {})));
 }
 
 // The login page while signed out: the session ended (logged out, password
