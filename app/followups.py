@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from typing import NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import and_, func, or_, select, union
 from sqlalchemy.engine import Row
@@ -220,6 +221,38 @@ def same_people(user: User, contacts) -> dict[str, str]:
     return {rid: oldest[root(rid)] for rid in records}
 
 
+class _Due(Protocol):
+    """What grouping reads of a follow-up: a FollowUp, or a row of its columns."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def contact_id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def due_at(self) -> dt.datetime: ...
+
+
+def _lead_order(followup: _Due) -> tuple:
+    return (LEAD_ORDER.get(followup.kind, 9), followup.due_at, followup.id)
+
+
+D = TypeVar("D", bound=_Due)
+
+
+def _by_person_and_day(
+    followups: Sequence[D], stands_for: dict[str, str], zone
+) -> dict[str, list[D]]:
+    """Follow-ups by message key: the standing record's id and the local day."""
+    groups: dict[str, list[D]] = {}
+    for followup in followups:
+        day = clock.local(followup.due_at, zone).date()
+        key = f"{stands_for[followup.contact_id]}:{day.isoformat()}"
+        groups.setdefault(key, []).append(followup)
+    return groups
+
+
 def in_messages(user: User, followups: list[FollowUp], zone) -> list[Message]:
     """Group follow-ups into the messages they go out as (DESIGN §3).
 
@@ -235,16 +268,9 @@ def in_messages(user: User, followups: list[FollowUp], zone) -> list[Message]:
     """
     contacts = {f.contact_id: f.contact for f in followups}
     stands_for = same_people(user, contacts.values())
-    groups: dict[str, list[FollowUp]] = {}
-    for followup in followups:
-        day = clock.local(followup.due_at, zone).date()
-        key = f"{stands_for[followup.contact_id]}:{day.isoformat()}"
-        groups.setdefault(key, []).append(followup)
     messages: list[Message] = []
-    for key, group in groups.items():
-        ordered = sorted(
-            group, key=lambda f: (LEAD_ORDER.get(f.kind, 9), f.due_at, f.id)
-        )
+    for key, group in _by_person_and_day(followups, stands_for, zone).items():
+        ordered = sorted(group, key=_lead_order)
         lead = ordered[0]
         message = Message(key, lead, [lead])
         kinds = {lead.kind}
@@ -537,9 +563,60 @@ def due_messages(user: User, now: dt.datetime) -> list[Message]:
     return in_messages(user, items, zone_of(user))
 
 
+class _DueRow(NamedTuple):
+    id: int
+    contact_id: str
+    kind: str
+    due_at: dt.datetime
+    edited: bool
+
+
+class _PersonRow(NamedTuple):
+    id: str
+    email: str | None
+    phone: str | None
+    linkedin: str | None
+    created_at: dt.datetime | None
+
+
 def count_due(user: User, now: dt.datetime) -> int:
-    """Return how many messages (Queue cards) are due now."""
-    return len(due_messages(user, now))
+    """Return how many messages (Queue cards) are due now, all of them.
+
+    Read from the columns alone (no follow-up or person is loaded), and
+    grouped as in_messages groups: one card per person (records captured
+    twice count once) per local day, plus one for each rewritten follow-up
+    that doesn't lead its card. Two queries, the second same_people's.
+    """
+    edited = or_(FollowUp.subject.is_not(None), FollowUp.body.is_not(None))
+    rows = db.session.execute(
+        select(
+            FollowUp.id,
+            FollowUp.contact_id,
+            FollowUp.kind,
+            FollowUp.due_at,
+            edited,
+            Contact.email,
+            Contact.phone,
+            Contact.linkedin,
+            Contact.created_at,
+        )
+        .join(Contact, Contact.id == FollowUp.contact_id)
+        .where(
+            FollowUp.user_id == user.id,
+            FollowUp.status == "pending",
+            FollowUp.due_at <= now,
+        )
+    ).all()
+    if not rows:
+        return 0
+    due = [_DueRow(row[0], row[1], row[2], row[3], bool(row[4])) for row in rows]
+    people = {r[1]: _PersonRow(r[1], r[5], r[6], r[7], r[8]) for r in rows}
+    stands_for = same_people(user, people.values())
+    cards = 0
+    for group in _by_person_and_day(due, stands_for, zone_of(user)).values():
+        ordered = sorted(group, key=_lead_order)
+        cards += 1 + sum(f.edited for f in ordered[1:])
+    return cards
 
 
 def local_day_start(user: User, now: dt.datetime, days_back: int = 0) -> dt.datetime:

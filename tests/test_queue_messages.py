@@ -234,3 +234,90 @@ def test_every_combined_corpus_draft_follows_the_rules(index):
         assert body.count(topic_phrase(topic)) <= 1, body
     if entry["notes"]:
         assert entry["notes"] not in body
+
+
+def _many_followups(app, user: int, people: int) -> None:
+    """`people` people met over the last days, written directly: thank-yous
+    due on three different mornings, some owed twice over two mornings, some
+    with a rewritten keep-in-touch riding on their card, some captured twice,
+    some snoozed to later."""
+    import datetime as dt
+    import uuid
+
+    with app.app_context():
+        for n in range(people):
+            contact = Contact(
+                id=str(uuid.uuid4()),
+                user_id=user,
+                name=f"Person {n}",
+                email=f"p{n // 2 if n % 7 == 0 else n}@example.com",
+                created_at=DUE - dt.timedelta(days=3, minutes=n),
+            )
+            db.session.add(contact)
+            due = DUE - dt.timedelta(days=n % 3, minutes=n % 5)
+            rows = [("thank_you", due, None)]
+            if n % 4 == 0:
+                rows.append(("keep_in_touch", due - dt.timedelta(days=2), None))
+            if n % 5 == 0:
+                rows.append(("keep_in_touch", due, "Rewritten"))
+            if n % 6 == 0:
+                rows.append(("promise", DUE + dt.timedelta(days=2), None))
+            for i, (kind, when, subject) in enumerate(rows):
+                db.session.add(
+                    FollowUp(
+                        user_id=user,
+                        contact_id=contact.id,
+                        kind=kind,
+                        key=f"{kind}:{i}",
+                        due_at=when,
+                        subject=subject,
+                        snoozed_until=when if when > DUE else None,
+                    )
+                )
+        db.session.commit()
+
+
+def _all_due_cards(app, user: int) -> int:
+    from app.followups import in_messages, list_followups
+    from app.scheduling import zone_of
+
+    with app.app_context():
+        owner = _user(user)
+        items, _ = list_followups(owner, DUE, limit=100_000)
+        return len(in_messages(owner, items, zone_of(owner)))
+
+
+def test_many_followups_count_the_same_on_home_the_queue_and_the_progress_line(
+    app, owner, user, clock, count_queries
+):
+    from app.followups import count_due
+
+    _many_followups(app, user, 150)
+    clock.set(DUE)
+    html = owner.get("/queue").get_data(as_text=True)
+    cards = html.count('class="queue-item"')
+    assert cards == _all_due_cards(app, user) > 150
+    assert f"<strong>{cards}</strong> follow-ups due" in owner.get("/").get_data(
+        as_text=True
+    )
+    assert f"0 of {cards} done" in html
+    # Counted from the columns: the follow-ups and their people, in two queries.
+    with app.app_context():
+        owner_row = _user(user)
+        with count_queries() as seen:
+            assert count_due(owner_row, DUE) == cards
+    assert len(seen) <= 2, seen
+
+
+def test_home_counts_every_card_due_beyond_what_the_queue_lists_at_once(
+    app, user, clock
+):
+    from app.followups import QUEUE_MAX, count_due
+
+    _many_followups(app, user, 360)
+    with app.app_context():
+        due = db.session.execute(
+            db.select(db.func.count(FollowUp.id)).where(FollowUp.due_at <= DUE)
+        ).scalar_one()
+        assert due > QUEUE_MAX
+        assert count_due(_user(user), DUE) == _all_due_cards(app, user)
