@@ -43,6 +43,7 @@ from flask import Flask, current_app, has_request_context, request
 from flask.cli import with_appcontext
 from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import joinedload
 
 from .cards import shareable_card_url
 from .drafts import (
@@ -53,7 +54,7 @@ from .drafts import (
     user_templates,
 )
 from .extensions import db
-from .models import FollowUp, User
+from .models import Contact, FollowUp, User
 from .transactions import after_commit
 
 log = logging.getLogger(__name__)
@@ -140,8 +141,10 @@ def stale_drafts(user: User, limit: int = CATCH_UP_MAX) -> list[int]:
     """Return the ids of the owner's drafts not polished from their inputs.
 
     The oldest `limit` pending, unedited thank-you and promise drafts are
-    looked at.
+    looked at, read with what their drafts are made of (the person, their
+    event and introducer) in one query.
     """
+    person = joinedload(FollowUp.contact)
     followups = db.session.execute(
         select(FollowUp)
         .where(
@@ -152,6 +155,10 @@ def stale_drafts(user: User, limit: int = CATCH_UP_MAX) -> list[int]:
         )
         .order_by(FollowUp.due_at, FollowUp.id)
         .limit(limit)
+        .options(
+            person.joinedload(Contact.event),
+            person.joinedload(Contact.introduced_by),
+        )
     ).scalars()
     templates = user_templates(user)
     card_url = shareable_card_url(user.card)

@@ -277,3 +277,41 @@ def test_model_settings_are_read(tmp_path):
     assert config["DRAFTS_LLM_URL"] == "http://127.0.0.1:11434/v1"
     assert config["DRAFTS_LLM_MODEL"] == "llama3.2"
     assert config["DRAFTS_LLM_KEY"] == "k" and config["DRAFTS_LLM_TIMEOUT"] == 5
+
+
+def test_the_catch_up_reads_every_draft_in_one_query(
+    app, user, meet, clock, count_queries
+):
+    """However many drafts wait, finding the stale ones reads them (with their
+    people, events and introducers) in one query."""
+    from app.events import create_event
+    from app.models import User
+
+    with app.app_context():
+        owner = db.session.get(User, user)
+        event = create_event(owner, {"name": "Battery night", "date": "2026-11-20"})
+        db.session.commit()
+        event_id = event.id
+    introducer = meet(user, name="Bo Berg", email="bo@example.com")
+
+    def statements(people: int) -> tuple[int, list[int]]:
+        for n in range(people):
+            meet(
+                user,
+                name=f"Ana {n}",
+                email=f"ana{n}@example.com",
+                promise="send her the slides",
+                event_id=event_id,
+                introduced_by_id=introducer,
+            )
+        with app.test_request_context():
+            owner = db.session.get(User, user)
+            with count_queries() as seen:
+                stale = polish.stale_drafts(owner)
+            return len(seen), stale
+
+    few, stale = statements(2)
+    many, stale = statements(20)
+    # Bo's thank-you; each Ana's thank-you and promise.
+    assert len(stale) == 1 + 2 * (2 + 20)
+    assert many == few <= 4
