@@ -20,7 +20,7 @@ from .models import (
     User,
     UTCDateTime,
 )
-from .scheduling import schedule_followups
+from .scheduling import INTRO_PREFIX, KIT_PREFIX, schedule_followups
 from .search_text import fold
 from .shapes import DuplicateJSON
 from .tags import set_tags, write_tag_rows
@@ -223,7 +223,6 @@ def merge_contacts(
         for f in db.session.execute(_touching([keep.id, other.id])).scalars()
     }
     moved = _what_moves(keep, other, followups_before)
-    last_followup = _max_followup_id(user)
     _merge_fields(keep, other)
     _merge_links(keep, other)
     tags = list(keep.tags or []) + [
@@ -231,6 +230,7 @@ def merge_contacts(
     ]
     keep.updated_at = now
     _move_followups(keep, other)
+    renamed = _one_set_of_followups(keep)
     db.session.execute(
         update(Interaction)
         .where(Interaction.contact_id == other.id)
@@ -247,13 +247,13 @@ def merge_contacts(
     db.session.flush()
     db.session.delete(other)
     db.session.flush()
+    # SQLite may give a deleted follow-up's id to the next one: what the merge
+    # adds is counted from here, and what it deletes is told by ids before that.
+    remaining = _still_there(followups_before)
+    last_followup = _max_followup_id(user)
     schedule_followups(keep, now=now)
     db.session.flush()
-    remaining = set(
-        db.session.execute(
-            select(FollowUp.id).where(FollowUp.id.in_(list(followups_before)))
-        ).scalars()
-    )
+    remaining = _still_there(remaining)
     merge = Merge(
         id=str(uuid.uuid4()),
         user_id=user.id,
@@ -266,6 +266,7 @@ def merge_contacts(
             "keep_after": _row(keep),
             "other_before": other_before,
             "moved": moved,
+            "renamed": [[fid, key] for fid, key in renamed.items()],
             "followups_after": [last_followup, _max_followup_id(user)],
             "followups_deleted": [
                 row for fid, row in followups_before.items() if fid not in remaining
@@ -275,6 +276,14 @@ def merge_contacts(
     db.session.add(merge)
     db.session.flush()
     return merge
+
+
+def _still_there(ids) -> set[int]:
+    return set(
+        db.session.execute(select(FollowUp.id).where(FollowUp.id.in_(list(ids))))
+        .scalars()
+        .all()
+    )
 
 
 def _check_mergeable(user: User, keep: Contact, other: Contact) -> None:
@@ -377,7 +386,7 @@ def _move_followups(keep: Contact, other: Contact) -> None:
         select(FollowUp).filter_by(contact_id=other.id)
     ).scalars():
         if followup.key in taken:
-            followup.key = f"{followup.key}:merged:{other.id[:8]}"[:120]
+            followup.key = f"{followup.key}{MERGED_KEY}{other.id[:8]}"[:120]
         followup.contact_id = keep.id
     db.session.flush()
     db.session.execute(
@@ -385,6 +394,73 @@ def _move_followups(keep: Contact, other: Contact) -> None:
         .where(FollowUp.about_contact_id == other.id)
         .values(about_contact_id=keep.id)
     )
+
+
+MERGED_KEY = ":merged:"
+# Said once: after one was sent, another one is not owed.
+SAID_ONCE = ("thank_you", "intro_thanks")
+
+
+def _one_set_of_followups(keep: Contact) -> dict[int, str]:
+    """One follow-up of each kind for the merged person, not one per record.
+
+    Per kind (an intro thank-you: per person introduced, also those owed to
+    whoever introduced `keep`), of the open ones the earliest due stays; one
+    the owner rewrote stays instead, every rewritten one if several; none
+    stays of a thank-you already sent. Sent and skipped ones all stay. The
+    kept ones take the key the person's own would have, so scheduling finds
+    them. Returns {id: key before} of those renamed, for an undo.
+    """
+    slots: dict[tuple, list[FollowUp]] = {}
+    for f in db.session.execute(_touching([keep.id])).scalars():
+        about = f.about_contact_id if f.kind == "intro_thanks" else None
+        slots.setdefault((f.contact_id, f.kind, about), []).append(f)
+    kept: list[FollowUp] = []
+    for (_, kind, _), group in slots.items():
+        pending = sorted(
+            (f for f in group if f.status == "pending"), key=lambda f: (f.due_at, f.id)
+        )
+        rewritten = [f for f in pending if f.subject is not None or f.body is not None]
+        said = kind in SAID_ONCE and any(f.status == "done" for f in group)
+        stays = rewritten or ([] if said else pending[:1])
+        for f in pending:
+            if f not in stays:
+                db.session.delete(f)
+        kept += [f for f in group if f.status != "pending" or f in stays]
+    db.session.flush()  # the keys of those gone are free
+    return _own_keys(kept)
+
+
+def _own_keys(followups: list[FollowUp]) -> dict[int, str]:
+    """Give each follow-up the key scheduling looks for, where it is free."""
+    taken = {(f.contact_id, f.key) for f in followups}
+    kits: dict[str, int] = {}
+    for f in followups:
+        if f.key.startswith(KIT_PREFIX):
+            number = f.key[len(KIT_PREFIX) :].split(":")[0]
+            n = int(number) if number.isdigit() else 0
+            kits[f.contact_id] = max(kits.get(f.contact_id, 0), n)
+    renamed: dict[int, str] = {}
+    for f in followups:
+        if f.kind == "intro_thanks" and f.about_contact_id:
+            key = INTRO_PREFIX + f.about_contact_id
+        elif f.kind == "keep_in_touch":
+            if f.status != "pending" or MERGED_KEY not in f.key:
+                continue  # past ones keep theirs; the open one comes latest
+            kits[f.contact_id] = kits.get(f.contact_id, 0) + 1
+            key = f"{KIT_PREFIX}{kits[f.contact_id]}"
+        elif f.kind in ("thank_you", "promise"):
+            key = f.kind
+        else:
+            key = f.key.split(MERGED_KEY)[0]
+        if key == f.key or (f.contact_id, key) in taken:
+            continue
+        taken.discard((f.contact_id, f.key))
+        taken.add((f.contact_id, key))
+        renamed[f.id] = f.key
+        f.key = key
+        db.session.flush()  # one at a time: no two rows hold a key at once
+    return renamed
 
 
 UNDO_DAYS = 30
@@ -439,7 +515,9 @@ def undo_merge(user: User, merge: Merge, now: dt.datetime) -> tuple[Contact, Con
     snap = merge.snapshot
     other = _bring_back_other(snap)
     _restore_kept(keep, snap)
-    _move_back(keep, other, snap["moved"])
+    deleted = {row["id"] for row in snap["followups_deleted"]}
+    _move_back(keep, other, snap["moved"], deleted)
+    _restore_keys(snap)
     _restore_followups(user, snap)
     schedule_followups(other, now=now)
     schedule_followups(keep, now=now)
@@ -493,9 +571,11 @@ def _restore_kept(keep: Contact, snap: dict) -> None:
     set_tags(keep, kept_tags + [t for t in added if t not in kept_tags])
 
 
-def _move_back(keep: Contact, other: Contact, moved: dict) -> None:
+def _move_back(keep: Contact, other: Contact, moved: dict, deleted: set[int]) -> None:
     """Follow-ups, interactions and introductions the merge moved go back."""
     for followup_id, key in moved["followups"]:
+        if followup_id in deleted:
+            continue  # brought back by _restore_followups; the id may be another's now
         followup = db.session.get(FollowUp, followup_id)
         if followup is not None and followup.contact_id == keep.id:
             followup.contact_id, followup.key = other.id, key
@@ -515,6 +595,21 @@ def _move_back(keep: Contact, other: Contact, moved: dict) -> None:
         .values(introduced_by_id=other.id, updated_at=Contact.updated_at),
     ):
         db.session.execute(statement)
+
+
+def _restore_keys(snap: dict) -> None:
+    """The keys the merge gave follow-ups it didn't move back (an introducer's)."""
+    moved = {followup_id for followup_id, _ in snap["moved"]["followups"]}
+    for followup_id, key in snap.get("renamed", []):
+        followup = db.session.get(FollowUp, followup_id)
+        if followup is None or followup_id in moved:
+            continue
+        taken = db.session.execute(
+            select(FollowUp.id).filter_by(contact_id=followup.contact_id, key=key)
+        ).first()
+        if taken is None:
+            followup.key = key
+            db.session.flush()
 
 
 def _restore_followups(user: User, snap: dict) -> None:
@@ -537,5 +632,7 @@ def _restore_followups(user: User, snap: dict) -> None:
         ).first()
         people = [values["contact_id"], values.get("about_contact_id")]
         if taken is None and all(_existing(Contact, p) or p is None for p in people):
+            if _existing(FollowUp, values["id"]):
+                del values["id"]  # given to a later follow-up: it comes back anew
             db.session.add(FollowUp(**values))
     db.session.flush()

@@ -301,7 +301,7 @@ def test_capture_matching_someone_is_flagged_already_met(api, first, second, mat
 
 
 def test_merge_keeps_every_note_promise_tag_introduction_and_followup(api, app):
-    introducer = capture(api, name="Ivy Introducer").get_json()
+    introducer = capture(api, name="Ivy Introducer", email="ivy@example.com").json
     keep = capture(
         api,
         name="Jane",
@@ -325,10 +325,11 @@ def test_merge_keeps_every_note_promise_tag_introduction_and_followup(api, app):
     friend = capture(api, name="Friend", introduced_by_id=other["id"]).get_json()
     now = dt.datetime(2026, 3, 10, 12, tzinfo=dt.UTC)
     with app.app_context():
-        for contact_id, key in [
-            (keep["id"], "test:a"),
-            (other["id"], "test:a"),
-            (other["id"], "test:b"),
+        # One rewritten by the owner, one sent, one skipped: none of them goes.
+        for contact_id, key, status, body in [
+            (keep["id"], "test:a", "pending", "In my words"),
+            (other["id"], "test:a", "done", None),
+            (other["id"], "test:b", "skipped", None),
         ]:
             db.session.add(
                 FollowUp(
@@ -337,6 +338,8 @@ def test_merge_keeps_every_note_promise_tag_introduction_and_followup(api, app):
                     kind="thank_you",
                     key=key,
                     due_at=now,
+                    status=status,
+                    body=body,
                 )
             )
         db.session.add(
@@ -351,7 +354,15 @@ def test_merge_keeps_every_note_promise_tag_introduction_and_followup(api, app):
         )
         db.session.add(Interaction(user_id=1, contact_id=other["id"], kind="talked"))
         db.session.commit()
-        before = set(db.session.execute(db.select(FollowUp.id)).scalars())
+        # Sent, skipped or rewritten: what a merge never drops.
+        before = set(
+            db.session.execute(
+                db.select(FollowUp.id).where(
+                    (FollowUp.status != "pending") | FollowUp.body.is_not(None)
+                )
+            ).scalars()
+        )
+        assert len(before) == 3
 
     response = api.post(f"{URL}/{keep['id']}/merge", json={"other_id": other["id"]})
     assert response.status_code == 200
@@ -376,10 +387,40 @@ def test_merge_keeps_every_note_promise_tag_introduction_and_followup(api, app):
         assert before <= {f.id for f in followups}
         assert other["id"] not in {f.contact_id for f in followups}
         assert other["id"] not in {f.about_contact_id for f in followups}
-        mine = {f.key: f for f in followups if f.key.startswith("test:")}
-        assert len(mine) == 4
-        assert mine["test:b"].contact_id == keep["id"]
-        assert mine["test:intro"].about_contact_id == keep["id"]
+        mine = {
+            (f.key.split(":merged:")[0], f.status): f
+            for f in followups
+            if f.key.startswith("test:")
+        }
+        assert set(mine) == {("test:a", "done"), ("test:b", "skipped")}
+        assert mine[("test:b", "skipped")].contact_id == keep["id"]
+        # One thank-you is owed to the person merged: the owner's own words.
+        owed = [
+            f
+            for f in followups
+            if f.contact_id == keep["id"]
+            and f.kind == "thank_you"
+            and f.status == "pending"
+        ]
+        assert [f.body for f in owed] == ["In my words"]
+        # One promise follow-up, its draft saying both promises.
+        promises = [f for f in followups if f.kind == "promise"]
+        assert [(f.contact_id, f.key) for f in promises] == [(keep["id"], "promise")]
+        # Friend's introduction is thanked by the person merged.
+        assert {
+            (f.contact_id, f.about_contact_id)
+            for f in followups
+            if f.kind == "intro_thanks" and f.about_contact_id == friend["id"]
+        } == {(keep["id"], friend["id"])}
+        # Ivy is thanked once for introducing Jane, whichever record said so.
+        intros = [
+            f
+            for f in followups
+            if f.contact_id == introducer["id"] and f.kind == "intro_thanks"
+        ]
+        assert [(f.about_contact_id, f.status) for f in intros] == [
+            (keep["id"], "pending")
+        ]
         interaction = db.session.execute(db.select(Interaction)).scalar_one()
         assert interaction.contact_id == keep["id"]
 

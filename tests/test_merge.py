@@ -318,3 +318,106 @@ def test_an_old_merge_after_many_days_is_not_offered(api, owner, clock):
     assert "Undo merge" in owner.get(f"/people/{keep['id']}").get_data(as_text=True)
     clock.set(clock.current + dt.timedelta(days=2))
     assert "Undo merge" not in owner.get(f"/people/{keep['id']}").get_data(as_text=True)
+
+
+def open_followups(app, *contact_ids: str) -> list[tuple]:
+    """(contact, kind, key, about, body) of the pending follow-ups owed to them."""
+    with app.app_context():
+        rows = db.session.execute(
+            db.select(FollowUp).where(
+                FollowUp.status == "pending", FollowUp.contact_id.in_(contact_ids)
+            )
+        ).scalars()
+        return sorted(
+            (f.contact_id, f.kind, f.key, f.about_contact_id, f.body) for f in rows
+        )
+
+
+def followup_id(app, contact_id: str, kind: str) -> int:
+    with app.app_context():
+        return db.session.execute(
+            db.select(FollowUp.id).filter_by(contact_id=contact_id, kind=kind)
+        ).scalar_one()
+
+
+def test_a_person_met_twice_on_two_days_has_one_thank_you_after_the_merge(
+    app, api, owner, clock
+):
+    keep = capture(api, name="Jane Doe", email="jane@example.com")
+    clock.advance(days=1)
+    other = capture(api, name="Jane D.", email="JANE@example.com", phone="030 12345")
+    before = state(app, api, keep["id"], other["id"])
+    earliest = followup_id(app, keep["id"], "thank_you")
+
+    merged = merge(api, keep["id"], other["id"])
+    assert open_followups(app, keep["id"], other["id"]) == [
+        (keep["id"], "thank_you", "thank_you", None, None)
+    ]
+    assert followup_id(app, keep["id"], "thank_you") == earliest
+    clock.advance(days=3)
+    html = owner.get("/queue").get_data(as_text=True)
+    assert html.count('class="queue-item"') == 1
+
+    assert undo(api, merged["merge_id"]).status_code == 200
+    assert state(app, api, keep["id"], other["id"]) == before
+
+
+def test_the_owners_edited_draft_is_the_one_kept_and_a_sent_one_stays(app, api, clock):
+    keep = capture(api, name="Jane Doe", email="jane@example.com", promise="Slides")
+    clock.advance(days=1)
+    other = capture(api, name="Jane D.", email="jane@example.com", promise="Deck")
+    edited = followup_id(app, other["id"], "thank_you")
+    answer = api.patch(f"/api/v1/followups/{edited}", json={"body": "Hi Jane, mine."})
+    assert answer.status_code == 200, answer.get_json()
+    sent = followup_id(app, keep["id"], "promise")
+    assert api.post(f"/api/v1/followups/{sent}/done").status_code == 200
+    before = state(app, api, keep["id"], other["id"])
+
+    merged = merge(api, keep["id"], other["id"])
+    # The promise not kept yet stays beside the one kept; one thank-you, the edit.
+    assert [(f[1], f[4]) for f in open_followups(app, keep["id"])] == [
+        ("promise", None),
+        ("thank_you", "Hi Jane, mine."),
+    ]
+    assert followup_id(app, keep["id"], "thank_you") == edited
+    with app.app_context():
+        assert db.session.get(FollowUp, sent).status == "done"
+        assert db.session.get(FollowUp, edited).contact_id == keep["id"]
+
+    assert undo(api, merged["merge_id"]).status_code == 200
+    assert state(app, api, keep["id"], other["id"]) == before
+
+
+def test_an_introducer_thanks_once_for_a_person_merged(app, api, clock):
+    ivy = capture(api, name="Ivy Introducer", email="ivy@example.com")
+    keep = capture(api, name="Jane Doe", email="jane@example.com")
+    other = capture(
+        api, name="Jane D.", email="jane@example.com", introduced_by_id=ivy["id"]
+    )
+    before = state(app, api, ivy["id"], keep["id"], other["id"])
+
+    merged = merge(api, keep["id"], other["id"])
+    intros = [f for f in open_followups(app, ivy["id"]) if f[1] == "intro_thanks"]
+    assert intros == [
+        (ivy["id"], "intro_thanks", f"intro:{keep['id']}", keep["id"], None)
+    ]
+
+    assert undo(api, merged["merge_id"]).status_code == 200
+    assert state(app, api, ivy["id"], keep["id"], other["id"]) == before
+
+
+def test_one_keep_in_touch_reminder_after_merging_two_with_a_cadence(
+    app, api, owner, clock
+):
+    keep = capture(api, name="Jane Doe", email="jane@example.com")
+    other = capture(api, name="Jane D.", email="jane@example.com")
+    for person in (keep, other):
+        owner.form(f"/people/{person['id']}/cadence", {"cadence": "30"})
+    before = state(app, api, keep["id"], other["id"])
+
+    merged = merge(api, keep["id"], other["id"])
+    kits = [f for f in open_followups(app, keep["id"]) if f[1] == "keep_in_touch"]
+    assert [f[2] for f in kits] == ["kit:1"]
+
+    assert undo(api, merged["merge_id"]).status_code == 200
+    assert state(app, api, keep["id"], other["id"]) == before
