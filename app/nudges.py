@@ -38,7 +38,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import selectinload
 
 from . import mail, push
-from .cards import public_base_url, shareable_card_url
+from .cards import shareable_base_url, shareable_card_url
 from .drafts import KIND_LABELS, draft_message, user_templates
 from .extensions import db
 from .models import Contact, FollowUp, Nudge, PushSubscription, User
@@ -151,8 +151,12 @@ def channels_of(user: User, has_device: bool) -> list[str]:
     return channels
 
 
-def queue_url() -> str:
-    return public_base_url() + url_for("queue.index")
+def queue_url() -> str | None:
+    """The Queue's address for the e-mail, or None when the only one known is
+    this machine's or its network's: the rule of the card link in drafts
+    (cards.shareable_base_url). Outside a request that is PUBLIC_URL alone."""
+    base = shareable_base_url()
+    return base + url_for("queue.index") if base else None
 
 
 def push_message(headline: str) -> dict:

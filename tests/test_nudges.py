@@ -121,6 +121,44 @@ def test_email_digest_lists_people_drafts_and_the_absolute_queue_link(
     assert "Ben &lt;b&gt;Okafor&lt;/b&gt;" in html and "<b>Okafor" not in html
 
 
+def test_without_public_url_the_digest_says_open_morrow_not_a_dead_link(
+    app, user, meet, clock, mail_server
+):
+    app.config["PUBLIC_URL"] = None
+    meet(user, promise="the slides")
+    clock.set(DUE)
+    run(app, clock)
+    (message,) = mail_server.messages
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "Open Morrow to clear your queue." in text
+    assert "Open Morrow to clear your queue." in html
+    for body in (text, html):
+        assert "localhost" not in body and "/queue" not in body
+
+
+@pytest.mark.parametrize(
+    ("host", "link"),
+    [("morrow.example.net", "https://morrow.example.net/queue"), ("10.0.0.5", None)],
+)
+def test_a_test_digest_links_to_the_host_it_was_asked_from_when_others_reach_it(
+    app, user, clock, mail_server, host, link
+):
+    from app.models import User
+
+    app.config["PUBLIC_URL"] = None
+    with app.test_request_context(
+        "/settings/notifications", base_url=f"https://{host}"
+    ):
+        owner = db.session.get(User, user)
+        assert nudges.send_test(owner, clock())[0]
+    text = mail_server.messages[0].get_body(("plain",)).get_content()
+    if link:
+        assert f"Open your queue: {link}" in text
+    else:
+        assert "Open Morrow to clear your queue." in text and host not in text
+
+
 def test_email_nudges_can_be_turned_off(app, api, user, meet, clock, mail_server):
     assert api.get("/api/v1/me").get_json()["nudge_email"] is True
     response = api.patch("/api/v1/me", json={"nudge_email": False})
