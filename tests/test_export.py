@@ -9,6 +9,7 @@ import json
 import pytest
 
 from app.extensions import db
+from app.formats.csv import EXPORT_COLUMNS as EXPORT_HEADER
 from app.models import Contact
 from tests.conftest import assert_api_error
 
@@ -257,3 +258,47 @@ def test_the_person_page_links_to_their_vcf(owner, api, people):
     html = owner.get(f"/people/{people[0]}").get_data(as_text=True)
     assert f'href="/api/v1/contacts/{people[0]}/vcard"' in html
     assert owner.get(f"/api/v1/contacts/{people[0]}/vcard").status_code == 200
+
+
+TRICKY_TAGS = ["berlin, 2026", "ai; ml", "c:::d", "back\\slash", "plain"]
+
+
+def test_csv_tags_with_commas_and_semicolons_survive_export_and_import(api):
+    person = {"name": "Tess Tagger", "email": "tess@example.com"}
+    created = api.post("/api/v1/contacts", json={**person, "tags": TRICKY_TAGS})
+    assert created.get_json()["tags"] == TRICKY_TAGS
+    data = api.get("/api/v1/contacts/export.csv").get_data()
+    assert api.delete(f"/api/v1/contacts/{created.get_json()['id']}").status_code == 204
+    answer = api.post("/api/v1/contacts/import", data=data, content_type="text/csv")
+    assert answer.get_json()["imported"] == 1, answer.get_json()
+    (back,) = api.get("/api/v1/contacts").get_json()["items"]
+    assert back["tags"] == TRICKY_TAGS
+
+
+@pytest.mark.parametrize(
+    ("header", "cell", "tags"),
+    [
+        # A Morrow export from before tags were escaped.
+        (",".join(EXPORT_HEADER), "ai; berlin", ["ai", "berlin"]),
+        # Google's labels, Outlook's categories, a plain comma list.
+        ("Name,E-mail 1 - Value,Labels", "friends ::: * myContacts", ["friends"]),
+        ("Name,E-mail Address,Categories", "work;vip", ["work", "vip"]),
+        ("Name,Email,Tags", "one, two", ["one", "two"]),
+    ],
+)
+def test_csv_tags_of_other_files_and_older_exports_read_as_before(
+    api, header, cell, tags
+):
+    columns = header.split(",")
+    row = {c: "" for c in columns}
+    row[columns[0] if columns[0] != "id" else "name"] = "Old Export"
+    row[columns[1] if columns[0] != "id" else "email"] = "old@example.com"
+    row[columns[-1] if columns[0] != "id" else "tags"] = cell
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([columns, [row[c] for c in columns]])
+    answer = api.post(
+        "/api/v1/contacts/import", data=buffer.getvalue(), content_type="text/csv"
+    )
+    assert answer.get_json()["imported"] == 1, answer.get_json()
+    (back,) = api.get("/api/v1/contacts").get_json()["items"]
+    assert back["tags"] == tags

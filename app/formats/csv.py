@@ -204,6 +204,37 @@ def _tags(text: str) -> list[str]:
     return [t for t in tags if t and not t.startswith("* ")]
 
 
+# Morrow's own export: "; " between tags, and in a tag "\;" for ";" and "\\"
+# for "\". A tag can hold commas, so the cell is split on ";" alone.
+_OWN_COLUMNS = {"id", "tags", "met_at", "source"}  # tell a Morrow export
+
+
+def _own_tags(text: str) -> list[str]:
+    """Split the tags cell of a Morrow export, the way tags_cell writes it.
+
+    An older export reads as it was written too, a comma in a tag included.
+    """
+    tags: list[str] = []
+    current: list[str] = []
+    chars = iter(text)
+    for char in chars:
+        if char == "\\":
+            escaped = next(chars, "")
+            current.append(escaped if escaped in ("\\", ";") else char + escaped)
+        elif char == ";":
+            tags.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    tags.append("".join(current))
+    return [t.strip() for t in tags if t.strip()]
+
+
+def tags_cell(tags: Iterable[str]) -> str:
+    """Write tags for the CSV export: "; " between them, ";" and "\\" escaped."""
+    return "; ".join(t.replace("\\", "\\\\").replace(";", "\\;") for t in tags)
+
+
 def _row_fields(
     row: list[str],
     header: list[str],
@@ -225,7 +256,8 @@ def _row_fields(
         if key in columns:
             fields[key] = get(key, multiline=True)
     if "tags" in columns:
-        fields["tags"] = _tags(get("tags"))
+        own = _OWN_COLUMNS <= {h.strip().lower() for h in header}
+        fields["tags"] = (_own_tags if own else _tags)(get("tags"))
     also: list[str] = []  # further emails, phones and links, for the notes
     fields["email"] = _first_email(every("email"), also, warnings)
     fields["phone"] = _first_phone(every("phone"), region, also, warnings)
@@ -374,7 +406,12 @@ def contacts_csv(contacts: Iterable[Any]) -> str:
     for contact in contacts:
         writer.writerow(
             [
-                safe_cell(getattr(contact, c, ""), phone=c == "phone")
+                safe_cell(
+                    tags_cell(contact.tags or [])
+                    if c == "tags"
+                    else getattr(contact, c, ""),
+                    phone=c == "phone",
+                )
                 for c in EXPORT_COLUMNS
             ]
         )
