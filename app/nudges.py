@@ -210,9 +210,18 @@ class Outcome:
     error: str | None = None
 
 
-def deliver(user: User, channel: str, now: dt.datetime) -> Outcome:
-    """Send the owner's nudge on one channel now; say how it went."""
-    digest = gather(user, now)
+def deliver(
+    user: User, channel: str, now: dt.datetime, digests: dict | None = None
+) -> Outcome:
+    """Send the owner's nudge on one channel now; say how it went.
+
+    `digests` keeps each owner's morning for a run: gathered once, whatever
+    the number of channels.
+    """
+    digests = {} if digests is None else digests
+    if user.id not in digests:
+        digests[user.id] = gather(user, now)
+    digest = digests[user.id]
     if digest.count == 0:
         return Outcome("skipped")  # dealt with since the claim
     if channel == "push":
@@ -344,6 +353,7 @@ def _links():
 def run_due(now: dt.datetime) -> RunReport:
     """Send every nudge due now, and retry the failed ones whose time has come."""
     report = RunReport()
+    digests: dict[int, Digest] = {}  # each owner's morning, for all channels
     with _links():
         retries = db.session.execute(
             select(Nudge.id, Nudge.attempts, Nudge.user_id, Nudge.channel).where(
@@ -359,7 +369,7 @@ def run_due(now: dt.datetime) -> RunReport:
                 db.session.rollback()
                 continue
             if claimed:
-                _send_claimed(nudge_id, user_id, channel, now, report)
+                _send_claimed(nudge_id, user_id, channel, now, report, digests)
         jobs = _due_jobs(now)
         db.session.rollback()
         for user_id, channel, day in jobs:
@@ -370,14 +380,16 @@ def run_due(now: dt.datetime) -> RunReport:
                 db.session.rollback()
                 continue
             if nudge_id is not None:
-                _send_claimed(nudge_id, user_id, channel, now, report)
+                _send_claimed(nudge_id, user_id, channel, now, report, digests)
     return report
 
 
-def _send_claimed(nudge_id, user_id, channel, now, report: RunReport) -> None:
+def _send_claimed(
+    nudge_id, user_id, channel, now, report: RunReport, digests: dict
+) -> None:
     """Send a claimed nudge and record how it went; never raise."""
     try:
-        outcome = deliver(db.session.get_one(User, user_id), channel, now)
+        outcome = deliver(db.session.get_one(User, user_id), channel, now, digests)
     except Exception as error:  # one owner's trouble must not stop the others
         log.exception("nudge %s failed", nudge_id)
         db.session.rollback()

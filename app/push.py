@@ -277,41 +277,52 @@ def send_to_devices(user_id: int, message: dict) -> PushResult:
     """Push `message` (JSON) to each of the owner's devices.
 
     Deletes the subscriptions the push service says are gone (404, 410);
-    flushes, the caller commits.
+    flushes, the caller commits. The key, the claims and the HTTP session are
+    made once for all the devices.
     """
-    from pywebpush import WebPushException, webpush
-
     result = PushResult()
+    subscriptions = subscriptions_of(user_id)
+    if not subscriptions:
+        return result
     data = json.dumps(message)
-    for subscription in subscriptions_of(user_id):
-        problem = endpoint_problem(subscription.endpoint)
-        if problem:
-            result.errors.append(problem)
-            continue
-        try:
-            webpush(
-                {
-                    "endpoint": subscription.endpoint,
-                    "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
-                },
-                data,
-                vapid_private_key=vapid_key(),
-                vapid_claims=_claims(),  # a fresh dict: webpush adds the audience
-                ttl=PUSH_TTL,
-                timeout=PUSH_TIMEOUT,
-                headers={"Urgency": "normal"},
-                requests_session=_no_redirects(),
-            )
-        except WebPushException as error:
-            status = error.status_code
-            if status in (404, 410):
-                db.session.delete(subscription)
-                result.gone += 1
-            else:
-                result.errors.append(f"the push service answered {status}")
-        except Exception as error:  # network errors of every kind
-            result.errors.append(f"the push service could not be reached ({error})")
-        else:
-            result.sent += 1
+    key, claims = vapid_key(), _claims()
+    with _no_redirects() as session:
+        for subscription in subscriptions:
+            _push_one(subscription, data, key, claims, session, result)
     db.session.flush()
     return result
+
+
+def _push_one(subscription, data: str, key, claims: dict, session, result) -> None:
+    """Push to one device; note in `result` how it went."""
+    from pywebpush import WebPushException, webpush
+
+    problem = endpoint_problem(subscription.endpoint)
+    if problem:
+        result.errors.append(problem)
+        return
+    try:
+        webpush(
+            {
+                "endpoint": subscription.endpoint,
+                "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+            },
+            data,
+            vapid_private_key=key,
+            vapid_claims=dict(claims),  # a copy: webpush adds this device's audience
+            ttl=PUSH_TTL,
+            timeout=PUSH_TIMEOUT,
+            headers={"Urgency": "normal"},
+            requests_session=session,
+        )
+    except WebPushException as error:
+        status = error.status_code
+        if status in (404, 410):
+            db.session.delete(subscription)
+            result.gone += 1
+        else:
+            result.errors.append(f"the push service answered {status}")
+    except Exception as error:  # network errors of every kind
+        result.errors.append(f"the push service could not be reached ({error})")
+    else:
+        result.sent += 1

@@ -660,3 +660,37 @@ def test_gunicorns_worker_hook_starts_the_scheduler_and_one_worker_holds_the_loc
     second = nudge_scheduler._try_lock(str(tmp_path))
     assert second is not None, "the lock passes on once its holder is gone"
     os.close(second)
+
+
+def test_a_run_gathers_each_owners_morning_once_for_every_channel(
+    app, api, user, meet, clock, push_service, device, mail_server, monkeypatch
+):
+    second = Device(push_service.base + "/tablet")
+    answer = api.post("/api/v1/push-subscriptions", json=second.subscription())
+    assert answer.status_code == 201, answer.get_json()
+    meet(user, promise="the slides")
+    gathered: list[int] = []
+    sessions: list[object] = []
+    real_gather, real_session = nudges.gather, push._no_redirects
+
+    def counting_gather(owner, now):
+        gathered.append(owner.id)
+        return real_gather(owner, now)
+
+    def counting_session():
+        sessions.append(real_session())
+        return sessions[-1]
+
+    monkeypatch.setattr(nudges, "gather", counting_gather)
+    monkeypatch.setattr(push, "_no_redirects", counting_session)
+    clock.set(DUE)
+    report = run(app, clock)
+    assert report.sent == 2  # push and e-mail
+    assert len(push_service.received) == 2 and len(mail_server.messages) == 1
+    assert gathered == [user]
+    # One HTTP session for both devices, each push signed for its own audience.
+    assert len(sessions) == 1
+    with app.app_context():
+        key = push.public_key()
+    for pushed in push_service.received:
+        assert verify_vapid(pushed["headers"], key, push_service.base)["exp"]
