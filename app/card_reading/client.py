@@ -167,14 +167,19 @@ def ensure_started() -> int | None:
     return server_pid(path)
 
 
-def recognise(image: bytes) -> dict[str, Any]:
-    """The OCR process's lines for `image` from each engine (see engines.py)."""
+def recognise(image: bytes, region: str = "", page: bool = False) -> dict[str, Any]:
+    """The OCR process's lines for `image` from each engine (see engines.py).
+
+    `region` helps choose the card's language; `page` also has tesseract read
+    the whole photo (to compare the engines; slower).
+    """
     _reap()
     path = socket_path()
     crashed = False
     for _attempt in range(3):
         try:
-            answer = _ask(path, {"op": "read"}, image, timeout())
+            header = {"op": "read", "region": region, "page": page}
+            answer = _ask(path, header, image, timeout())
         except _Absent:
             _start(path)
             continue

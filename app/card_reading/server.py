@@ -76,9 +76,10 @@ class Server:
             if header.get("op") == "ping":
                 wire.send(conn, {"ok": True, "pid": os.getpid()})
                 return
-            wire.send(conn, self.read(payload))
+            region = str(header.get("region") or "")[:8]
+            wire.send(conn, self.read(payload, region, bool(header.get("page"))))
 
-    def read(self, payload: bytes) -> dict:
+    def read(self, payload: bytes, region: str, page: bool) -> dict:
         with self.count_lock:
             if self.waiting >= MAX_WAITING:
                 return {"error": {"status": 503, "message": "busy"}}
@@ -86,7 +87,7 @@ class Server:
         try:
             with self.turn:
                 try:
-                    return {"ok": True, **self.engines.read(payload)}
+                    return {"ok": True, **self.engines.read(payload, region, page)}
                 except BadImage as error:
                     return {"error": {"status": error.status, "message": error.message}}
                 except Exception:
