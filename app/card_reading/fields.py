@@ -464,7 +464,7 @@ def find_name(lines: list[Line], email: str) -> Line | None:
 
 
 def _company_score(line: Line, name: Line | None, email: str) -> float:
-    text = line.text
+    text = _company_text(line.text)
     score = 0.0
     if LEGAL_FORMS.search(text):
         score += 3
