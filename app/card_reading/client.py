@@ -187,6 +187,12 @@ def stop() -> None:
         _reap()
 
 
+def stop_if_started_here() -> None:
+    """End the OCR process if this process started it (tests end theirs)."""
+    if _children:
+        stop()
+
+
 def ensure_started() -> int | None:
     """Start the OCR process now if it is not running; return its id."""
     path = socket_path()
