@@ -6,11 +6,12 @@ Duplicates and merging live in contact_merge.py and are re-exported here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import uuid
 
-from sqlalchemy import exists, func, insert
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, TextClause, bindparam, exists, func, insert, text
+from sqlalchemy.engine.default import DefaultDialect
 from sqlalchemy.orm import make_transient_to_detached
 
 from . import clock, search_index
@@ -421,7 +422,8 @@ def _write_capture(contact: Contact, tags: list[str], now: dt.datetime) -> bool:
     for the captures after it.
     """
     person, followup_rows, tag_entry = new_person_rows(contact, tags, now)
-    if db.session.execute(_insert_new(Contact.__table__), person).first() is None:
+    statement = _insert_new(Contact.__table__, tuple(person))
+    if db.session.execute(statement, person).first() is None:
         return False
     if followup_rows:
         db.session.execute(insert(FollowUp.__table__), followup_rows)
@@ -432,11 +434,27 @@ def _write_capture(contact: Contact, tags: list[str], now: dt.datetime) -> bool:
     return True
 
 
-def _insert_new(table):
-    """An INSERT that skips a row whose primary key is stored; it returns new ids."""
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    statement = (postgresql if postgres else sqlite).insert(table)
-    return statement.on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+@functools.cache
+def _insert_new(table: Table, keys: tuple[str, ...]) -> TextClause:
+    """An INSERT that skips a row whose primary key is stored; it returns new ids.
+
+    Written out once per table and set of columns, because SQLAlchemy can't
+    cache the compiled form of its ON CONFLICT construct: built with it, every
+    capture paid ~0.5 ms to compile a 28-column INSERT. SQLite and PostgreSQL
+    read this same statement; the typed parameters still convert the values
+    (times to UTC, lists to JSON) as the table's columns do.
+    """
+    quote = DefaultDialect().identifier_preparer.quote  # only names that need it
+    columns = [table.c[key] for key in keys]
+    names = ", ".join(quote(column.name) for column in columns)
+    values = ", ".join(f":{column.key}" for column in columns)
+    # Every name comes from the table's own metadata, none from input.
+    statement = text(
+        f"INSERT INTO {quote(table.name)} ({names}) VALUES ({values}) "  # nosec B608
+        "ON CONFLICT (id) DO NOTHING RETURNING id"
+    )
+    typed = [bindparam(column.key, type_=column.type) for column in columns]
+    return statement.bindparams(*typed).columns(table.c.id)
 
 
 def update_contact(
