@@ -1,9 +1,10 @@
 """Where a capture's time goes, against the floor, in one process (no gunicorn).
 
-`python -m bench.capture_profile [N]` posts N captures to Morrow and N inserts to
-the floor through Flask's test client, alternating in chunks, and prints the
-median CPU time per request of each, and how much of it SQLite itself took
-(statements and commits, from cProfile). It also times the people table's
+`python -m bench.capture_profile [N]` posts N captures to Morrow (one a request,
+and in batches of 25) and N inserts to the floor through Flask's test client,
+alternating in chunks, and prints the median CPU time per capture of each, how
+much of it SQLite itself took (statements and commits, from cProfile), and the
+floor's time over each. It also times the people table's
 search index: the same inserts on a copy of Morrow's schema with and without
 its triggers.
 """
@@ -26,19 +27,24 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.search_text import searchable_text  # noqa: E402
-from bench.run import capture_payload  # noqa: E402
+from bench.run import BATCH, batch_payload, capture_payload  # noqa: E402
 
 CHUNKS = 20
 TAGS = ["meetup", "ux"]
 
 
 def cpu_ms_per_request(client, path: str, headers: dict, count: int) -> float:
-    bodies = [capture_payload(1, n) for n in range(count)]
+    """CPU ms per capture: per request, or per item of a batch of BATCH."""
+    if path.endswith("/batch"):
+        bodies = [batch_payload(1, n) for n in range(max(1, count // BATCH))]
+    else:
+        bodies = [capture_payload(1, n) for n in range(count)]
     began = time.process_time()
     for body in bodies:
         response = client.post(path, data=body, headers=headers)
-        assert response.status_code == 201, response.data
-    return (time.process_time() - began) / count * 1000
+        assert response.status_code == (200 if path.endswith("/batch") else 201)
+    captures = len(bodies) * (BATCH if path.endswith("/batch") else 1)
+    return (time.process_time() - began) / captures * 1000
 
 
 def sqlite_ms_per_request(client, path: str, headers: dict, count: int) -> float:
@@ -138,6 +144,11 @@ def main() -> int:
             "/api/v1/contacts",
             {"Authorization": f"Bearer {token}"},
         ),
+        f"batch of {BATCH}": (
+            morrow.test_client(),
+            "/api/v1/contacts/batch",
+            {"Authorization": f"Bearer {token}"},
+        ),
     }
     for client, path, headers in targets.values():
         headers["Content-Type"] = "application/json"
@@ -150,12 +161,11 @@ def main() -> int:
         name: sqlite_ms_per_request(client, path, headers, count // 2)
         for name, (client, path, headers) in targets.items()
     }
-    print(f"{'per request':12} {'CPU ms':>8} {'in SQLite ms':>13}")
+    print(f"{'per capture':12} {'CPU ms':>8} {'in SQLite ms':>13} {'floor/this':>11}")
+    floor = statistics.median(cpu["floor"])
     for name in targets:
         median = statistics.median(cpu[name])
-        print(f"{name:12} {median:8.2f} {in_sqlite[name]:13.2f}")
-    ratio = statistics.median(cpu["floor"]) / statistics.median(cpu["morrow"])
-    print(f"floor / morrow CPU: {ratio:.2f}")
+        print(f"{name:12} {median:8.2f} {in_sqlite[name]:13.2f} {floor / median:11.2f}")
     print(
         f"one person's row: {search_with:.2f} ms with the search index, "
         f"{search_without:.2f} ms without"
