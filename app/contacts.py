@@ -329,6 +329,7 @@ def create_contact(
     *,
     days_event_id: int | None | object = LOOK_UP,
     write=None,
+    before_write=None,
 ) -> tuple[Contact, bool]:
     """Save a capture, or return the stored one for a repeated id: (person, created).
 
@@ -343,7 +344,8 @@ def create_contact(
     `days_event_id`, when given, is the day's event already looked up (a batch
     of captures looks it up once). With `write(contact, tags, now)` a new
     person goes to it instead of being written (a batch writes them all at
-    once).
+    once). `before_write(contact)` runs just before a new person is written:
+    reads done there keep the database's write lock (SQLite) free of them.
     """
     contact_id = clean_id(data["id"]) if data.get("id") else str(uuid.uuid4())
     try:
@@ -378,6 +380,8 @@ def create_contact(
     if write is not None:
         write(contact, tags, now)
         return contact, True
+    if before_write is not None:
+        before_write(contact)
     if _write_capture(contact, tags, now):
         return contact, True
     existing = stored_contact(user, contact_id)

@@ -170,7 +170,85 @@ def main() -> int:
         f"one person's row: {search_with:.2f} ms with the search index, "
         f"{search_without:.2f} ms without"
     )
+    client, path, headers = targets[f"batch of {BATCH}"]
+    with morrow.app_context():
+        engine = db.engine
+    print(f"\nwhere a batch of {BATCH} spends its time, ms per capture:")
+    for phase, ms in batch_phases(client, path, headers, engine, count).items():
+        print(f"  {phase:44} {ms:6.3f}")
     return 0
+
+
+def batch_phases(client, path: str, headers: dict, engine, count: int) -> dict:
+    """Wall time per capture of a batch's phases, timed around their functions.
+
+    Nested phases are told apart: the SQL of the duplicate query counts as the
+    duplicate query, not as SQL.
+    """
+    from sqlalchemy import event
+
+    from app import capture_batch, contacts
+    from app.api import contacts as api_contacts
+
+    spent: dict[str, float] = {}
+    inside: list[str] = []
+
+    def timed(module, name: str, phase: str) -> None:
+        original = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            inside.append(phase)
+            began = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                took = time.perf_counter() - began
+                inside.pop()
+                spent[phase] = spent.get(phase, 0.0) + took
+                if inside:  # not the enclosing phase's own time
+                    spent[inside[-1]] = spent.get(inside[-1], 0.0) - took
+
+        setattr(module, name, wrapper)
+
+    timed(contacts, "clean_contact", "validation (email, phone, fields)")
+    timed(capture_batch, "new_person_rows", "rows: scheduling, search text, dicts")
+    timed(capture_batch, "create_contact", "person object (ORM instance)")
+    timed(capture_batch, "_stored_among", "lookup of stored ids (1 query)")
+    timed(api_contacts, "possible_duplicates", "duplicate check (1 query)")
+    timed(api_contacts, "contact_to_dict", "answer: person to JSON shape")
+    statements: dict[int, float] = {}
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements[id(cursor)] = time.perf_counter()
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        took = time.perf_counter() - statements.pop(id(cursor))
+        if not inside:
+            key = "SQL: " + " ".join(statement.split()[:3]).split("(")[0]
+            spent[key] = spent.get(key, 0.0) + took
+
+    commit = engine.dialect.do_commit
+
+    def timed_commit(dbapi_connection):
+        began = time.perf_counter()
+        commit(dbapi_connection)
+        took = time.perf_counter() - began
+        spent["SQL: COMMIT"] = spent.get("SQL: COMMIT", 0.0) + took
+
+    engine.dialect.do_commit = timed_commit
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    bodies = [batch_payload(2, n) for n in range(max(1, count // BATCH))]
+    began = time.perf_counter()
+    for body in bodies:
+        assert client.post(path, data=body, headers=headers).status_code == 200
+    total = time.perf_counter() - began
+    captures = len(bodies) * BATCH
+    rest = total - sum(spent.values())
+    phases = {k: v / captures * 1000 for k, v in sorted(spent.items())}
+    phases["rest: HTTP, token, JSON in and out"] = rest / captures * 1000
+    phases["total"] = total / captures * 1000
+    return phases
 
 
 if __name__ == "__main__":

@@ -27,9 +27,8 @@ from . import bp, encode_cursor, json_body, keyset_cursor, page_limit
 MAX_QR_TEXT = 4096
 
 
-def _answer(contact, status: int, headers: dict | None = None):
+def _answer(contact, status: int, duplicates: list, headers: dict | None = None):
     body = contact_to_dict(contact, current_user)
-    duplicates = find_duplicates(current_user, contact)
     if duplicates:
         body["possible_duplicates"] = [
             duplicate_summary(contact, d) for d in duplicates
@@ -66,13 +65,24 @@ def create_contact_route():
     """Capture a person; a repeated client id returns the stored person (200)."""
     data = json_body()
     now = clock.now()
-    contact, created = create_contact(current_user, data, now)
+    found: list = []
+
+    def look_for_duplicates(new) -> None:
+        # Before the person is written: on SQLite the write lock, taken by the
+        # first INSERT, is then held only for the writes and the answer.
+        found.extend(find_duplicates(current_user, new))
+
+    contact, created = create_contact(
+        current_user, data, now, before_write=look_for_duplicates
+    )
     if created:
         after_capture(contact.id)
         location = url_for("api.contact", contact_id=contact.id)
-        body, status, headers = _answer(contact, 201, {"Location": location})
+        body, status, headers = _answer(contact, 201, found, {"Location": location})
     else:
-        body, status, headers = _answer(contact, 200)
+        # A repeat: the stored person's duplicates, whatever this copy held.
+        duplicates = find_duplicates(current_user, contact)
+        body, status, headers = _answer(contact, 200, duplicates)
     body["warnings"] = contact_warnings(contact)
     return body, status, headers
 
@@ -87,8 +97,21 @@ def capture_batch():
             f"Send items: a list of 1 to {MAX_ITEMS} captures.",
             {"items": f"Give 1 to {MAX_ITEMS} captures."},
         )
-    outcomes = capture_many(current_user, items, clock.now())
-    duplicates = possible_duplicates(current_user, outcomes)
+    looked: dict = {}
+
+    def look_for_duplicates(answers: list) -> None:
+        # Before the batch writes: on SQLite the write lock is then held only
+        # for the writes and the answer.
+        looked["outcomes"] = answers
+        looked["duplicates"] = possible_duplicates(current_user, answers)
+
+    outcomes = capture_many(
+        current_user, items, clock.now(), before_write=look_for_duplicates
+    )
+    if looked.get("outcomes") is outcomes:
+        duplicates = looked["duplicates"]
+    else:  # saved one by one after a conflict: look at what was written
+        duplicates = possible_duplicates(current_user, outcomes)
     results = []
     for outcome in outcomes:
         result = {"id": outcome.id, "status": outcome.status}
