@@ -10,7 +10,7 @@ import functools
 import re
 import uuid
 
-from sqlalchemy import Table, TextClause, bindparam, exists, func, insert, text
+from sqlalchemy import Table, TextualSelect, bindparam, exists, func, insert, text
 from sqlalchemy.engine.default import DefaultDialect
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -439,7 +439,7 @@ def _write_capture(contact: Contact, tags: list[str], now: dt.datetime) -> bool:
 
 
 @functools.cache
-def _insert_new(table: Table, keys: tuple[str, ...]) -> TextClause:
+def _insert_new(table: Table, keys: tuple[str, ...]) -> TextualSelect:
     """An INSERT that skips a row whose primary key is stored; it returns new ids.
 
     Written out once per table and set of columns, because SQLAlchemy can't
