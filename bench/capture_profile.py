@@ -246,7 +246,7 @@ def batch_phases(client, path: str, headers: dict, engine, count: int) -> dict:
     captures = len(bodies) * BATCH
     rest = total - sum(spent.values())
     phases = {k: v / captures * 1000 for k, v in sorted(spent.items())}
-    phases["rest: HTTP, token, JSON in and out"] = rest / captures * 1000
+    phases["rest: request, token, JSON, SQLAlchemy parameters"] = rest / captures * 1000
     phases["total"] = total / captures * 1000
     return phases
 
