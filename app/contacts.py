@@ -344,8 +344,9 @@ def create_contact(
     `days_event_id`, when given, is the day's event already looked up (a batch
     of captures looks it up once). With `write(contact, tags, now)` a new
     person goes to it instead of being written (a batch writes them all at
-    once). `before_write(contact)` runs just before a new person is written:
-    reads done there keep the database's write lock (SQLite) free of them.
+    once). `before_write(contact)` runs just before a new person is written,
+    with every field as it will be stored: reads and the answer made there
+    keep the database's write lock (SQLite) free of them.
     """
     contact_id = clean_id(data["id"]) if data.get("id") else str(uuid.uuid4())
     try:
@@ -380,9 +381,7 @@ def create_contact(
     if write is not None:
         write(contact, tags, now)
         return contact, True
-    if before_write is not None:
-        before_write(contact)
-    if _write_capture(contact, tags, now):
+    if _write_capture(contact, tags, now, before_write):
         return contact, True
     existing = stored_contact(user, contact_id)
     if existing is None:  # pragma: no cover - the stored copy was just seen
@@ -413,7 +412,9 @@ def new_person_rows(
     )
 
 
-def _write_capture(contact: Contact, tags: list[str], now: dt.datetime) -> bool:
+def _write_capture(
+    contact: Contact, tags: list[str], now: dt.datetime, before_write=None
+) -> bool:
     """Write a new person with their tags and follow-ups; False if the id is stored.
 
     Captures come in bursts (a phone's outbox flushing after a meetup), so this
@@ -426,6 +427,8 @@ def _write_capture(contact: Contact, tags: list[str], now: dt.datetime) -> bool:
     for the captures after it.
     """
     person, followup_rows, tag_entry = new_person_rows(contact, tags, now)
+    if before_write is not None:
+        before_write(contact)
     statement = _insert_new(Contact.__table__, tuple(person))
     if db.session.execute(statement, person).first() is None:
         return False

@@ -22,18 +22,20 @@ from ..contacts import (
 from ..errors import DomainError, TooLarge, ValidationError, error_body
 from ..events import get_event
 from ..polish import after_capture
+from ..shapes import ContactJSON
 from . import bp, encode_cursor, json_body, keyset_cursor, page_limit
 
 MAX_QR_TEXT = 4096
 
 
-def _answer(contact, status: int, duplicates: list, headers: dict | None = None):
+def _answer(contact, duplicates: list) -> ContactJSON:
     body = contact_to_dict(contact, current_user)
     if duplicates:
         body["possible_duplicates"] = [
             duplicate_summary(contact, d) for d in duplicates
         ]
-    return body, status, headers or {}
+    body["warnings"] = contact_warnings(contact)
+    return body
 
 
 @bp.get("/contacts")
@@ -65,26 +67,22 @@ def create_contact_route():
     """Capture a person; a repeated client id returns the stored person (200)."""
     data = json_body()
     now = clock.now()
-    found: list = []
+    ready: dict = {}
 
-    def look_for_duplicates(new) -> None:
+    def answer_first(new) -> None:
         # Before the person is written: on SQLite the write lock, taken by the
-        # first INSERT, is then held only for the writes and the answer.
-        found.extend(find_duplicates(current_user, new))
+        # first INSERT, is then held only for the writes and the commit.
+        ready["body"] = _answer(new, find_duplicates(current_user, new))
+        ready["location"] = url_for("api.contact", contact_id=new.id)
 
     contact, created = create_contact(
-        current_user, data, now, before_write=look_for_duplicates
+        current_user, data, now, before_write=answer_first
     )
-    if created:
-        after_capture(contact.id)
-        location = url_for("api.contact", contact_id=contact.id)
-        body, status, headers = _answer(contact, 201, found, {"Location": location})
-    else:
-        # A repeat: the stored person's duplicates, whatever this copy held.
-        duplicates = find_duplicates(current_user, contact)
-        body, status, headers = _answer(contact, 200, duplicates)
-    body["warnings"] = contact_warnings(contact)
-    return body, status, headers
+    if not created:
+        # A repeat: the stored person and their duplicates, whatever this held.
+        return _answer(contact, find_duplicates(current_user, contact)), 200
+    after_capture(contact.id)
+    return ready["body"], 201, {"Location": ready["location"]}
 
 
 @bp.post("/contacts/batch")
