@@ -95,27 +95,32 @@ def capture_batch():
             f"Send items: a list of 1 to {MAX_ITEMS} captures.",
             {"items": f"Give 1 to {MAX_ITEMS} captures."},
         )
-    looked: dict = {}
+    ready: dict = {}
 
-    def look_for_duplicates(answers: list) -> None:
+    def answer_first(answers: list) -> None:
         # Before the batch writes: on SQLite the write lock is then held only
-        # for the writes and the answer.
-        looked["outcomes"] = answers
-        looked["duplicates"] = possible_duplicates(current_user, answers)
+        # for the writes and the commit.
+        ready["outcomes"] = answers
+        ready["results"] = _batch_results(answers)
 
-    outcomes = capture_many(
-        current_user, items, clock.now(), before_write=look_for_duplicates
-    )
-    if looked.get("outcomes") is outcomes:
-        duplicates = looked["duplicates"]
-    else:  # saved one by one after a conflict: look at what was written
-        duplicates = possible_duplicates(current_user, outcomes)
+    outcomes = capture_many(current_user, items, clock.now(), before_write=answer_first)
+    if ready.get("outcomes") is outcomes:
+        results = ready["results"]
+    else:  # saved one by one after a conflict: answer with what was written
+        results = _batch_results(outcomes)
+    for outcome in outcomes:
+        if outcome.status == 201 and outcome.contact is not None:
+            after_capture(outcome.contact.id)
+    return {"results": results}
+
+
+def _batch_results(outcomes: list) -> list[dict]:
+    """Each item's answer, with the possible duplicates found in one query."""
+    duplicates = possible_duplicates(current_user, outcomes)
     results = []
     for outcome in outcomes:
         result = {"id": outcome.id, "status": outcome.status}
         if outcome.contact is not None:
-            if outcome.status == 201:
-                after_capture(outcome.contact.id)
             person = contact_to_dict(outcome.contact, current_user)
             if duplicates.get(outcome.contact.id):
                 person["possible_duplicates"] = [
@@ -126,7 +131,7 @@ def capture_batch():
         else:
             result["error"] = _error_body(outcome.error)
         results.append(result)
-    return {"results": results}
+    return results
 
 
 def _error_body(error: DomainError) -> dict:
