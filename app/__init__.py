@@ -18,15 +18,22 @@ from .models import User
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     # WAL lets readers work while one writer writes (the busy timeout, set in
-    # create_app, makes a second writer wait instead of failing). Memory-mapped
-    # reads let every worker thread share the operating system's cache of the
-    # file instead of copying pages into its own.
+    # create_app, makes a second writer wait instead of failing).
+    #
+    # No memory map: a mapped database file counts in every worker's resident
+    # memory as far as it has been read, so a worker would grow with the
+    # account (6–10 MB more after `make bench`, far more at 100,000 people)
+    # and break its budget (DESIGN §9: 80 MB). Read through the operating
+    # system's file cache instead, which all workers share either way, each
+    # connection keeps a small cache of its own: 512 KiB rather than SQLite's
+    # 2 MiB, for a worker's four connections. Captures cost the same CPU time
+    # both ways (`make profile-capture`).
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA mmap_size=268435456")
+        cursor.execute("PRAGMA cache_size=-512")
         cursor.close()
 
 

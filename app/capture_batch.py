@@ -53,14 +53,24 @@ class Outcome:
     error: DomainError | None = None
 
 
-def capture_many(user: User, items: list[dict], now: dt.datetime) -> list[Outcome]:
-    """Save each capture, or find it stored. Answers in item order."""
+def capture_many(
+    user: User, items: list[dict], now: dt.datetime, before_write=None
+) -> list[Outcome]:
+    """Save each capture, or find it stored. Answers in item order.
+
+    `before_write(outcomes)`, when given, is called with the answers just
+    before the new people are written, if they are written in one go: reads
+    done there keep the database's write lock (SQLite) free of them. The list
+    it gets is the list returned.
+    """
     default_event_id = todays_event_id(user, now)  # once for the whole batch
     # Written in the order of their ids: two batches holding some of the same
     # ids then wait for each other at the first one they share, never in a
     # circle (PostgreSQL would end one of them as a deadlock).
     order = sorted(range(len(items)), key=lambda n: (_order_key(items[n]), n))
-    together = _capture_together(user, items, order, now, default_event_id)
+    together = _capture_together(
+        user, items, order, now, default_event_id, before_write
+    )
     if together is None:  # another request stored some of them meanwhile
         one_by_one = {
             n: _capture_one(user, items[n], now, default_event_id) for n in order
@@ -80,6 +90,7 @@ def _capture_together(
     order: list[int],
     now: dt.datetime,
     default_event_id: int | None,
+    before_write=None,
 ) -> list[Outcome] | None:
     """The fast way: one lookup of stored ids, one INSERT per table for the new.
 
@@ -120,6 +131,9 @@ def _capture_together(
                 made[contact.id] = contact
                 outcome = Outcome(contact.id, 201, contact)
         outcomes[n] = outcome
+    answers = [outcome for outcome in outcomes if outcome is not None]
+    if before_write is not None:
+        before_write(answers)
     # Validated and worked out before the write lock is taken: on SQLite the
     # other workers write meanwhile.
     _begin_write()
@@ -134,7 +148,7 @@ def _capture_together(
             write_tag_rows(rows["tags"])
     except (IntegrityError, DataError):
         return None
-    return [outcome for outcome in outcomes if outcome is not None]
+    return answers
 
 
 def possible_duplicates(user: User, outcomes: list[Outcome]) -> dict[str, list]:
@@ -143,6 +157,8 @@ def possible_duplicates(user: User, outcomes: list[Outcome]) -> dict[str, list]:
     The same people find_duplicates finds for one capture (same email, E.164
     phone or LinkedIn profile; oldest first; at most 10), except that a person
     of this batch is not yet there for one before it, as with single captures.
+    The batch's new people count whether or not they are written yet, so this
+    can run before the batch writes.
     """
     people = [o.contact for o in outcomes if o.contact is not None]
     ways = {
@@ -158,14 +174,18 @@ def possible_duplicates(user: User, outcomes: list[Outcome]) -> dict[str, list]:
     found = union(*lookups) if len(lookups) > 1 else lookups[0]
     query = select(Contact).where(Contact.id.in_(found)).order_by(Contact.created_at)
     by_way: dict[tuple[str, str], list[Contact]] = {}
-    for other in db.session.execute(query).scalars():  # oldest first
-        for key in match_keys(other):
-            by_way.setdefault(key, []).append(other)
+    stored = list(db.session.execute(query).scalars())  # oldest first
     rank = {
         o.contact.id: n
         for n, o in enumerate(outcomes)
         if o.status == 201 and o.contact is not None
     }
+    seen = {other.id for other in stored}
+    # The batch's new people are the newest, in item order (a tie in time).
+    new = [o.contact for o in outcomes if o.contact is not None]
+    for other in [*stored, *(c for c in new if c.id in rank and c.id not in seen)]:
+        for key in match_keys(other):
+            by_way.setdefault(key, []).append(other)
     answer = {}
     for contact in people:
         mine_rank = rank.get(contact.id, len(outcomes))

@@ -6,11 +6,12 @@ Duplicates and merging live in contact_merge.py and are re-exported here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import uuid
 
-from sqlalchemy import exists, func, insert
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, TextualSelect, bindparam, exists, func, insert, text
+from sqlalchemy.engine.default import DefaultDialect
 from sqlalchemy.orm import make_transient_to_detached
 
 from . import clock, search_index
@@ -328,6 +329,7 @@ def create_contact(
     *,
     days_event_id: int | None | object = LOOK_UP,
     write=None,
+    before_write=None,
 ) -> tuple[Contact, bool]:
     """Save a capture, or return the stored one for a repeated id: (person, created).
 
@@ -342,7 +344,9 @@ def create_contact(
     `days_event_id`, when given, is the day's event already looked up (a batch
     of captures looks it up once). With `write(contact, tags, now)` a new
     person goes to it instead of being written (a batch writes them all at
-    once).
+    once). `before_write(contact)` runs just before a new person is written,
+    with every field as it will be stored: reads and the answer made there
+    keep the database's write lock (SQLite) free of them.
     """
     contact_id = clean_id(data["id"]) if data.get("id") else str(uuid.uuid4())
     try:
@@ -377,7 +381,7 @@ def create_contact(
     if write is not None:
         write(contact, tags, now)
         return contact, True
-    if _write_capture(contact, tags, now):
+    if _write_capture(contact, tags, now, before_write):
         return contact, True
     existing = stored_contact(user, contact_id)
     if existing is None:  # pragma: no cover - the stored copy was just seen
@@ -408,7 +412,9 @@ def new_person_rows(
     )
 
 
-def _write_capture(contact: Contact, tags: list[str], now: dt.datetime) -> bool:
+def _write_capture(
+    contact: Contact, tags: list[str], now: dt.datetime, before_write=None
+) -> bool:
     """Write a new person with their tags and follow-ups; False if the id is stored.
 
     Captures come in bursts (a phone's outbox flushing after a meetup), so this
@@ -421,7 +427,10 @@ def _write_capture(contact: Contact, tags: list[str], now: dt.datetime) -> bool:
     for the captures after it.
     """
     person, followup_rows, tag_entry = new_person_rows(contact, tags, now)
-    if db.session.execute(_insert_new(Contact.__table__), person).first() is None:
+    if before_write is not None:
+        before_write(contact)
+    statement = _insert_new(Contact.__table__, tuple(person))
+    if db.session.execute(statement, person).first() is None:
         return False
     if followup_rows:
         db.session.execute(insert(FollowUp.__table__), followup_rows)
@@ -432,11 +441,27 @@ def _write_capture(contact: Contact, tags: list[str], now: dt.datetime) -> bool:
     return True
 
 
-def _insert_new(table):
-    """An INSERT that skips a row whose primary key is stored; it returns new ids."""
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    statement = (postgresql if postgres else sqlite).insert(table)
-    return statement.on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+@functools.cache
+def _insert_new(table: Table, keys: tuple[str, ...]) -> TextualSelect:
+    """An INSERT that skips a row whose primary key is stored; it returns new ids.
+
+    Written out once per table and set of columns, because SQLAlchemy can't
+    cache the compiled form of its ON CONFLICT construct: built with it, every
+    capture paid ~0.5 ms to compile a 28-column INSERT. SQLite and PostgreSQL
+    read this same statement; the typed parameters still convert the values
+    (times to UTC, lists to JSON) as the table's columns do.
+    """
+    quote = DefaultDialect().identifier_preparer.quote  # only names that need it
+    columns = [table.c[key] for key in keys]
+    names = ", ".join(quote(column.name) for column in columns)
+    values = ", ".join(f":{column.key}" for column in columns)
+    # Every name comes from the table's own metadata, none from input.
+    statement = text(
+        f"INSERT INTO {quote(table.name)} ({names}) VALUES ({values}) "  # nosec B608
+        "ON CONFLICT (id) DO NOTHING RETURNING id"
+    )
+    typed = [bindparam(column.key, type_=column.type) for column in columns]
+    return statement.bindparams(*typed).columns(table.c.id)
 
 
 def update_contact(

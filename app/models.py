@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 import unicodedata
 import uuid
@@ -23,7 +24,12 @@ from sqlalchemy import (
     inspect,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import (
+    Mapped,
+    mapped_column,
+    relationship,
+    validates,
+)
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
@@ -72,21 +78,42 @@ def insert_row(obj: Model) -> dict:
     of the ORM's unit of work; the object then reads as it was written.
     """
     row = {}
-    for attr in inspect(type(obj)).column_attrs:
-        column = attr.columns[0]
-        if attr.key not in obj.__dict__:
-            default = column.default
-            if default is None and column.primary_key:
+    given = obj.__dict__
+    for key, column_key, default in _insert_plan(type(obj)):
+        if key not in given:
+            if default is _NUMBERED:
                 continue  # the database numbers it
-            if default is None:
-                value = None
-            elif default.is_callable:
-                value = default.arg(None)
-            else:
-                value = default.arg
-            setattr(obj, attr.key, value)
-        row[column.key] = obj.__dict__[attr.key]
+            value = default.arg(None) if isinstance(default, _PerRow) else default
+            setattr(obj, key, value)
+        row[column_key] = given[key]
     return row
+
+
+_NUMBERED = object()  # a primary key without a default: the database's
+
+
+class _PerRow:
+    """A column default worked out per row (column.default.arg(context))."""
+
+    def __init__(self, arg) -> None:
+        self.arg = arg
+
+
+@functools.cache
+def _insert_plan(cls: type[Model]) -> tuple[tuple[str, str, object], ...]:
+    """(attribute, column key, default) of each column, read from the mapper once."""
+    plan: list[tuple[str, str, object]] = []
+    for attr in inspect(cls).column_attrs:
+        column = attr.columns[0]
+        default = column.default
+        if default is None:
+            value: object = _NUMBERED if column.primary_key else None
+        elif default.is_callable:
+            value = _PerRow(default.arg)
+        else:
+            value = default.arg
+        plan.append((attr.key, column.key, value))
+    return tuple(plan)
 
 
 class UTCDateTime(TypeDecorator):

@@ -175,6 +175,7 @@ def read_phone(value, region: str, field: str = "phone") -> tuple[str, str | Non
         )
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if phonenumbers.is_valid_number(number):
+        _remember_valid(e164)
         return e164, None
     kept = value if len(value) <= PHONE_LENGTH else e164
     return kept, phone_warning(kept)
@@ -185,9 +186,21 @@ def clean_phone(value, region: str, field: str = "phone") -> str:
     return read_phone(value, region, field)[0]
 
 
+# Numbers read_phone just found valid, so the capture's answer can tell at
+# once that they need no warning instead of parsing them a second time.
+_RECENT_VALID: dict[str, None] = {}
+_RECENT_MAX = 256
+
+
+def _remember_valid(e164: str) -> None:
+    if len(_RECENT_VALID) >= _RECENT_MAX:
+        _RECENT_VALID.clear()
+    _RECENT_VALID[e164] = None
+
+
 def phone_warning(stored: str | None) -> str | None:
     """The warning a stored number carries: one kept as typed, not valid E.164."""
-    if not stored or _valid_e164(stored) is not None:
+    if not stored or stored in _RECENT_VALID or _valid_e164(stored) is not None:
         return None
     return (
         f"The phone number {stored} was saved as typed: it isn't a known number "

@@ -1,9 +1,10 @@
 """Where a capture's time goes, against the floor, in one process (no gunicorn).
 
-`python -m bench.capture_profile [N]` posts N captures to Morrow and N inserts to
-the floor through Flask's test client, alternating in chunks, and prints the
-median CPU time per request of each, and how much of it SQLite itself took
-(statements and commits, from cProfile). It also times the people table's
+`python -m bench.capture_profile [N]` posts N captures to Morrow (one a request,
+and in batches of 25) and N inserts to the floor through Flask's test client,
+alternating in chunks, and prints the median CPU time per capture of each, how
+much of it SQLite itself took (statements and commits, from cProfile), and the
+floor's time over each. It also times the people table's
 search index: the same inserts on a copy of Morrow's schema with and without
 its triggers.
 """
@@ -26,19 +27,24 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.search_text import searchable_text  # noqa: E402
-from bench.run import capture_payload  # noqa: E402
+from bench.run import BATCH, batch_payload, capture_payload  # noqa: E402
 
 CHUNKS = 20
 TAGS = ["meetup", "ux"]
 
 
 def cpu_ms_per_request(client, path: str, headers: dict, count: int) -> float:
-    bodies = [capture_payload(1, n) for n in range(count)]
+    """CPU ms per capture: per request, or per item of a batch of BATCH."""
+    if path.endswith("/batch"):
+        bodies = [batch_payload(1, n) for n in range(max(1, count // BATCH))]
+    else:
+        bodies = [capture_payload(1, n) for n in range(count)]
     began = time.process_time()
     for body in bodies:
         response = client.post(path, data=body, headers=headers)
-        assert response.status_code == 201, response.data
-    return (time.process_time() - began) / count * 1000
+        assert response.status_code == (200 if path.endswith("/batch") else 201)
+    captures = len(bodies) * (BATCH if path.endswith("/batch") else 1)
+    return (time.process_time() - began) / captures * 1000
 
 
 def sqlite_ms_per_request(client, path: str, headers: dict, count: int) -> float:
@@ -138,6 +144,11 @@ def main() -> int:
             "/api/v1/contacts",
             {"Authorization": f"Bearer {token}"},
         ),
+        f"batch of {BATCH}": (
+            morrow.test_client(),
+            "/api/v1/contacts/batch",
+            {"Authorization": f"Bearer {token}"},
+        ),
     }
     for client, path, headers in targets.values():
         headers["Content-Type"] = "application/json"
@@ -150,17 +161,94 @@ def main() -> int:
         name: sqlite_ms_per_request(client, path, headers, count // 2)
         for name, (client, path, headers) in targets.items()
     }
-    print(f"{'per request':12} {'CPU ms':>8} {'in SQLite ms':>13}")
+    print(f"{'per capture':12} {'CPU ms':>8} {'in SQLite ms':>13} {'floor/this':>11}")
+    floor = statistics.median(cpu["floor"])
     for name in targets:
         median = statistics.median(cpu[name])
-        print(f"{name:12} {median:8.2f} {in_sqlite[name]:13.2f}")
-    ratio = statistics.median(cpu["floor"]) / statistics.median(cpu["morrow"])
-    print(f"floor / morrow CPU: {ratio:.2f}")
+        print(f"{name:12} {median:8.2f} {in_sqlite[name]:13.2f} {floor / median:11.2f}")
     print(
         f"one person's row: {search_with:.2f} ms with the search index, "
         f"{search_without:.2f} ms without"
     )
+    client, path, headers = targets[f"batch of {BATCH}"]
+    with morrow.app_context():
+        engine = db.engine
+    print(f"\nwhere a batch of {BATCH} spends its time, ms per capture:")
+    for phase, ms in batch_phases(client, path, headers, engine, count).items():
+        print(f"  {phase:44} {ms:6.3f}")
     return 0
+
+
+def batch_phases(client, path: str, headers: dict, engine, count: int) -> dict:
+    """Wall time per capture of a batch's phases, timed around their functions.
+
+    Nested phases are told apart: the SQL of the duplicate query counts as the
+    duplicate query, not as SQL.
+    """
+    from sqlalchemy import event
+
+    from app import capture_batch, contacts
+    from app.api import contacts as api_contacts
+
+    spent: dict[str, float] = {}
+    inside: list[str] = []
+
+    def timed(module, name: str, phase: str) -> None:
+        original = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            inside.append(phase)
+            began = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                took = time.perf_counter() - began
+                inside.pop()
+                spent[phase] = spent.get(phase, 0.0) + took
+                if inside:  # not the enclosing phase's own time
+                    spent[inside[-1]] = spent.get(inside[-1], 0.0) - took
+
+        setattr(module, name, wrapper)
+
+    timed(contacts, "clean_contact", "validation (email, phone, fields)")
+    timed(capture_batch, "new_person_rows", "rows: scheduling, search text, dicts")
+    timed(capture_batch, "create_contact", "person object (ORM instance)")
+    timed(capture_batch, "_stored_among", "lookup of stored ids (1 query)")
+    timed(api_contacts, "possible_duplicates", "duplicate check (1 query)")
+    timed(api_contacts, "contact_to_dict", "answer: person to JSON shape")
+    statements: dict[int, float] = {}
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements[id(cursor)] = time.perf_counter()
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        took = time.perf_counter() - statements.pop(id(cursor))
+        if not inside:
+            key = "SQL: " + " ".join(statement.split()[:3]).split("(")[0]
+            spent[key] = spent.get(key, 0.0) + took
+
+    commit = engine.dialect.do_commit
+
+    def timed_commit(dbapi_connection):
+        began = time.perf_counter()
+        commit(dbapi_connection)
+        took = time.perf_counter() - began
+        spent["SQL: COMMIT"] = spent.get("SQL: COMMIT", 0.0) + took
+
+    engine.dialect.do_commit = timed_commit
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    bodies = [batch_payload(2, n) for n in range(max(1, count // BATCH))]
+    began = time.perf_counter()
+    for body in bodies:
+        assert client.post(path, data=body, headers=headers).status_code == 200
+    total = time.perf_counter() - began
+    captures = len(bodies) * BATCH
+    rest = total - sum(spent.values())
+    phases = {k: v / captures * 1000 for k, v in sorted(spent.items())}
+    phases["rest: request, token, JSON, SQLAlchemy parameters"] = rest / captures * 1000
+    phases["total"] = total / captures * 1000
+    return phases
 
 
 if __name__ == "__main__":

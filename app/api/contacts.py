@@ -22,19 +22,20 @@ from ..contacts import (
 from ..errors import DomainError, TooLarge, ValidationError, error_body
 from ..events import get_event
 from ..polish import after_capture
+from ..shapes import ContactJSON
 from . import bp, encode_cursor, json_body, keyset_cursor, page_limit
 
 MAX_QR_TEXT = 4096
 
 
-def _answer(contact, status: int, headers: dict | None = None):
+def _answer(contact, duplicates: list) -> ContactJSON:
     body = contact_to_dict(contact, current_user)
-    duplicates = find_duplicates(current_user, contact)
     if duplicates:
         body["possible_duplicates"] = [
             duplicate_summary(contact, d) for d in duplicates
         ]
-    return body, status, headers or {}
+    body["warnings"] = contact_warnings(contact)
+    return body
 
 
 @bp.get("/contacts")
@@ -66,15 +67,22 @@ def create_contact_route():
     """Capture a person; a repeated client id returns the stored person (200)."""
     data = json_body()
     now = clock.now()
-    contact, created = create_contact(current_user, data, now)
-    if created:
-        after_capture(contact.id)
-        location = url_for("api.contact", contact_id=contact.id)
-        body, status, headers = _answer(contact, 201, {"Location": location})
-    else:
-        body, status, headers = _answer(contact, 200)
-    body["warnings"] = contact_warnings(contact)
-    return body, status, headers
+    ready: dict = {}
+
+    def answer_first(new) -> None:
+        # Before the person is written: on SQLite the write lock, taken by the
+        # first INSERT, is then held only for the writes and the commit.
+        ready["body"] = _answer(new, find_duplicates(current_user, new))
+        ready["location"] = url_for("api.contact", contact_id=new.id)
+
+    contact, created = create_contact(
+        current_user, data, now, before_write=answer_first
+    )
+    if not created:
+        # A repeat: the stored person and their duplicates, whatever this held.
+        return _answer(contact, find_duplicates(current_user, contact)), 200
+    after_capture(contact.id)
+    return ready["body"], 201, {"Location": ready["location"]}
 
 
 @bp.post("/contacts/batch")
@@ -87,14 +95,32 @@ def capture_batch():
             f"Send items: a list of 1 to {MAX_ITEMS} captures.",
             {"items": f"Give 1 to {MAX_ITEMS} captures."},
         )
-    outcomes = capture_many(current_user, items, clock.now())
+    ready: dict = {}
+
+    def answer_first(answers: list) -> None:
+        # Before the batch writes: on SQLite the write lock is then held only
+        # for the writes and the commit.
+        ready["outcomes"] = answers
+        ready["results"] = _batch_results(answers)
+
+    outcomes = capture_many(current_user, items, clock.now(), before_write=answer_first)
+    if ready.get("outcomes") is outcomes:
+        results = ready["results"]
+    else:  # saved one by one after a conflict: answer with what was written
+        results = _batch_results(outcomes)
+    for outcome in outcomes:
+        if outcome.status == 201 and outcome.contact is not None:
+            after_capture(outcome.contact.id)
+    return {"results": results}
+
+
+def _batch_results(outcomes: list) -> list[dict]:
+    """Each item's answer, with the possible duplicates found in one query."""
     duplicates = possible_duplicates(current_user, outcomes)
     results = []
     for outcome in outcomes:
         result = {"id": outcome.id, "status": outcome.status}
         if outcome.contact is not None:
-            if outcome.status == 201:
-                after_capture(outcome.contact.id)
             person = contact_to_dict(outcome.contact, current_user)
             if duplicates.get(outcome.contact.id):
                 person["possible_duplicates"] = [
@@ -105,7 +131,7 @@ def capture_batch():
         else:
             result["error"] = _error_body(outcome.error)
         results.append(result)
-    return {"results": results}
+    return results
 
 
 def _error_body(error: DomainError) -> dict:

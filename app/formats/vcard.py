@@ -13,8 +13,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import vobject
-
 # QR version 10 at error level M holds 213 octets: a code that scans at arm's
 # length from a phone screen in a dim hall (larger versions decode far less often).
 QR_MAX_OCTETS = 213
@@ -154,6 +152,8 @@ def _vobject_serialize(
 ) -> str:
     # vobject escapes a newline as \n, so it never starts a new property; the
     # QR payload still gets spaces, which every scanner shows the same way.
+    import vobject  # here, not at the top: the server's workers rarely write a vCard
+
     first, last, full = names or _card_names(card, multiline, public_only)
     vc = vobject.vCard()
     vc.add("n").value = vobject.vcard.Name(family=last, given=first)

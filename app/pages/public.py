@@ -19,7 +19,6 @@ from .. import clock
 from ..cards import public_card_url
 from ..errors import ValidationError
 from ..extensions import db, limiter
-from ..feed import build_calendar
 from ..models import Card, User
 from ..transactions import undo_on_error
 from .downloads import qr_response, vcard_download
@@ -106,6 +105,10 @@ def exchange(slug: str):
 @bp.get("/feed/<token>.ics")
 def feed(token: str):
     """Serve the owner's follow-ups to a calendar app that knows the secret link."""
+    # Here, not at the top: the calendar (vobject, nudges, mail) stays out of
+    # a worker until a calendar app asks.
+    from ..feed import build_calendar
+
     user = db.session.execute(
         select(User).where(User.feed_token == token)
     ).scalar_one_or_none()
