@@ -278,7 +278,11 @@ def mailto_link(address: str, subject: str, body: str) -> str:
 
 
 def sms_link(phone: str, body: str) -> str:
-    return f"sms:{phone}?body={_q(body)}"
+    """Return an sms: URL (RFC 5724); a number kept as typed loses its spaces."""
+    dialable = ("+" if phone.lstrip().startswith("+") else "") + "".join(
+        ch for ch in phone if ch.isdigit()
+    )
+    return f"sms:{dialable}?body={_q(body)}"
 
 
 def whatsapp_link(phone: str, body: str) -> str:

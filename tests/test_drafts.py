@@ -147,6 +147,14 @@ def test_sms_and_whatsapp_links_decode_back_to_the_exact_text(text):
 
 
 @pytest.mark.parametrize(
+    ("kept", "dialled"),
+    [("+44 7700 900123", "+447700900123"), ("0170 123-45 67", "01701234567")],
+)
+def test_an_sms_link_to_a_number_kept_as_typed_has_no_spaces(kept, dialled):
+    assert sms_link(kept, "Hi").startswith(f"sms:{dialled}?body=")
+
+
+@pytest.mark.parametrize(
     ("fields", "expected"),
     [
         ({"email": "a@example.com", "phone": "+4915112345678"}, "email"),
