@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.drafts import (
+    combine_drafts,
     DEFAULTS,
     PLACEHOLDERS,
     default_channel,
@@ -82,6 +83,24 @@ def test_values_are_inserted_once_and_never_read_as_template():
     assert text == "Hi {promise}, [x] & {my_name}"
 
 
+def test_a_promise_and_an_intro_thank_you_in_one_message_thank_once_each():
+    values = {
+        "first_name": "Priya",
+        "introducer_first_name": "Priya",
+        "event": "PyCon",
+        "promise": "As promised, I'm sending you my deck",
+        "my_name": "Kim Park",
+    }
+    drafts = [
+        {"subject": DEFAULTS[kind][0], "body": render(DEFAULTS[kind][1], values)}
+        for kind in ("promise", "intro_thanks")
+    ]
+    body = combine_drafts(drafts)["body"]
+    assert body.count("Thanks again") == 1
+    assert "Thank you for connecting me with Priya at PyCon." in body
+    assert body.count("Hi Priya,") == 1 and body.endswith("Best,\nKim Park")
+
+
 def test_intro_thanks_follows_the_guide():
     subject, body = DEFAULTS["intro_thanks"]
     text = render(
@@ -93,10 +112,8 @@ def test_intro_thanks_follows_the_guide():
             "my_name": "Kim Park",
         },
     )
-    assert text.startswith(
-        "Hi Bo,\n\nThanks again for connecting me with Ana at PyCon."
-    )
-    assert "Don't hesitate if I can return the favour." in text
+    assert text.startswith("Hi Bo,\n\nThank you for connecting me with Ana at PyCon.")
+    assert "I'd be glad to return the favour." in text
     assert text.endswith("Best,\nKim Park")
 
 

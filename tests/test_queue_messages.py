@@ -122,7 +122,7 @@ def test_the_introducer_met_the_same_night_gets_one_message(
     assert body.count("Hi ") == 1 and body.count("Best,") == 1
     assert "great to meet you" in body
     assert "connecting me with Cy" in body and "connecting me with Di" in body
-    assert body.count("Don't hesitate if I can return the favour.") == 1
+    assert body.count("I'd be glad to return the favour.") == 1
     assert "Thank-you and Thanks for the intro" in bo
     assert_reads_as_a_message(body)
 
