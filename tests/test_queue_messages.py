@@ -321,3 +321,13 @@ def test_home_counts_every_card_due_beyond_what_the_queue_lists_at_once(
         ).scalar_one()
         assert due > QUEUE_MAX
         assert count_due(_user(user), DUE) == _all_due_cards(app, user)
+
+
+def test_a_card_owing_three_things_names_them_as_a_sentence_would(
+    owner, user, meet, clock
+):
+    priya = meet(user, name="Priya Shah", promise="send her my deck")
+    meet(user, name="Lena Fischer", email="lena@example.com", introduced_by_id=priya)
+    clock.set(DUE)
+    priya_card = card(owner.get("/queue").get_data(as_text=True), "Priya Shah")
+    assert "Promise, Thank-you and Thanks for the intro" in priya_card
