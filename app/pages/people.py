@@ -24,6 +24,7 @@ from ..contact_merge import (
     Gone,
     duplicate_summary,
     get_merge,
+    same_name,
     undo_merge,
     undoable_merges,
 )
@@ -273,8 +274,12 @@ def detail(contact_id: str):
         .filter_by(user_id=current_user.id, introduced_by_id=contact.id)
         .order_by(Contact.created_at.desc())
     ).scalars()
-    duplicates = [
-        duplicate_summary(contact, d) for d in find_duplicates(current_user, contact)
+    found = find_duplicates(current_user, contact)
+    duplicates = [duplicate_summary(contact, d) for d in found]
+    duplicates += [
+        {"id": d.id, "name": d.name, "company": d.company, "matched_on": ["name"]}
+        for d in same_name(current_user, contact)
+        if d not in found
     ]
     return render_template(
         "people/detail.html",
@@ -366,7 +371,10 @@ def merge(contact_id: str):
         if not other_id:
             other_id = (
                 find_by_name(
-                    current_user, request.form.get("other_name", ""), "other_name"
+                    current_user,
+                    request.form.get("other_name", ""),
+                    "other_name",
+                    besides=keep.id,
                 )
                 or ""
             )
