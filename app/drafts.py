@@ -277,12 +277,15 @@ def mailto_link(address: str, subject: str, body: str) -> str:
     return f"mailto:{to}?subject={_q(subject)}&body={_q(crlf)}"
 
 
+def dialable(phone: str) -> str:
+    """A stored number as tel: and sms: URLs take it: "+", then digits only."""
+    plus = "+" if phone.lstrip().startswith("+") else ""
+    return plus + "".join(ch for ch in phone if ch.isdigit())
+
+
 def sms_link(phone: str, body: str) -> str:
     """Return an sms: URL (RFC 5724); a number kept as typed loses its spaces."""
-    dialable = ("+" if phone.lstrip().startswith("+") else "") + "".join(
-        ch for ch in phone if ch.isdigit()
-    )
-    return f"sms:{dialable}?body={_q(body)}"
+    return f"sms:{dialable(phone)}?body={_q(body)}"
 
 
 def whatsapp_link(phone: str, body: str) -> str:

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.drafts import (
-    combine_drafts,
     DEFAULTS,
     PLACEHOLDERS,
+    combine_drafts,
     default_channel,
     draft_message,
     mailto_link,
@@ -169,6 +169,15 @@ def test_sms_and_whatsapp_links_decode_back_to_the_exact_text(text):
 )
 def test_an_sms_link_to_a_number_kept_as_typed_has_no_spaces(kept, dialled):
     assert sms_link(kept, "Hi").startswith(f"sms:{dialled}?body=")
+
+
+def test_a_person_page_calls_and_texts_a_number_kept_as_typed(app, owner):
+    owner.form("/capture", {"name": "Aisha Bello", "reach": "+44 7700 900123"})
+    with app.app_context():
+        aisha = db.session.execute(db.select(Contact)).scalar_one()
+        assert aisha.phone == "+44 7700 900123"  # not a valid number: kept as typed
+    html = owner.get(f"/people/{aisha.id}").get_data(as_text=True)
+    assert 'href="tel:+447700900123"' in html and 'href="sms:+447700900123"' in html
 
 
 @pytest.mark.parametrize(

@@ -44,6 +44,7 @@ from ..contacts import (
     search_contacts,
     update_contact,
 )
+from ..drafts import dialable
 from ..errors import Conflict, NotFound, ValidationError
 from ..events import default_event, get_event, list_events
 from ..extensions import db
@@ -60,6 +61,7 @@ from ..validation import clean_int, clean_text, display_phone
 bp = Blueprint("people", __name__)
 # Numbers as people read them: +49 1512 3456789 (stored in E.164).
 bp.add_app_template_filter(display_phone, "phone")
+bp.add_app_template_filter(dialable, "dialable")
 
 
 @bp.before_request
