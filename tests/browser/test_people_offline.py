@@ -1,22 +1,24 @@
-"""People offline: the saved list shows who was met, synced or still waiting."""
+"""Offline pages: People and the Queue as they were when the signal went."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from browserlib import save_capture, wait_until
 from playwright.sync_api import expect
 
 
-def saved_people_page(page) -> str:
-    """The People page as the service worker keeps it for offline use."""
+def saved_page(page, path: str) -> str:
+    """A page as the service worker keeps it for offline use."""
     return page.evaluate(
-        """async () => {
+        """async (path) => {
           const keys = await caches.keys();
           const name = keys.find((k) => k.startsWith('morrow-pages-'));
-          const cached = name && await (await caches.open(name)).match('/people');
+          const cached = name && await (await caches.open(name)).match(path);
           return cached ? cached.text() : '';
-        }"""
+        }""",
+        path,
     )
 
 
@@ -31,7 +33,7 @@ def test_people_captured_online_are_on_the_people_page_offline(
         assert save_capture(page, capture)["queued"] is False
     assert sorted(n for _, n in live_server.people()) == ["Priya Shah", "Tom Becker"]
     wait_until(
-        lambda: "Tom Becker" in saved_people_page(page),
+        lambda: "Tom Becker" in saved_page(page, "/people"),
         timeout=10,
         message="the saved People page to list the new people",
     )
@@ -54,3 +56,26 @@ def test_people_waiting_to_sync_replace_no_one_yet(page, context):
         page.locator("[data-outbox-list] li", has_text="Jonas Wolf")
     ).to_contain_text("not yet synced")
     expect(page.get_by_text("No one yet")).to_be_hidden()
+
+
+def test_a_card_sent_with_signal_stays_gone_from_the_queue_offline(page, context):
+    met = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+    for name in ("Grace Hopper", "Linus Torvalds"):
+        person = {"id": str(uuid.uuid4()), "name": name, "met_at": met.isoformat()}
+        person["email"] = f"{name.split()[0].lower()}@example.com"
+        assert save_capture(page, person)["queued"] is False
+    page.goto("/queue")
+    expect(page.locator("[data-followup]")).to_have_count(2)
+    grace = page.locator("[data-followup]", has_text="Grace Hopper")
+    grace.locator("[data-sent]").click()
+    expect(grace).to_have_count(0)
+    wait_until(
+        lambda: "Grace Hopper" not in saved_page(page, "/queue"),
+        timeout=10,
+        message="the saved Queue to drop the card sent",
+    )
+
+    context.set_offline(True)
+    page.goto("/queue")
+    expect(page.locator("[data-followup]")).to_have_count(1)
+    expect(page.locator("[data-followup]", has_text="Linus Torvalds")).to_have_count(1)
