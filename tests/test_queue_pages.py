@@ -141,6 +141,8 @@ def test_snooze_form_choices(app, owner, user, meet, clock, form, until):
     aside = html.split("<h2>Snoozed</h2>")[1].split("<h2>Upcoming</h2>")[0]
     back = until.astimezone(ZoneInfo("Europe/Berlin"))
     assert f"back {back:%a %d %b, %H:%M}" in aside
+    # Nothing else to come: Upcoming doesn't say "nothing scheduled" under it.
+    assert "Nothing else scheduled" in html and "Nothing scheduled yet" not in html
 
 
 def test_snoozed_follow_ups_are_listed_even_behind_many_upcoming(
