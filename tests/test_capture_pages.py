@@ -189,6 +189,9 @@ def test_one_person_captured_twice_under_one_name_is_offered_and_merged_by_name(
     first, second = named["Priya Shah"], named["PRIYA SHAH"]
     html = owner.get(f"/people/{second.id}").get_data(as_text=True)
     assert "Already met?" in html and "has the same name." in html
+    # On the list, what tells the two apart shows under each name.
+    listing = owner.get("/people").get_data(as_text=True)
+    assert "priya@example.org" in listing and "priya@example.net" in listing
     assert f'value="{first.id}"' in html and "Shahani" not in html
     # Her own name, typed on her own page, means the other Priya Shah.
     response = owner.form(f"/people/{second.id}/merge", {"other_name": "Priya Shah"})
