@@ -389,10 +389,12 @@ def merge(contact_id: str):
     except ValidationError as error:
         flash(next(iter(error.fields.values()), error.message))
         return redirect(url_for("people.detail", contact_id=keep.id))
-    flash(
-        f"Merged {name} into {keep.name}. Nothing was lost; "
-        f"you can undo it for {UNDO_DAYS} days."
+    what = (
+        f"the other {name} into this one"
+        if name.casefold() == keep.name.casefold()
+        else f"{name} into {keep.name}"
     )
+    flash(f"Merged {what}. Nothing was lost; you can undo it for {UNDO_DAYS} days.")
     return redirect(url_for("people.detail", contact_id=keep.id))
 
 
