@@ -79,3 +79,28 @@ def test_a_card_sent_with_signal_stays_gone_from_the_queue_offline(page, context
     page.goto("/queue")
     expect(page.locator("[data-followup]")).to_have_count(1)
     expect(page.locator("[data-followup]", has_text="Linus Torvalds")).to_have_count(1)
+
+
+def test_searching_people_offline_filters_the_people_kept_on_the_phone(page, context):
+    page.goto("/capture")
+    for name in ("José Núñez", "Priya Shah", "Tom Becker"):
+        person = {"id": str(uuid.uuid4()), "name": name, "email": "x@example.com"}
+        assert save_capture(page, person)["queued"] is False
+    wait_until(
+        lambda: "Tom Becker" in saved_page(page, "/people"),
+        timeout=10,
+        message="the saved People page to list the new people",
+    )
+
+    context.set_offline(True)
+    page.goto("/people")
+    rows = page.locator(".people-list > li")
+    page.fill("#f-q", "jose")
+    expect(rows.filter(visible=True)).to_have_count(1)
+    expect(rows.filter(visible=True)).to_contain_text("José Núñez")
+    expect(page.locator("[data-offline-search]")).to_contain_text("Offline")
+    page.fill("#f-q", "nobody here")
+    expect(rows.filter(visible=True)).to_have_count(0)
+    expect(page.locator("[data-offline-search]")).to_contain_text("nobody")
+    page.fill("#f-q", "")
+    expect(rows.filter(visible=True)).to_have_count(3)
