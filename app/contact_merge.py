@@ -74,6 +74,28 @@ def find_duplicates(user: User, contact: Contact) -> list[Contact]:
     return list(db.session.execute(_duplicates_query(ways), params).scalars())
 
 
+def same_name(user: User, contact: Contact) -> list[Contact]:
+    """Return other people with this person's exact name (any case).
+
+    Shown on the person's page only: a name alone is a guess, but one person
+    captured twice (online, then again offline) usually shares nothing else.
+    """
+    name = " ".join((contact.name or "").split()).lower()
+    if not name:
+        return []
+    query = (
+        select(Contact)
+        .where(
+            Contact.user_id == user.id,
+            Contact.id != contact.id,
+            func.lower(Contact.name) == name,
+        )
+        .order_by(Contact.created_at)
+        .limit(10)
+    )
+    return list(db.session.execute(query).scalars())
+
+
 @functools.cache
 def _duplicates_query(ways: tuple[bool, bool, bool]):
     # Built once per combination of ways to reach someone: this runs on every

@@ -611,18 +611,27 @@ def recent_tags(user: User, limit: int = 10) -> list[str]:
 
 
 def find_by_name(
-    user: User, name: str, field: str = "introduced_by", *, partial: bool = False
+    user: User,
+    name: str,
+    field: str = "introduced_by",
+    *,
+    partial: bool = False,
+    besides: str | None = None,
 ) -> str | None:
     """Return the id of the person called `name` (any case), newest first.
 
     With partial=True (naming an introducer), part of a name will do
     ("Henrietta" for Henrietta Castellanos-Vandermeer) when exactly one person's
-    name has it. Merging, which can't be undone, takes exact names only.
+    name has it. Merging takes exact names only, and names someone `besides`
+    the person merged into: two people captured under one name are the usual
+    reason to merge.
     """
     name = " ".join((name or "").split())
     if not name:
         return None
     mine = db.select(Contact.id).where(Contact.user_id == user.id)
+    if besides:
+        mine = mine.where(Contact.id != besides)
     exact = db.session.execute(
         mine.where(func.lower(Contact.name) == name.lower())
         .order_by(Contact.created_at.desc())

@@ -89,9 +89,9 @@ DEFAULTS: dict[str, tuple[str, str]] = {
     "intro_thanks": (
         "Thank you for the introduction[ to {first_name}]",
         "Hi[ {introducer_first_name}],\n\n"
-        "Thanks again for connecting me[ with {first_name}][ at {event}]. "
+        "Thank you for connecting me[ with {first_name}][ at {event}]. "
         "[We had a great chat about {talked_about}. ]"
-        "Don't hesitate if I can return the favour.\n\n"
+        "I'd be glad to return the favour.\n\n"
         "Best,\n{my_name}",
     ),
     "keep_in_touch": (
@@ -277,8 +277,15 @@ def mailto_link(address: str, subject: str, body: str) -> str:
     return f"mailto:{to}?subject={_q(subject)}&body={_q(crlf)}"
 
 
+def dialable(phone: str) -> str:
+    """A stored number as tel: and sms: URLs take it: "+", then digits only."""
+    plus = "+" if phone.lstrip().startswith("+") else ""
+    return plus + "".join(ch for ch in phone if ch.isdigit())
+
+
 def sms_link(phone: str, body: str) -> str:
-    return f"sms:{phone}?body={_q(body)}"
+    """Return an sms: URL (RFC 5724); a number kept as typed loses its spaces."""
+    return f"sms:{dialable(phone)}?body={_q(body)}"
 
 
 def whatsapp_link(phone: str, body: str) -> str:
@@ -355,8 +362,8 @@ def combine_drafts(drafts: list[dict[str, str]]) -> dict[str, str]:
 
     The first draft gives the subject, the greeting and the sign-off; each
     other adds its paragraphs between them, without its own greeting and
-    sign-off and without a sentence the message already says ("Don't hesitate
-    if I can return the favour." once). The body stops at DRAFT_MAX.
+    sign-off and without a sentence the message already says ("I'd be glad
+    to return the favour." once). The body stops at DRAFT_MAX.
     """
     if len(drafts) == 1:
         return drafts[0]

@@ -709,13 +709,21 @@ def week_interactions(user: User, now: dt.datetime) -> int:
     end = dt.datetime.combine(
         monday + dt.timedelta(days=7), dt.time(0), tzinfo=zone
     ).astimezone(dt.UTC)
-    return db.session.execute(
-        select(func.count(Interaction.id)).where(
+    rows = db.session.execute(
+        select(Interaction.contact_id, Interaction.kind, Interaction.happened_at).where(
             Interaction.user_id == user.id,
             Interaction.happened_at >= start,
             Interaction.happened_at < end,
         )
-    ).scalar_one()
+    ).all()
+    # One message a morning may close several follow-ups of a person (a
+    # promise and its thank-you): it is one interaction, as it was one message.
+    messages = {
+        (contact_id, clock.local(at.replace(tzinfo=at.tzinfo or dt.UTC), zone).date())
+        for contact_id, kind, at in rows
+        if kind == "followup"
+    }
+    return len(messages) + sum(1 for _, kind, _ in rows if kind != "followup")
 
 
 def event_score(user: User, event: Event, now: dt.datetime) -> dict:

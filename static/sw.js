@@ -34,17 +34,38 @@ self.addEventListener("activate", (event) => {
 // Cache the owner's screens; a page that fails (the link QR 404s until the
 // card is saved) is skipped; one that leads to the login page means the session
 // ended, and every cached page goes.
-async function cachePages() {
-  pagesFetchedAt = Date.now();
+async function cachePages(urls = PAGES) {
+  if (urls === PAGES) pagesFetchedAt = Date.now();
   const started = session;
   const cache = await caches.open(PAGES_CACHE);
-  await Promise.all(PAGES.map(async (url) => {
+  await Promise.all(urls.map(async (url) => {
     try {
       const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
       if (sessionEnded(response)) await clearPages();
       else if (response.ok && !response.redirected && started === session) await cache.put(url, response);
     } catch (error) { /* offline: keep what we have */ }
   }));
+}
+
+// The pages a capture or a queue action changes, fetched again once it has
+// reached the server (several sends in a row make one more fetch, not many).
+const CHANGED_BY_SENDS = ["/", "/people", "/queue"];
+let refreshing = null;
+let refreshAgain = false;
+
+function refreshChangedPages() {
+  if (refreshing) {
+    refreshAgain = true;
+    return refreshing;
+  }
+  refreshing = cachePages(CHANGED_BY_SENDS).finally(() => {
+    refreshing = null;
+    if (refreshAgain) {
+      refreshAgain = false;
+      return refreshChangedPages();
+    }
+  });
+  return refreshing;
 }
 
 // The owner's pages answer with the login (or setup) page once the session is over.
@@ -67,6 +88,7 @@ self.addEventListener("message", (event) => {
   const type = event.data && event.data.type;
   if (type === "SKIP_WAITING") self.skipWaiting();
   if (type === "SESSION_ENDED") event.waitUntil(clearPages());
+  if (type === "REFRESH_PAGES") event.waitUntil(refreshChangedPages());
   if (type === "CACHE_PAGES" && Date.now() - pagesFetchedAt > 5 * 60 * 1000) {
     event.waitUntil(cachePages());
   }
@@ -130,7 +152,9 @@ self.addEventListener("sync", (event) => {
 });
 
 async function flushOutbox() {
-  const outcome = await self.MorrowOutbox.flush({ onLogin: clearPages });
+  const context = { onLogin: clearPages };
+  const outcome = await self.MorrowOutbox.flush(context);
+  if (context.sent) await refreshChangedPages();
   if (outcome === "retry") throw new Error("outbox: try later");
   return outcome;
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from app.extensions import db
@@ -35,7 +37,11 @@ def test_login_with_remember_me_sets_long_lived_cookie(client, user):
 def test_wrong_password_is_refused_with_a_message(client, user):
     response = login_form(client, "owner@example.com", "wrong password")
     assert response.status_code == 401
-    assert "don&#39;t match" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "don&#39;t match" in html
+    # The email is kept; the cursor waits in the password field.
+    assert re.search(r'<input id="f-password"[^>]* autofocus', html)
+    assert not re.search(r'<input id="f-email"[^>]* autofocus', html)
     assert client.get("/").status_code == 302
 
 

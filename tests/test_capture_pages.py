@@ -179,6 +179,30 @@ def test_person_page_flags_already_met_and_merges(owner, app):
     assert merged.id == second.id and merged.talked_about == "Go\n\nRust"
 
 
+def test_one_person_captured_twice_under_one_name_is_offered_and_merged_by_name(
+    owner, app
+):
+    owner.form("/capture", {"name": "Priya Shah", "reach": "priya@example.org"})
+    owner.form("/capture", {"name": "PRIYA SHAH", "reach": "priya@example.net"})
+    owner.form("/capture", {"name": "Priya Shahani", "reach": "ps@example.com"})
+    named = {p.name: p for p in people(app)}
+    first, second = named["Priya Shah"], named["PRIYA SHAH"]
+    html = owner.get(f"/people/{second.id}").get_data(as_text=True)
+    assert "Already met?" in html and "has the same name." in html
+    # On the list, what tells the two apart shows under each name.
+    listing = owner.get("/people").get_data(as_text=True)
+    assert "priya@example.org" in listing and "priya@example.net" in listing
+    assert f'value="{first.id}"' in html and "Shahani" not in html
+    # Her own name, typed on her own page, means the other Priya Shah.
+    response = owner.form(f"/people/{second.id}/merge", {"other_name": "Priya Shah"})
+    assert response.status_code == 302
+    after = owner.get(response.location).get_data(as_text=True)
+    assert "Merged the other Priya Shah into this one." in after
+    kept = [p for p in people(app) if p.name.lower() == "priya shah"]
+    assert [p.id for p in kept] == [second.id]
+    assert (kept[0].extras or {}).get("email") == ["priya@example.org"]
+
+
 def test_edit_page_saves_and_shows_errors(owner, app):
     owner.form("/capture", {"name": "Jane"})
     [jane] = people(app)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from app.drafts import (
     DEFAULTS,
     PLACEHOLDERS,
+    combine_drafts,
     default_channel,
     draft_message,
     mailto_link,
@@ -82,6 +83,24 @@ def test_values_are_inserted_once_and_never_read_as_template():
     assert text == "Hi {promise}, [x] & {my_name}"
 
 
+def test_a_promise_and_an_intro_thank_you_in_one_message_thank_once_each():
+    values = {
+        "first_name": "Priya",
+        "introducer_first_name": "Priya",
+        "event": "PyCon",
+        "promise": "As promised, I'm sending you my deck",
+        "my_name": "Kim Park",
+    }
+    drafts = [
+        {"subject": DEFAULTS[kind][0], "body": render(DEFAULTS[kind][1], values)}
+        for kind in ("promise", "intro_thanks")
+    ]
+    body = combine_drafts(drafts)["body"]
+    assert body.count("Thanks again") == 1
+    assert "Thank you for connecting me with Priya at PyCon." in body
+    assert body.count("Hi Priya,") == 1 and body.endswith("Best,\nKim Park")
+
+
 def test_intro_thanks_follows_the_guide():
     subject, body = DEFAULTS["intro_thanks"]
     text = render(
@@ -93,10 +112,8 @@ def test_intro_thanks_follows_the_guide():
             "my_name": "Kim Park",
         },
     )
-    assert text.startswith(
-        "Hi Bo,\n\nThanks again for connecting me with Ana at PyCon."
-    )
-    assert "Don't hesitate if I can return the favour." in text
+    assert text.startswith("Hi Bo,\n\nThank you for connecting me with Ana at PyCon.")
+    assert "I'd be glad to return the favour." in text
     assert text.endswith("Best,\nKim Park")
 
 
@@ -144,6 +161,23 @@ def test_sms_and_whatsapp_links_decode_back_to_the_exact_text(text):
     for link in (sms, wa):
         query = link.split("=", 1)[1]
         assert not set(query) & set(" #&?+\n\r")
+
+
+@pytest.mark.parametrize(
+    ("kept", "dialled"),
+    [("+44 7700 900123", "+447700900123"), ("0170 123-45 67", "01701234567")],
+)
+def test_an_sms_link_to_a_number_kept_as_typed_has_no_spaces(kept, dialled):
+    assert sms_link(kept, "Hi").startswith(f"sms:{dialled}?body=")
+
+
+def test_a_person_page_calls_and_texts_a_number_kept_as_typed(app, owner):
+    owner.form("/capture", {"name": "Aisha Bello", "reach": "+44 7700 900123"})
+    with app.app_context():
+        aisha = db.session.execute(db.select(Contact)).scalar_one()
+        assert aisha.phone == "+44 7700 900123"  # not a valid number: kept as typed
+    html = owner.get(f"/people/{aisha.id}").get_data(as_text=True)
+    assert 'href="tel:+447700900123"' in html and 'href="sms:+447700900123"' in html
 
 
 @pytest.mark.parametrize(

@@ -201,7 +201,10 @@ def test_events_pages_create_activate_edit_and_delete(owner, app):
     assert bad.status_code == 400 and b"Give the event a name" in bad.data
     created = owner.form("/events", {"name": "Meetup", "date": "2026-03-10"})
     assert created.status_code == 302
-    assert b"Meetup" in owner.get("/events").data
+    listed = owner.get("/events").get_data(as_text=True)
+    assert (
+        "Meetup" in listed and "Tue 10 Mar 2026" in listed
+    )  # as a person reads a date
     owner.form("/events/1/active", {"active": "1"})
     assert b"Active" in owner.get("/events/1").data
     assert b"Meetup" in owner.get("/").data  # Home shows the active event

@@ -123,6 +123,9 @@ def test_home_card_and_queue_name_public_url_on_a_local_host(owner, app, path):
     for what in ("drafts", "QR code", "calendar feed", "vCards"):
         assert what in notice
 
+    # One folded line where it is seen every day; open where the card is shown.
+    assert ('<details class="public-url-notice" open>' in notice) == (path == "/card")
+
     assert "data-public-url-notice" not in page(owner, path, "morrow.example.org")
     app.config["PUBLIC_URL"] = PUBLIC
     assert "data-public-url-notice" not in page(owner, path, "192.168.1.20:5000")

@@ -122,7 +122,7 @@ def test_the_introducer_met_the_same_night_gets_one_message(
     assert body.count("Hi ") == 1 and body.count("Best,") == 1
     assert "great to meet you" in body
     assert "connecting me with Cy" in body and "connecting me with Di" in body
-    assert body.count("Don't hesitate if I can return the favour.") == 1
+    assert body.count("I'd be glad to return the favour.") == 1
     assert "Thank-you and Thanks for the intro" in bo
     assert_reads_as_a_message(body)
 
@@ -321,3 +321,13 @@ def test_home_counts_every_card_due_beyond_what_the_queue_lists_at_once(
         ).scalar_one()
         assert due > QUEUE_MAX
         assert count_due(_user(user), DUE) == _all_due_cards(app, user)
+
+
+def test_a_card_owing_three_things_names_them_as_a_sentence_would(
+    owner, user, meet, clock
+):
+    priya = meet(user, name="Priya Shah", promise="send her my deck")
+    meet(user, name="Lena Fischer", email="lena@example.com", introduced_by_id=priya)
+    clock.set(DUE)
+    priya_card = card(owner.get("/queue").get_data(as_text=True), "Priya Shah")
+    assert "Promise, Thank-you and Thanks for the intro" in priya_card

@@ -141,6 +141,8 @@ def test_snooze_form_choices(app, owner, user, meet, clock, form, until):
     aside = html.split("<h2>Snoozed</h2>")[1].split("<h2>Upcoming</h2>")[0]
     back = until.astimezone(ZoneInfo("Europe/Berlin"))
     assert f"back {back:%a %d %b, %H:%M}" in aside
+    # Nothing else to come: Upcoming doesn't say "nothing scheduled" under it.
+    assert "Nothing else scheduled" in html and "Nothing scheduled yet" not in html
 
 
 def test_snoozed_follow_ups_are_listed_even_behind_many_upcoming(
@@ -220,6 +222,22 @@ def test_another_accounts_followup_is_404_on_every_page_route(
         assert owner.form(url, data).status_code == 404, url
     assert status(app, fid) == ("pending", None)
     assert "Ana Lima" not in owner.get("/queue").get_data(as_text=True)
+
+
+def test_one_message_closing_a_promise_and_its_thank_you_is_one_interaction(
+    app, owner, user, meet, clock
+):
+    contact = meet(user, promise="send her the slides")
+    clock.set(DUE)
+    followups = ids(app, contact)
+    assert len(followups) == 2  # the promise and the thank-you: one Queue card
+    for followup_id in followups.values():
+        assert owner.form(f"/queue/{followup_id}/done", {}).status_code == 302
+    html = owner.get("/").get_data(as_text=True)
+    assert "<strong>1</strong> interaction this week" in html
+    # Talking to her later the same day is another interaction.
+    owner.form(f"/people/{contact}/talked", {"note": "coffee"})
+    assert "<strong>2</strong> interactions" in owner.get("/").get_data(as_text=True)
 
 
 def test_home_shows_the_queue_count_and_weekly_goal(app, owner, user, meet, clock):

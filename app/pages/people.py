@@ -24,6 +24,7 @@ from ..contact_merge import (
     Gone,
     duplicate_summary,
     get_merge,
+    same_name,
     undo_merge,
     undoable_merges,
 )
@@ -43,6 +44,7 @@ from ..contacts import (
     search_contacts,
     update_contact,
 )
+from ..drafts import dialable
 from ..errors import Conflict, NotFound, ValidationError
 from ..events import default_event, get_event, list_events
 from ..extensions import db
@@ -59,6 +61,7 @@ from ..validation import clean_int, clean_text, display_phone
 bp = Blueprint("people", __name__)
 # Numbers as people read them: +49 1512 3456789 (stored in E.164).
 bp.add_app_template_filter(display_phone, "phone")
+bp.add_app_template_filter(dialable, "dialable")
 
 
 @bp.before_request
@@ -273,8 +276,12 @@ def detail(contact_id: str):
         .filter_by(user_id=current_user.id, introduced_by_id=contact.id)
         .order_by(Contact.created_at.desc())
     ).scalars()
-    duplicates = [
-        duplicate_summary(contact, d) for d in find_duplicates(current_user, contact)
+    found = find_duplicates(current_user, contact)
+    duplicates = [duplicate_summary(contact, d) for d in found]
+    duplicates += [
+        {"id": d.id, "name": d.name, "company": d.company, "matched_on": ["name"]}
+        for d in same_name(current_user, contact)
+        if d not in found
     ]
     return render_template(
         "people/detail.html",
@@ -366,7 +373,10 @@ def merge(contact_id: str):
         if not other_id:
             other_id = (
                 find_by_name(
-                    current_user, request.form.get("other_name", ""), "other_name"
+                    current_user,
+                    request.form.get("other_name", ""),
+                    "other_name",
+                    besides=keep.id,
                 )
                 or ""
             )
@@ -379,10 +389,12 @@ def merge(contact_id: str):
     except ValidationError as error:
         flash(next(iter(error.fields.values()), error.message))
         return redirect(url_for("people.detail", contact_id=keep.id))
-    flash(
-        f"Merged {name} into {keep.name}. Nothing was lost; "
-        f"you can undo it for {UNDO_DAYS} days."
+    what = (
+        f"the other {name} into this one"
+        if name.casefold() == keep.name.casefold()
+        else f"{name} into {keep.name}"
     )
+    flash(f"Merged {what}. Nothing was lost; you can undo it for {UNDO_DAYS} days.")
     return redirect(url_for("people.detail", contact_id=keep.id))
 
 

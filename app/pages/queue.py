@@ -79,7 +79,7 @@ def index():
             for channel in channels_for(followup.contact)
         ]
         kinds = dict.fromkeys(f.kind for f in message.followups)
-        data["why"] = " and ".join(KIND_LABELS.get(kind, kind) for kind in kinds)
+        data["why"] = spoken_list([KIND_LABELS.get(kind, kind) for kind in kinds])
         abouts = dict.fromkeys(f.about.name for f in message.followups if f.about)
         data["about_name"] = ", ".join(abouts) or None
         data["due_local"] = f"{clock.local(followup.due_at, zone):%a %d %b, %H:%M}"
@@ -101,6 +101,13 @@ def index():
         kind_labels=KIND_LABELS,
         today=now.astimezone(zone).date(),
     )
+
+
+def spoken_list(words: list[str]) -> str:
+    """ "A", "A and B", "A, B and C": a list as a sentence says it."""
+    if len(words) < 3:
+        return " and ".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _message(followup_id: int) -> list:

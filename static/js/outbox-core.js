@@ -200,6 +200,7 @@
     if (response.ok) {
       // What the server wants looked at (a phone kept as typed) goes to the page.
       if (context.onSent) context.onSent(entry, await response.clone().json().catch(() => null));
+      context.sent = (context.sent || 0) + 1;  // the saved Home, People and Queue pages are now behind
       await deleteEntry(entry.id);
       changed();
       return "sent";

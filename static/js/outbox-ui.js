@@ -62,6 +62,9 @@ function renderList(pending, failed, others) {
   if (others) items.push(othersItem(others));
   list.replaceChildren(...items);
   list.hidden = items.length === 0;
+  // "No one yet" under people waiting to sync would contradict them.
+  const noOneYet = document.querySelector("[data-no-one-yet]");
+  if (noOneYet) noOneYet.hidden = items.length > 0;
 }
 
 function failedItem(entry) {

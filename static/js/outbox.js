@@ -168,6 +168,7 @@ export function flush() {
   const context = { account: account(), token: pageToken, onSent: noteWarnings };
   running = core.flush(context)
     .then((outcome) => {
+      if (context.sent) refreshSavedPages();
       if (outcome === "retry") return scheduleRetry();
       retryDelay = 0;
       clearTimeout(retryTimer);
@@ -175,6 +176,13 @@ export function flush() {
     .catch(() => scheduleRetry())
     .finally(() => { running = null; });
   return running;
+}
+
+// What reached the server belongs on the pages kept for offline use: without
+// this, People opened offline a minute later would not list who was just met.
+function refreshSavedPages() {
+  const worker = typeof navigator !== "undefined" && navigator.serviceWorker && navigator.serviceWorker.controller;
+  if (worker) worker.postMessage({ type: "REFRESH_PAGES" });
 }
 
 function pageToken() {

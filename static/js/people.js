@@ -1,8 +1,33 @@
-// People: search as you type and filter without reloading the page.
+// People: search as you type and filter without reloading the page. With no
+// signal, the search runs over the people this page already lists.
 const form = document.querySelector("[data-people-search]");
 const results = document.querySelector("[data-people-results]");
 let timer = null;
 let latest = 0;
+
+// "Jose" finds "José": compared without case or accents.
+const fold = (text) => text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+
+function filterHere(query) {
+  const words = fold(query).split(/\s+/).filter(Boolean);
+  const rows = [...results.querySelectorAll(".people-list > li")];
+  let shown = 0;
+  for (const row of rows) {
+    const text = fold(row.textContent);
+    row.hidden = !words.every((word) => text.includes(word));
+    if (!row.hidden) shown += 1;
+  }
+  let note = results.querySelector("[data-offline-search]");
+  if (!note) {
+    note = document.createElement("p");
+    note.className = "hint";
+    note.setAttribute("data-offline-search", "");
+    results.prepend(note);
+  }
+  note.textContent = shown || !words.length
+    ? "Offline: searching the people kept on this phone (names, companies, tags)."
+    : "Offline: nobody kept on this phone matches. Notes are searched when you're back online.";
+}
 
 async function refresh() {
   const params = new URLSearchParams(new FormData(form));
@@ -16,7 +41,7 @@ async function refresh() {
     if (!response.ok || ticket !== latest) return;
     results.innerHTML = await response.text(); // our own server-escaped fragment
   } catch {
-    // offline: the list stays as it was
+    if (ticket === latest) filterHere(form.elements.q.value);
   }
 }
 
