@@ -3,12 +3,14 @@ keep-in-touch."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import uuid
 from typing import Any
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     g,
     redirect,
@@ -18,7 +20,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .. import clock
+from .. import card_photos, clock
 from ..contact_merge import (
     UNDO_DAYS,
     Gone,
@@ -43,7 +45,7 @@ from ..contacts import (
     search_contacts,
     update_contact,
 )
-from ..errors import Conflict, NotFound, ValidationError
+from ..errors import Conflict, DomainError, NotFound, ValidationError
 from ..events import default_event, get_event, list_events
 from ..extensions import db
 from ..followups import (
@@ -149,6 +151,19 @@ def _refuse_with_the_other_errors(data: dict, errors: dict, *, partial: bool):
     raise ValidationError("Some fields need attention.", errors)
 
 
+def _form_photo(data: dict) -> card_photos.Photo | None:
+    """The Capture form's card photo: a file (no script) or the page's data URL."""
+    upload = request.files.get("card_photo_file")
+    if upload is not None and upload.filename:
+        limit = current_app.config["CARD_PHOTO_MAX_BYTES"]
+        data["card_photo"] = "data:image/jpeg;base64," + base64.b64encode(
+            upload.stream.read(limit + 1)
+        ).decode("ascii")
+    elif request.form.get("card_photo"):
+        data["card_photo"] = request.form["card_photo"]
+    return card_photos.take_photo(data)
+
+
 def _capture_page(form: dict, errors: dict, status: int = 200):
     now = clock.now()
     events, _ = list_events(current_user, limit=30)
@@ -176,9 +191,12 @@ def capture():
     now = clock.now()
     try:
         data = capture_data(form)
+        photo = _form_photo(data)
         with undo_on_error():
             contact, _created = create_contact(current_user, data, now)
-    except ValidationError as error:
+            if _created and photo is not None:
+                card_photos.keep_photo(current_user, contact, photo)
+    except DomainError as error:
         shown = form.to_dict()
         shown["tags_text"] = ", ".join(_tags_from_form(form))
         if "id" in error.fields:  # unusable: the next try gets a new one
@@ -276,9 +294,12 @@ def detail(contact_id: str):
     duplicates = [
         duplicate_summary(contact, d) for d in find_duplicates(current_user, contact)
     ]
+    photos = card_photos.photos_of(current_user, contact)
     return render_template(
         "people/detail.html",
         contact=contact,
+        photos=photos,
+        from_photo=card_photos.fields_from_photo(photos),
         person=contact_to_dict(contact, current_user),
         introduced=[*introduced],
         duplicates=duplicates,
