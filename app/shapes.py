@@ -91,3 +91,24 @@ class FollowUpJSON(TypedDict):
     done_at: str | None
     # Follow-ups that go out as one message share it (one per person per morning).
     message_key: NotRequired[str]
+
+
+class CardFieldsJSON(TypedDict):
+    """Contact fields read from a photo of a paper card; absent ones are ""."""
+
+    name: str
+    first_name: str
+    last_name: str
+    title: str
+    company: str
+    email: str
+    phone: str
+    website: str
+    linkedin: str
+
+
+class CardReading(TypedDict):
+    """What reading a card photo answers: the same shape as /contacts/parse."""
+
+    fields: CardFieldsJSON
+    lines: list[str]
