@@ -33,6 +33,7 @@ import logging
 import os
 import re
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -124,6 +125,10 @@ def check_image(data: bytes, field: str = "image"):
     try:
         image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
+        from .card_reading import image_kind
+
+        if image_kind(data):  # a JPEG, PNG or WebP by its first bytes: damaged
+            raise PhotoRefused(422, DAMAGED, field) from None
         raise PhotoRefused(
             415, "That is not a photo: send a JPEG, PNG or WebP.", field
         ) from None
@@ -265,6 +270,15 @@ def fields_from_photo(photos: list[ContactPhoto]) -> list[str]:
     return [f for f in CARD_FIELDS if f in filled]
 
 
+LABELS = {"linkedin": "LinkedIn"}
+
+
+def fields_sentence(fields: list[str]) -> str:
+    """ "title, company and email": the fields as the person's page names them."""
+    named = [LABELS.get(f, f) for f in fields]
+    return " and ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
+
+
 def get_photo(
     user: User, contact: Contact, photo_id: int | None = None
 ) -> ContactPhoto:
@@ -291,22 +305,16 @@ def read_card(image: bytes, region: str) -> dict:
     """Read a card photo (app/card_reading, in its own process): the parse shape."""
     from .card_reading import read_card as read
 
-    return dict(read(image, region))
+    return dict(read(image, region, limit=max_bytes()))
 
 
 def scan(image: bytes, region: str) -> dict:
-    """Read a photo for the scan-card API: {fields, lines}; refusals 413/415/422."""
-    from .card_reading import CardImageError
+    """Read a photo for the scan-card API: {fields, lines}; refusals 413/415/422.
 
+    card_reading.CardImageError (a DomainError) answers with its own status.
+    """
     check_image(image)
-    try:
-        return read_card(image, region)
-    except CardImageError as error:
-        raise PhotoRefused(
-            getattr(error, "status", 422),
-            getattr(error, "message", "The photo can't be read."),
-            "image",
-        ) from None
+    return read_card(image, region)
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -389,11 +397,23 @@ def fill_from_photo(photo_id: int) -> list[str]:
     region = (user.default_region if user else "") or "US"
     image = row.data
     db.session.rollback()  # no transaction held while the card is read
-    reading = read_card(image, region)
+    reading = _read_with_retry(image, region)
     fields = reading.get("fields") or {}
     filled = _write_reading(photo_id, fields)
     db.session.commit()
     return filled
+
+
+def _read_with_retry(image: bytes, region: str) -> dict:
+    """Read the card; the OCR process busy or restarting (503) gets two more tries."""
+    for wait in (2.0, 10.0, None):
+        try:
+            return read_card(image, region)
+        except DomainError as error:
+            if error.status != 503 or wait is None:
+                raise
+            time.sleep(wait)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _write_reading(photo_id: int, fields: dict) -> list[str]:

@@ -299,7 +299,7 @@ def detail(contact_id: str):
         "people/detail.html",
         contact=contact,
         photos=photos,
-        from_photo=card_photos.fields_from_photo(photos),
+        from_photo=card_photos.fields_sentence(card_photos.fields_from_photo(photos)),
         person=contact_to_dict(contact, current_user),
         introduced=[*introduced],
         duplicates=duplicates,
