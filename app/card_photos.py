@@ -90,6 +90,8 @@ class Photo:
     jpeg: bytes
     width: int
     height: int
+    # Read on the phone already (scan-card) and reviewed: not read again.
+    read: bool = False
 
 
 def max_bytes() -> int:
@@ -206,14 +208,21 @@ def take_photo(data: dict) -> Photo | None:
     """Take a capture's `card_photo` out of its fields, checked and made clean.
 
     A capture with a photo may leave the name out (snapped in a hurry, read
-    later): it is saved as UNNAMED until the card is read.
+    later): it is saved as UNNAMED until the card is read. `card_photo_read`
+    true says the phone had the card read already (scan-card) and the owner
+    reviewed the fields: then nothing is read again, so a field the owner
+    cleared stays empty.
     """
-    if not isinstance(data, dict) or "card_photo" not in data:
+    if not isinstance(data, dict):
+        return None
+    read = data.pop("card_photo_read", False)
+    if "card_photo" not in data:
         return None
     value = data.pop("card_photo")
     if value in (None, ""):
         return None
     photo = prepare(from_data_url(value))
+    photo.read = read is True
     if not (isinstance(data.get("name"), str) and data["name"].strip()):
         data["name"] = UNNAMED
     return photo
@@ -237,7 +246,7 @@ def keep_photo(user: User, contact: Contact, photo: Photo) -> ContactPhoto:
         data=photo.jpeg,
         width=photo.width,
         height=photo.height,
-        reading="pending" if _empty_fields(contact) else "none",
+        reading="pending" if not photo.read and _empty_fields(contact) else "none",
         filled_fields=[],
         created_at=clock.now(),
     )

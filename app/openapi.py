@@ -254,6 +254,13 @@ SCHEMAS: dict[str, Any] = {
                     "capture is saved; what was typed is never changed."
                 ),
             ),
+            "card_photo_read": _s(
+                "boolean",
+                description=(
+                    "Capture only: true when the card was read already "
+                    "(scan-card) and the fields reviewed: it is not read again"
+                ),
+            ),
         },
     ),
     "BatchResults": _s(

@@ -81,3 +81,11 @@ def png(image: Image.Image) -> bytes:
 def heic_like() -> bytes:
     """The first bytes of an iPhone's HEIC photo (an ISO media box, brand heic)."""
     return b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 200
+
+
+def phone_photo(card: dict | None = None, size=(2000, 1500), width=1500) -> Image.Image:
+    """The card photographed on a table: tilted a little, a background around it."""
+    photo = Image.new("RGB", size, "#cfc8b8")
+    tilted = card_image(card, width).rotate(1.5, expand=True, fillcolor="#cfc8b8")
+    photo.paste(tilted, ((size[0] - tilted.width) // 2, (size[1] - tilted.height) // 2))
+    return photo
