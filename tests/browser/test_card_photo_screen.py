@@ -64,7 +64,12 @@ def test_a_card_photo_prefills_the_form_and_stays_with_the_person(page, live_ser
     assert filled == []  # read on the phone and reviewed: not read again
     thumb = page.locator(".card-photos img")
     assert thumb.count() == 1
-    assert page.evaluate("(img) => img.complete && img.naturalWidth", thumb.element_handle()) == width
+    assert (
+        page.evaluate(
+            "(img) => img.complete && img.naturalWidth", thumb.element_handle()
+        )
+        == width
+    )
 
 
 def test_typed_fields_stay_when_the_card_is_read(page):
@@ -115,3 +120,40 @@ def test_offline_the_photo_waits_and_fills_the_empty_fields_after_sync(
     page.goto(f"/people/{person['id']}")
     assert "Read from the card photo" in page.text_content("main")
     assert "Typed at the door" in page.text_content("h1")
+
+
+def test_captures_with_photos_sync_a_few_to_a_request(
+    context, page, live_server, faults
+):
+    import base64
+    import uuid
+
+    from browserlib import save_capture
+
+    from tests.card_images import card_image
+
+    photo = (
+        "data:image/jpeg;base64,"
+        + base64.b64encode(jpeg(card_image(width=400), quality=80)).decode()
+    )
+    context.set_offline(True)
+    page.goto("/capture")
+    sent = [
+        {"id": str(uuid.uuid4()), "name": f"Photo {n}", "card_photo": photo,
+         "email": f"p{n}@example.com", "card_photo_read": True}
+        for n in range(5)
+    ] + [{"id": str(uuid.uuid4()), "name": f"Plain {n}"} for n in range(4)]  # fmt: skip
+    for capture in sent:
+        assert save_capture(page, capture)["queued"] is True
+    context.set_offline(False)
+    wait_until(lambda: len(live_server.people()) == 9, message="nine people synced")
+    batches = [path for path, status in faults.requests if path.endswith("/batch")]
+    # Five photos, at most three to a request: 3, then 2 with the plain captures.
+    assert len(batches) == 2, faults.requests
+    assert sorted(status for _, status in faults.answers) == [201] * 9
+    from app.extensions import db
+    from app.models import ContactPhoto
+
+    with live_server.app.app_context():
+        assert db.session.query(ContactPhoto).count() == 5
+        db.session.remove()
