@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import io
 import logging
 import os
@@ -68,6 +69,11 @@ WORKERS = 1  # the reading itself queues in its own process (app/card_reading)
 _state: dict[str, Any] = {"pid": None, "pool": None}
 _lock = threading.Lock()
 _running: set[Future] = set()
+_busy: set[int] = set()  # photo ids this process's pool holds
+# A photo still unread this long after its capture was left by a worker that
+# stopped (a restart, a deploy): catch_up hands it over again.
+STALE_AFTER = dt.timedelta(minutes=2)
+CATCH_UP_MAX = 10
 
 
 class PhotoRefused(DomainError):
@@ -333,12 +339,18 @@ def _pool() -> ThreadPoolExecutor:
             _state["pool"] = ThreadPoolExecutor(WORKERS, "morrow-card-reading")
             _state["pid"] = os.getpid()
             _running.clear()
+            _busy.clear()
         return _state["pool"]
 
 
 def request_reading(photo_ids: list[int]) -> None:
     """Read these photos once the request's writes are committed."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's app
+    with _lock:
+        photo_ids = [i for i in photo_ids if i not in _busy]
+        _busy.update(photo_ids)
+    if not photo_ids:
+        return
 
     def submit() -> None:
         future = _pool().submit(_run, app, list(photo_ids))
@@ -363,16 +375,34 @@ def wait_for_readings(timeout: float = 30.0) -> None:
     wait(pending, timeout=timeout)
 
 
+def catch_up(user: User, contact: Contact | None = None) -> None:
+    """Read again the owner's photos a stopped worker left unread (People pages)."""
+    query = select(ContactPhoto.id).where(
+        ContactPhoto.user_id == user.id,
+        ContactPhoto.reading == "pending",
+        ContactPhoto.created_at < clock.now() - STALE_AFTER,
+    )
+    if contact is not None:
+        query = query.where(ContactPhoto.contact_id == contact.id)
+    ids = list(db.session.execute(query.limit(CATCH_UP_MAX)).scalars())
+    if ids:
+        request_reading(ids)
+
+
 def _run(app: Flask, photo_ids: list[int]) -> None:
-    with app.app_context():
-        for photo_id in photo_ids:
-            try:
-                fill_from_photo(photo_id)
-            except Exception:  # one photo's trouble never stops the others
-                log.exception("Card photo %s: reading failed", photo_id)
-                db.session.rollback()
-                _mark(photo_id, "failed")
-        db.session.remove()
+    try:
+        with app.app_context():
+            for photo_id in photo_ids:
+                try:
+                    fill_from_photo(photo_id)
+                except Exception:  # one photo's trouble never stops the others
+                    log.exception("Card photo %s: reading failed", photo_id)
+                    db.session.rollback()
+                    _mark(photo_id, "failed")
+            db.session.remove()
+    finally:
+        with _lock:
+            _busy.difference_update(photo_ids)
 
 
 def _mark(photo_id: int, reading: str) -> None:
@@ -432,7 +462,7 @@ def _write_reading(photo_id: int, fields: dict) -> list[str]:
 
     _begin_write()
     row = db.session.get(ContactPhoto, photo_id, populate_existing=True)
-    if row is None:
+    if row is None or row.reading != "pending":  # another worker wrote it meanwhile
         return []
     contact = db.session.get(
         Contact, row.contact_id, populate_existing=True, with_for_update=True

@@ -453,3 +453,24 @@ def test_a_real_card_fills_the_empty_fields_after_sync(app, api):
     assert person["phone"] == "+49301234567"
     assert {"email", "phone"} <= set(person["fields_from_photo"])
     assert "name" not in person["fields_from_photo"]
+
+
+def test_a_photo_a_stopped_worker_left_unread_is_read_from_people(
+    app, api, owner, reader, clock, small_card, monkeypatch
+):
+    # The worker stops before reading: the request hands nothing to the pool.
+    monkeypatch.setattr(card_photos, "request_reading", lambda ids: None)
+    body = {"id": str(uuid.uuid4()), "name": "Oz", "card_photo": data_url(small_card)}
+    assert api.post(URL, json=body).status_code == 201
+    monkeypatch.undo()
+    monkeypatch.setattr(
+        card_photos, "read_card", lambda *_: {"fields": READ, "lines": []}
+    )
+    owner.get("/people")  # too soon: it may still be being read
+    card_photos.wait_for_readings()
+    assert [p.reading for p in stored_photos(app)] == ["pending"]
+    clock.advance(minutes=3)
+    owner.get("/people")
+    card_photos.wait_for_readings()
+    assert api.get(f"{URL}/{body['id']}").get_json()["email"] == READ["email"]
+    assert [p.reading for p in stored_photos(app)] == ["read"]

@@ -238,6 +238,8 @@ def index():  # noqa: A001 - the endpoint reads people.list
             moment = None
         if moment is not None:
             after = (moment, last_id)
+    if not request.args.get("partial"):
+        card_photos.catch_up(current_user)  # photos a stopped worker left unread
     rows, following = search_contacts(
         current_user,
         q,
@@ -295,6 +297,8 @@ def detail(contact_id: str):
         duplicate_summary(contact, d) for d in find_duplicates(current_user, contact)
     ]
     photos = card_photos.photos_of(current_user, contact)
+    if any(p.reading == "pending" for p in photos):
+        card_photos.catch_up(current_user, contact)
     return render_template(
         "people/detail.html",
         contact=contact,
