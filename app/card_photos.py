@@ -52,9 +52,11 @@ log = logging.getLogger(__name__)
 
 MAX_SIDE = 1600
 JPEG_QUALITY = 85
-# Pixels a photo may have (a 48 MP phone photo saves at 12 MP by default);
-# more would take a worker's memory budget to decode.
+# Pixels a photo may have (a 48 MP phone photo saves at 12 MP by default). A
+# JPEG is decoded at a fraction of its size (see prepare); a PNG or WebP whole,
+# 3 bytes a pixel, so its limit keeps a worker within its memory budget.
 MAX_PIXELS = 50_000_000
+MAX_PIXELS_UNSCALED = 16_000_000
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 # ISO base media brands of HEIF/HEIC/AVIF photos (iPhones' default camera format).
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"avif")
@@ -151,30 +153,47 @@ def check_image(data: bytes, field: str = "image"):
             field,
         )
     width, height = image.size
-    if width < 1 or height < 1 or width * height > MAX_PIXELS:
+    most = MAX_PIXELS if image.format == "JPEG" else MAX_PIXELS_UNSCALED
+    if width < 1 or height < 1 or width * height > most:
         raise PhotoRefused(
-            422, f"The photo has too many pixels (at most {MAX_PIXELS:,}).", field
+            422, f"The photo has too many pixels (at most {most:,}).", field
         )
     return image
 
 
+# One photo decoded at a time in a worker: each takes ~10-30 MB for a moment
+# (a 12 MP JPEG, ~0.1 s), and a worker's threads must not take it at once.
+_decoding = threading.BoundedSemaphore(1)
+
+
 def prepare(data: bytes, field: str = "card_photo") -> Photo:
     """Decode, turn upright, shrink and re-encode a photo without any metadata."""
+    with _decoding:
+        return _prepare(data, field)
+
+
+def _prepare(data: bytes, field: str) -> Photo:
     from PIL import Image, ImageOps
 
     image = check_image(data, field)
     try:
         if image.format == "JPEG":
-            # Decode at the smallest scale (1/2, 1/4, 1/8) still ≥ MAX_SIDE:
-            # a 12 MP photo then takes a quarter of the memory.
-            image.draft("RGB", (MAX_SIDE, MAX_SIDE))
+            # Decode at the smallest scale (1/2, 1/4, 1/8) still as large as
+            # the photo kept: a 12 MP photo then takes a quarter of the memory.
+            scale = MAX_SIDE / max(image.size)
+            if scale < 1:
+                image.draft(
+                    "RGB", (round(image.width * scale), round(image.height * scale))
+                )
+        # Shrunk first, turned upright after: a photo is never held twice at
+        # full size (exif_transpose copies it).
+        image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
         image = ImageOps.exif_transpose(image)
         if image.mode != "RGB":
             background = Image.new("RGB", image.size, "white")
             rgba = image.convert("RGBA")
             background.paste(rgba, mask=rgba.getchannel("A"))
             image = background
-        image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
         out = io.BytesIO()
         # No exif=, icc_profile= or comment: the new file carries no metadata.
         image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
