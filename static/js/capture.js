@@ -123,10 +123,6 @@ photoInput.addEventListener("change", () => {
     });
   })();
 });
-form.querySelector("[data-card-remove]").addEventListener("click", () => {
-  if (cardPhoto) cardPhoto.clearPhoto(form);
-  photoInput.focus();
-});
 
 form.addEventListener("submit", async (event) => {
   const another = event.submitter && event.submitter.value === "another";

@@ -13,6 +13,13 @@ const REACH = ["email", "phone", "linkedin", "website"];
 const LABELS = { name: "name", title: "title", company: "company", email: "email",
                  phone: "phone", website: "website", linkedin: "LinkedIn" };
 
+// Its styles load with it, off the Capture page's first load.
+const style = document.createElement("link");
+style.rel = "stylesheet";
+style.href = new URL("../css/card-photo.css", import.meta.url).href;
+const styled = new Promise((resolve) => { style.onload = style.onerror = resolve; });
+document.head.append(style);
+
 let photo = null;  // {dataUrl, read: the server read it here, extra: fields with no box}
 let pending = Promise.resolve();
 let generation = 0;
@@ -27,7 +34,26 @@ export const hasPhoto = () => photo !== null;
 /** Wait for the photo being shrunk (a Save tapped right after the photo). */
 export const ready = () => pending;
 
+// The preview, made on the first photo: the page's first load stays small.
+const PREVIEW = `<img alt="The card photo" data-card-image>
+  <div class="card-preview-text">
+    <p class="card-photo-status" role="status" aria-live="polite" data-card-status></p>
+    <button type="button" class="small" data-card-remove>Remove photo</button>
+  </div>`;
+
 function parts(form) {
+  if (!form.querySelector("[data-card-preview]")) {
+    const box = document.createElement("div");
+    box.className = "card-preview";
+    box.dataset.cardPreview = "";
+    box.hidden = true;
+    box.innerHTML = PREVIEW;
+    form.querySelector(".capture-tools").after(box);
+    box.querySelector("[data-card-remove]").addEventListener("click", () => {
+      clearPhoto(form);
+      form.querySelector("[data-card-photo-input]").focus();
+    });
+  }
   return {
     box: form.querySelector("[data-card-preview]"),
     image: form.querySelector("[data-card-image]"),
@@ -48,7 +74,7 @@ export function clearPhoto(form) {
   generation += 1;
   photo = null;
   const { box, image, input } = parts(form);
-  if (image.src.startsWith("blob:")) URL.revokeObjectURL(image.src);
+  if (image.src && image.src.startsWith("blob:")) URL.revokeObjectURL(image.src);
   image.removeAttribute("src");
   box.hidden = true;
   input.value = "";
@@ -94,9 +120,11 @@ const asDataUrl = (blob) => new Promise((resolve, reject) => {
 export function takePhoto(form, file, onChange = () => {}) {
   const mine = ++generation;
   const { box, image } = parts(form);
-  box.hidden = false;
-  say(form, "Preparing the photo…", { busy: true });
   pending = (async () => {
+    await styled;
+    if (mine !== generation) return;
+    box.hidden = false;
+    say(form, "Preparing the photo…", { busy: true });
     let blob;
     try {
       blob = await shrink(file);
