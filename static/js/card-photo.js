@@ -175,9 +175,11 @@ async function read(form, blob, mine, onChange) {
   photo.read = true;
   onChange();
   const named = filled.map((f) => LABELS[f] || f);
-  say(form, named.length
+  const extra = Object.values(photo.extra);
+  say(form, (named.length
     ? `Read from the card: ${named.join(", ")}. Check the marked fields.`
-    : "Nothing more could be read from the card; the photo goes with this person.");
+    : "Nothing more could be read from the card; the photo goes with this person.")
+    + (extra.length ? ` Also saved from it: ${extra.join(", ")}.` : ""));
 }
 
 /** Fill the form's empty fields with what the card says; answer the fields filled. */
