@@ -474,3 +474,20 @@ def test_a_photo_a_stopped_worker_left_unread_is_read_from_people(
     card_photos.wait_for_readings()
     assert api.get(f"{URL}/{body['id']}").get_json()["email"] == READ["email"]
     assert [p.reading for p in stored_photos(app)] == ["read"]
+
+
+def test_the_capture_page_lets_the_preview_show_a_photo_taken_on_the_phone(owner):
+    response = owner.get("/capture")
+    policy = response.headers["Content-Security-Policy"]
+    img_src = next(p for p in policy.split("; ") if p.startswith("img-src"))
+    assert {"blob:", "data:"} <= set(img_src.split())
+    page = response.get_data(as_text=True)
+    assert 'accept="image/*" capture="environment"' in page
+    assert 'enctype="multipart/form-data"' in page
+
+
+def test_only_a_photo_makes_a_capture_larger_than_other_json(api, owner):
+    body = {"name": "x", "notes": "y" * 70_000}
+    assert_api_error(api.post(URL, json=body), 413, code="too_large")
+    response = owner.form("/capture", {"name": "x", "notes": "y" * 300_000})
+    assert response.status_code == 413

@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import card_photos, clock
 from ..contact_merge import (
@@ -188,6 +189,12 @@ def capture():
     if request.method == "GET":
         return _capture_page({"id": str(uuid.uuid4())}, {})
     form = request.form
+    if (
+        not request.files.get("card_photo_file")
+        and (request.content_length or 0) > (current_app.config["MAX_FORM_BYTES"])
+    ):
+        # Only a card photo makes a capture larger than any other form.
+        raise RequestEntityTooLarge("The form is too large.")
     now = clock.now()
     try:
         data = capture_data(form)
