@@ -29,6 +29,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import card_reading  # noqa: E402
 from bench.pages import first_load  # noqa: E402
 from bench.seed import seed  # noqa: E402
 from tests.load.server import Server, free_port  # noqa: E402
@@ -472,6 +473,8 @@ def build_rows(results: dict) -> list[dict]:
     rows.append(
         row("QR repeat (304) vs first draw", qr["repeat_ms"], "ms", qr["cold_ms"])
     )
+    if results.get("cards"):
+        rows += card_reading.rows(results["cards"], row)
     return rows
 
 
@@ -620,6 +623,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(tmp, ignore_errors=True)
     print("50 offline captures over an emulated conference network …", flush=True)
     results["offline"] = bench_offline()
+    print("reading paper cards …", flush=True)
+    results["cards"] = card_reading.bench()
     results["seconds"] = time.monotonic() - started
     rows = build_rows(results)
     results["rows"] = rows

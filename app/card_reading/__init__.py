@@ -100,5 +100,5 @@ def read_card(
     from .fields import fields_from_ocr
 
     check_image(image, limit)
-    ocr = client.recognise(image)
+    ocr = client.recognise(image, region)
     return fields_from_ocr(ocr, region)

@@ -40,6 +40,10 @@ STOPPED = (
 BUSY = "Morrow is reading other cards right now. Try again in a few seconds."
 NOT_STARTED = "The card reader could not be started on this server."
 
+# A card may wait this many card-times for its turn (the OCR process lets at
+# most server.MAX_WAITING wait, and tells the rest it is busy).
+QUEUE_TURNS = 8
+
 _start_lock = threading.Lock()
 _children: list[subprocess.Popen] = []
 
@@ -81,16 +85,28 @@ def _connect(path: str) -> socket.socket:
 
 
 def _ask(path: str, header: dict[str, Any], payload: bytes, wait: float) -> dict:
-    """One request and its answer; _Absent, wire.Closed or TimeoutError."""
+    """One request and its answer; _Absent, wire.Closed or TimeoutError.
+
+    The OCR process says "queued" at once, "turn" when the card's turn comes,
+    then answers. Each must come within `wait` seconds, except the turn, which
+    may take QUEUE_TURNS × `wait` behind other cards: a process that says
+    nothing is hung, one that is busy with other cards still says "queued".
+    """
     sock = _connect(path)
     with sock:
         sock.settimeout(wait)
         try:
             wire.send(sock, header, payload)
-            answer, _ = wire.receive(sock)
+            while True:
+                answer, _ = wire.receive(sock)
+                if answer.get("queued"):
+                    sock.settimeout(wait * QUEUE_TURNS)
+                elif answer.get("turn"):
+                    sock.settimeout(wait)
+                else:
+                    return answer
         except (BrokenPipeError, ConnectionResetError) as error:
             raise wire.Closed(str(error)) from error
-    return answer
 
 
 def server_pid(path: str | None = None) -> int | None:
@@ -159,6 +175,18 @@ def _start(path: str) -> None:
         raise CardImageError(503, NOT_STARTED)
 
 
+def stop() -> None:
+    """End this checkout's OCR process now (it also ends itself when idle)."""
+    with _start_lock:
+        _kill(socket_path())
+        for child in list(_children):
+            try:
+                child.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        _reap()
+
+
 def ensure_started() -> int | None:
     """Start the OCR process now if it is not running; return its id."""
     path = socket_path()
@@ -167,14 +195,19 @@ def ensure_started() -> int | None:
     return server_pid(path)
 
 
-def recognise(image: bytes) -> dict[str, Any]:
-    """The OCR process's lines for `image` from each engine (see engines.py)."""
+def recognise(image: bytes, region: str = "", page: bool = False) -> dict[str, Any]:
+    """The OCR process's lines for `image` from each engine (see engines.py).
+
+    `region` helps choose the card's language; `page` also has tesseract read
+    the whole photo (to compare the engines; slower).
+    """
     _reap()
     path = socket_path()
     crashed = False
     for _attempt in range(3):
         try:
-            answer = _ask(path, {"op": "read"}, image, timeout())
+            header = {"op": "read", "region": region, "page": page}
+            answer = _ask(path, header, image, timeout())
         except _Absent:
             _start(path)
             continue

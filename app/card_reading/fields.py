@@ -19,6 +19,7 @@ e-mails prefer RapidOCR's. Then:
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -53,7 +54,7 @@ def fold(text: str) -> str:
 def _lines(raw: Iterable[dict[str, Any]], engine: str) -> list[Line]:
     lines = []
     for item in raw:
-        text = " ".join(str(item.get("text", "")).split())
+        text = " ".join(unicodedata.normalize("NFC", str(item.get("text", ""))).split())
         if text:
             lines.append(
                 Line(
@@ -68,6 +69,59 @@ def _lines(raw: Iterable[dict[str, Any]], engine: str) -> list[Line]:
     return lines
 
 
+def _base(ch: str) -> str:
+    """A letter without its accent, lowercase; "" for spaces and punctuation."""
+    if ch == "ß":
+        return "s"
+    plain = unicodedata.normalize("NFKD", ch.casefold())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return plain[:1] if plain[:1].isalnum() else ""
+
+
+def combine(rapid: str, tess: str) -> str:
+    """RapidOCR's letters with tesseract's spaces and accents where they agree.
+
+    The two readings are aligned letter by letter, accents and case set aside.
+    Where they agree, tesseract's letter is taken (it keeps "é", "ü", "ñ"), and a
+    space tesseract saw between two agreeing letters is put back ("JonasWeber"
+    → "Jonas Weber"); where they disagree, RapidOCR's letter stays, as it misreads
+    letters less often.
+    """
+    r_at = [i for i, ch in enumerate(rapid) if _base(ch)]
+    t_at = [j for j, ch in enumerate(tess) if _base(ch)]
+    matcher = difflib.SequenceMatcher(
+        None,
+        [_base(rapid[i]) for i in r_at],
+        [_base(tess[j]) for j in t_at],
+        autojunk=False,
+    )
+    twin: dict[int, int] = {}
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag == "equal":
+            for k in range(a1 - a0):
+                twin[r_at[a0 + k]] = t_at[b0 + k]
+        elif tag == "replace" and a1 - a0 == b1 - b0:
+            # RapidOCR drops accents: an accented letter tesseract read in the
+            # same place ("Kriger" / "Krüger") is the better reading.
+            for k in range(a1 - a0):
+                if not tess[t_at[b0 + k]].isascii():
+                    twin[r_at[a0 + k]] = t_at[b0 + k]
+    out: list[str] = []
+    previous: int | None = None  # tesseract's index of the last agreeing letter
+    for i, ch in enumerate(rapid):
+        j = twin.get(i)
+        if j is None:
+            out.append(ch)
+            continue
+        gap = tess[previous + 1 : j] if previous is not None else ""
+        if previous is not None and " " in gap and out and not out[-1].isspace():
+            if not rapid[i - 1 : i].isspace() and _base(rapid[i - 1 : i] or " "):
+                out.append(" ")
+        out.append(tess[j] if tess[j].lower() != ch.lower() or tess[j] == ch else ch)
+        previous = j
+    return "".join(out)
+
+
 def _better_spelling(rapid: str, tess: str) -> str:
     """Of two readings of one line, the one with spaces and accents."""
     if fold(rapid) != fold(tess):
@@ -79,12 +133,21 @@ def _better_spelling(rapid: str, tess: str) -> str:
 def merge_engines(ocr: dict[str, Any]) -> list[Line]:
     """One list of lines in reading order, each in its best spelling.
 
-    RapidOCR's lines lead (it finds more of them); a tesseract line that reads
-    the same letters replaces its spelling, and tesseract lines nobody matched
-    are added (RapidOCR missed them).
+    RapidOCR finds the lines; tesseract's re-reading of a line ("re-read", by
+    the line's index) gives it spaces and accents (see `combine`). A whole-page
+    tesseract reading ("tesseract", used to compare the engines) replaces the
+    spelling of a line with the same letters, and adds lines RapidOCR missed.
     """
     engines = ocr.get("engines") or {}
     rapid = _lines(engines.get("rapidocr") or [], "rapidocr")
+    re_read = engines.get("re-read") or {}
+    for index, line in enumerate(rapid):
+        alt = " ".join(
+            unicodedata.normalize("NFC", str(re_read.get(str(index)) or "")).split()
+        )
+        if alt:
+            line.other, line.text = line.text, combine(line.text, alt)
+            line.engine = "both"
     tess = _lines(engines.get("tesseract") or [], "tesseract")
     if not rapid:
         return _reading_order(tess)
@@ -96,21 +159,11 @@ def merge_engines(ocr: dict[str, Any]) -> list[Line]:
     for line in rapid:
         twins = [t for t in by_fold.get(fold(line.text), []) if id(t) not in used]
         if twins and fold(line.text):
-            twin = twins[0]
-            used.add(id(twin))
-            merged.append(
-                Line(
-                    _better_spelling(line.text, twin.text),
-                    line.x,
-                    line.y,
-                    line.w,
-                    line.h,
-                    "both",
-                    line.text,
-                )
-            )
-        else:
-            merged.append(line)
+            used.add(id(twins[0]))
+            line.other = line.other or line.text
+            line.text = _better_spelling(line.text, twins[0].text)
+            line.engine = "both"
+        merged.append(line)
     for line in tess:
         if id(line) not in used and not _covered(line, merged):
             merged.append(line)
@@ -153,6 +206,11 @@ def emails_in(text: str) -> list[str]:
     found = []
     for match in _EMAIL.finditer(text):
         address = re.sub(r"\s", "", match.group(0)).strip(".-_'")
+        if (
+            re.match(r"E[a-z0-9]", address)
+            and address[: address.index("@")][1:].islower()
+        ):
+            address = address[1:]  # an "E" label glued on: "Eanna@…" is "E anna@…"
         local, _, domain = address.partition("@")
         found.append(f"{local}@{domain.lower()}")
     return found
@@ -243,7 +301,10 @@ def _has_site_tld(host: str) -> bool:
 # --- phones ------------------------------------------------------------------
 
 _FAX = re.compile(r"\b(?:fax|telefax|f)\b\W*$", re.I)
-_MOBILE = re.compile(r"\b(?:mobile?|mob|cell|handy|m|móvil|movil|portable)\b\W*$", re.I)
+_MOBILE = re.compile(
+    r"\b(?:mobile?|mobil|mob|cell|handy|m|c|m[óo6ò0]vil|port|portable|cel|celular)\b\W*$",
+    re.I,
+)
 _PHONE = re.compile(
     r"\b(?:t|tel|phone|telefon|téléphone|telephone|teléfono|telefono|fon|office|direct)\b\W*$",
     re.I,
@@ -263,6 +324,8 @@ def _phone_rank(before: str) -> int:
 
 def _phone_text(text: str) -> str:
     """Separate labels glued to a number ("T+49", "Mobile:+44") for the matcher."""
+    text = re.sub(r"(?i)\bm[6o0ò]vil", "Móvil", text)  # a digit read for "ó"
+    text = re.sub(r"(?i)\btel[eé]fon[o0]", "Teléfono", text)
     text = re.sub(r"(?<=[A-Za-z:.])(?=[+(\d])", " ", text)
     return text.replace("O", "0") if re.fullmatch(r"[+\d\sO()./-]+", text) else text
 
@@ -326,11 +389,15 @@ def split_glued(text: str, email: str = "") -> str:
     words = []
     for word in text.split():
         parts = _GLUED.split(word)
-        if len(parts) > 1 and not (
-            local
-            and fold(word) in local
-            and not any(fold(p) == local for p in parts)
-            and _whole_in_local(word, local)
+        if (
+            len(parts) > 1
+            and all(len(p) >= 2 for p in parts)
+            and not (
+                local
+                and fold(word) in local
+                and not any(fold(p) == local for p in parts)
+                and _whole_in_local(word, local)
+            )
         ):
             words.extend(parts)
         else:
@@ -386,6 +453,8 @@ def find_name(lines: list[Line], email: str) -> Line | None:
     best: tuple[float, Line] | None = None
     for line in lines:
         text = split_glued(line.text, email)
+        # "l" read for a capital "I" ("lsabella"): no name starts "ls", "lv"...
+        text = re.sub(r"\bl(?=[b-df-hj-np-tv-z][a-z])", "I", text)
         if _is_contact_line(text) or not looks_like_name(text):
             continue
         score = line.h / tallest + 0.8 * _local_match(text, email)
@@ -395,7 +464,7 @@ def find_name(lines: list[Line], email: str) -> Line | None:
 
 
 def _company_score(line: Line, name: Line | None, email: str) -> float:
-    text = line.text
+    text = _company_text(line.text)
     score = 0.0
     if LEGAL_FORMS.search(text):
         score += 3
@@ -441,9 +510,22 @@ def find_title_company(
     )
 
 
+_FORMS = ["GmbH", "eG", "KG", "AG", "Ltd", "Inc.", "LLC", "SARL", "SAS", "SA", "SL"]
+_FORM_ENDINGS = [
+    (form, re.compile(r"\s?" + r"\s?".join(map(re.escape, form.rstrip("."))) + r"\.?$"))
+    for form in _FORMS
+]
+
+
 def _company_text(text: str) -> str:
-    """Mend a company line: a space before a legal form RapidOCR glued on."""
-    text = re.sub(r"(?<=[a-zß-ÿ])(GmbH|AG|KG|eG|Ltd|Inc|SL|SA|SAS|LLC)\b", r" \1", text)
+    """Mend a company line: its legal form spelled as usual ("Gmb H", "SAs")."""
+    text = re.sub(r"(?<=\s)SAs$", "SAS", text)
+    for form, ending in _FORM_ENDINGS:
+        match = ending.search(text)
+        if match and not text[: match.start()].endswith(("&", "-")):
+            text = text[: match.start()].rstrip() + " " + form
+            break
+    text = re.sub(r"(?<=\w)&", " &", re.sub(r"&(?=\w)", "& ", text))
     return split_glued(text)
 
 
@@ -472,7 +554,10 @@ def fields_from_lines(lines: list[Line], region: str, raw=None) -> CardFieldsJSO
 def fields_from_ocr(ocr: dict[str, Any], region: str) -> CardReading:
     """The OCR process's answer (lines per engine) → the card's fields and lines."""
     engines = ocr.get("engines") or {}
-    raw = {name: _lines(items or [], name) for name, items in engines.items()}
+    raw = {
+        name: _lines(engines.get(name) or [], name)
+        for name in ("rapidocr", "tesseract")
+    }
     lines = merge_engines(ocr)
     return {
         "fields": fields_from_lines(lines, region, raw),

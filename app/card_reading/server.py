@@ -76,17 +76,27 @@ class Server:
             if header.get("op") == "ping":
                 wire.send(conn, {"ok": True, "pid": os.getpid()})
                 return
-            wire.send(conn, self.read(payload))
+            region = str(header.get("region") or "")[:8]
+            try:
+                answer = self.read(conn, payload, region, bool(header.get("page")))
+                wire.send(conn, answer)
+            except OSError:
+                return  # the worker gave up waiting
 
-    def read(self, payload: bytes) -> dict:
+    def read(
+        self, conn: socket.socket, payload: bytes, region: str, page: bool
+    ) -> dict:
+        """Wait for this card's turn, say it has come, read it; the answer."""
         with self.count_lock:
             if self.waiting >= MAX_WAITING:
                 return {"error": {"status": 503, "message": "busy"}}
             self.waiting += 1
         try:
+            wire.send(conn, {"queued": True})
             with self.turn:
+                wire.send(conn, {"turn": True})  # the worker's timeout starts now
                 try:
-                    return {"ok": True, **self.engines.read(payload)}
+                    return {"ok": True, **self.engines.read(payload, region, page)}
                 except BadImage as error:
                     return {"error": {"status": error.status, "message": error.message}}
                 except Exception:
