@@ -42,8 +42,8 @@ def test_a_card_photo_prefills_the_form_and_stays_with_the_person(page, live_ser
     page.fill("#f-talked_about", "solar co-ops")
     page.set_input_files("#f-card_photo", files=[card_file()])
     page.wait_for_function(
-        "() => document.querySelector('[data-card-status]').textContent"
-        ".includes('Read from the card')",
+        "() => document.querySelector('[data-card-status]')?.textContent"
+        "?.includes('Read from the card')",
         timeout=60000,
     )
     assert page.is_visible("[data-card-preview] img")
@@ -78,8 +78,8 @@ def test_typed_fields_stay_when_the_card_is_read(page):
     page.fill("#f-reach", "+49 151 2345678")
     page.set_input_files("#f-card_photo", files=[card_file()])
     page.wait_for_function(
-        "() => document.querySelector('[data-card-status]').textContent"
-        ".includes('Read from the card')",
+        "() => document.querySelector('[data-card-status]')?.textContent"
+        "?.includes('Read from the card')",
         timeout=60000,
     )
     assert page.input_value("#f-name") == "Amara"
@@ -96,8 +96,8 @@ def test_offline_the_photo_waits_and_fills_the_empty_fields_after_sync(
     page.fill("#f-name", "Typed at the door")
     page.set_input_files("#f-card_photo", files=[card_file()])
     page.wait_for_function(
-        "() => document.querySelector('[data-card-status]').textContent"
-        ".includes('Offline')"
+        "() => document.querySelector('[data-card-status]')?.textContent"
+        "?.includes('Offline')"
     )
     page.tap("button[value=another]")
     page.wait_for_function(
