@@ -304,6 +304,16 @@ def fields_from_photo(photos: list[ContactPhoto]) -> list[str]:
     return [f for f in CARD_FIELDS if f in filled]
 
 
+def checked(user: User, contact: Contact, fields: set[str] | None = None) -> None:
+    """The owner changed these fields (None: all): no more "check these" for them."""
+    for photo in photos_of(user, contact):
+        filled = photo.filled_fields or []
+        left = [] if fields is None else [f for f in filled if f not in fields]
+        if left != filled:
+            photo.filled_fields = left
+    db.session.flush()
+
+
 LABELS = {"linkedin": "LinkedIn"}
 
 

@@ -491,3 +491,24 @@ def test_only_a_photo_makes_a_capture_larger_than_other_json(api, owner):
     assert_api_error(api.post(URL, json=body), 413, code="too_large")
     response = owner.form("/capture", {"name": "x", "notes": "y" * 300_000})
     assert response.status_code == 413
+
+
+def test_the_check_note_goes_once_the_owner_has_edited_the_fields(
+    app, api, owner, reader, small_card
+):
+    person = capture(api, name="Pi", card_photo=data_url(small_card))
+    assert person["fields_from_photo"] == [
+        "title",
+        "company",
+        "email",
+        "phone",
+        "website",
+    ]
+    api.patch(f"{URL}/{person['id']}", json={"company": "Checked Co", "title": "CEO"})
+    after = api.get(f"{URL}/{person['id']}").get_json()
+    assert after["fields_from_photo"] == ["email", "phone", "website"]
+    form = {k: after[k] or "" for k in ("name", "email", "phone", "company", "title")}
+    assert owner.form(f"/people/{person['id']}/edit", form).status_code == 302
+    assert api.get(f"{URL}/{person['id']}").get_json()["fields_from_photo"] == []
+    page = owner.get(f"/people/{person['id']}").get_data(as_text=True)
+    assert "Read from the card photo" not in page

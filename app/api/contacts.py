@@ -188,6 +188,7 @@ def update_contact_route(contact_id: str):
     data = json_body()
     data.pop("id", None)
     update_contact(current_user, person, data, clock.now())
+    card_photos.checked(current_user, person, set(data))
     return contact_to_dict(person, current_user)
 
 

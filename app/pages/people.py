@@ -363,6 +363,8 @@ def edit(contact_id: str):
                 _refuse_with_the_other_errors(data, errors, partial=True)
             with undo_on_error():
                 update_contact(current_user, contact, data, clock.now())
+                # Saved on the Edit page, every field was seen: checked.
+                card_photos.checked(current_user, contact)
         except ValidationError as error:
             errors = error.fields
             shown = form.to_dict()
