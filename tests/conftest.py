@@ -35,6 +35,15 @@ class FrozenClock:
         self.current += dt.timedelta(**delta)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _end_the_card_reader():
+    """A test that read a card started an OCR process: end it with the session."""
+    yield
+    from app.card_reading import client
+
+    client.stop_if_started_here()
+
+
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC))

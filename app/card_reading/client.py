@@ -58,12 +58,17 @@ def _code_tag() -> str:
 
 
 def socket_path() -> str:
+    """MORROW_OCR_SOCKET, or a socket in a folder only this user can enter."""
     configured = os.environ.get("MORROW_OCR_SOCKET")
     if configured:
         return configured
-    return os.path.join(
-        tempfile.gettempdir(), f"morrow-ocr-{os.getuid()}-{_code_tag()}.sock"
-    )
+    folder = os.path.join(tempfile.gettempdir(), f"morrow-ocr-{os.getuid()}")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    info = os.lstat(folder)
+    if info.st_uid != os.getuid() or info.st_mode & 0o077 or os.path.islink(folder):
+        # Someone else made it: photos must not go to their socket.
+        raise CardImageError(503, NOT_STARTED)
+    return os.path.join(folder, f"{_code_tag()}.sock")
 
 
 def timeout() -> float:
@@ -124,9 +129,19 @@ def _reap() -> None:
             _children.remove(child)
 
 
+def _is_our_server(pid: int, path: str) -> bool:
+    """Whether `pid` is the OCR process of `path` (not a reused process id)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            args = cmdline.read().split(b"\0")
+    except OSError:
+        return False
+    return b"app.card_reading.server" in args and os.fsencode(path) in args
+
+
 def _kill(path: str) -> None:
     pid = server_pid(path)
-    if pid:
+    if pid and _is_our_server(pid, path):
         try:
             os.kill(pid, signal.SIGKILL)
         except OSError:
@@ -185,6 +200,12 @@ def stop() -> None:
             except subprocess.TimeoutExpired:
                 pass
         _reap()
+
+
+def stop_if_started_here() -> None:
+    """End the OCR process if this process started it (tests end theirs)."""
+    if _children:
+        stop()
 
 
 def ensure_started() -> int | None:

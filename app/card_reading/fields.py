@@ -197,7 +197,6 @@ _URL = re.compile(
 _LINKEDIN = re.compile(
     r"linked\s?in\.com\s?/\s?(?:in|pub)\s?/\s?([A-Za-z0-9%_-]+)", re.I
 )
-_EMAIL_LABEL = re.compile(r"^(?:e-?mail|mail|e)\s*[:.]?\s*", re.I)
 
 
 def emails_in(text: str) -> list[str]:
@@ -249,8 +248,11 @@ def find_linkedin(lines: list[Line]) -> str:
     return ""
 
 
-def find_website(lines: list[Line], email: str) -> str:
-    """A web address that is not LinkedIn and not part of the e-mail."""
+def find_website(lines: list[Line]) -> str:
+    """A web address that is not LinkedIn and not part of an e-mail.
+
+    The e-mail's domain alone is not taken for a web site: it may be a mailer's.
+    """
     for line in lines:
         text = line.text
         if "@" in text or "linkedin" in text.lower():
@@ -263,8 +265,6 @@ def find_website(lines: list[Line], email: str) -> str:
             if not url.lower().startswith("http"):
                 url = "https://" + url
             return url[:8] + url[8:].replace("://", "")
-    domain = email.partition("@")[2]
-    del domain  # the e-mail's domain is not taken as a website: it may be a mailer
     return ""
 
 
@@ -546,7 +546,7 @@ def fields_from_lines(lines: list[Line], region: str, raw=None) -> CardFieldsJSO
         "company": company,
         "email": email,
         "phone": find_phone(lines, region),
-        "website": find_website(lines, email),
+        "website": find_website(lines),
         "linkedin": find_linkedin(lines),
     }
 

@@ -53,6 +53,7 @@ class Server:
             threading.Thread(target=self.handle, args=(conn,), daemon=True).start()
         # Leave: new workers start a new process; those already queued are read.
         os.unlink(self.path)
+        self._forget_pid()
         listener.settimeout(0.2)
         while True:
             try:
@@ -61,6 +62,15 @@ class Server:
                 break
             self.handle(conn)
         listener.close()
+
+    def _forget_pid(self) -> None:
+        """Remove the pid file, unless a newer process has written its own."""
+        try:
+            with open(self.path + ".pid") as pid_file:
+                if pid_file.read().strip() == str(os.getpid()):
+                    os.unlink(self.path + ".pid")
+        except FileNotFoundError:
+            pass
 
     def _idle_too_long(self) -> bool:
         with self.count_lock:
