@@ -53,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         )
     else:
         app.config.update(test_config)
+    settings.photo_limits(app.config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.secret_key_from_instance(app.instance_path)
 

@@ -104,6 +104,10 @@ def from_environment(environ: dict[str, str], instance_path: str) -> dict:
         config["MAX_CONTENT_LENGTH"] = max(
             MAX_CONTENT_LENGTH, config["MAX_IMPORT_BYTES"] + UPLOAD_FRAMING
         )
+    if environ.get("CARD_PHOTO_MAX_BYTES"):
+        config["CARD_PHOTO_MAX_BYTES"] = _int(
+            "CARD_PHOTO_MAX_BYTES", environ["CARD_PHOTO_MAX_BYTES"], 64 * 1024
+        )
     if "PROXY_FIX" in environ:
         config["PROXY_FIX"] = _int("PROXY_FIX", environ["PROXY_FIX"])
     if "SESSION_COOKIE_SECURE" in environ:
@@ -208,6 +212,10 @@ def defaults(instance_path: str) -> dict:
         "MAX_BATCH_JSON_BYTES": 1024 * 1024,
         # Forms and JSON bodies of every other write (a capture is ~2 KB).
         "MAX_FORM_BYTES": 256 * 1024,
+        # A card photo (scan-card, or a capture's card_photo); see photo_limits.
+        "CARD_PHOTO_MAX_BYTES": 10 * 1024 * 1024,
+        # Reading a card takes about a second of the server's CPU.
+        "CARD_SCAN_RATE_LIMIT": "20 per minute;300 per hour",
         "PROXY_FIX": 0,
         "PASSWORD_HASH_METHOD": "scrypt",
         "DEFAULT_TIMEZONE": "UTC",
@@ -235,6 +243,25 @@ def defaults(instance_path: str) -> dict:
             "json_serializer": json_text,
         },
     }
+
+
+def photo_limits(config) -> None:
+    """The body limits a card photo needs, from CARD_PHOTO_MAX_BYTES.
+
+    POST /api/v1/contacts/scan-card takes the photo as a multipart file; a
+    capture (the API, the Capture page) may carry one as base64 (4/3 larger)
+    beside its fields. The request limit grows to hold both.
+    """
+    photo = int(config["CARD_PHOTO_MAX_BYTES"])
+    config["MAX_CARD_UPLOAD_BYTES"] = photo + UPLOAD_FRAMING
+    config["MAX_CAPTURE_BYTES"] = (
+        (photo + 2) // 3 * 4 + config["MAX_JSON_BYTES"] + UPLOAD_FRAMING
+    )
+    config["MAX_CONTENT_LENGTH"] = max(
+        config["MAX_CONTENT_LENGTH"],
+        config["MAX_CARD_UPLOAD_BYTES"],
+        config["MAX_CAPTURE_BYTES"],
+    )
 
 
 def json_text(value) -> str:

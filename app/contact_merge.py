@@ -13,6 +13,7 @@ from .errors import Conflict, DomainError, NotFound, ValidationError
 from .extensions import db
 from .models import (
     Contact,
+    ContactPhoto,
     Event,
     FollowUp,
     Interaction,
@@ -253,11 +254,10 @@ def merge_contacts(
     keep.updated_at = now
     _move_followups(keep, other)
     renamed = _one_set_of_followups(keep)
-    db.session.execute(
-        update(Interaction)
-        .where(Interaction.contact_id == other.id)
-        .values(contact_id=keep.id)
-    )
+    for model in (Interaction, ContactPhoto):
+        db.session.execute(
+            update(model).where(model.contact_id == other.id).values(contact_id=keep.id)
+        )
     db.session.execute(
         update(Contact)
         .where(Contact.introduced_by_id == other.id, Contact.id != keep.id)
@@ -333,6 +333,11 @@ def _what_moves(keep: Contact, other: Contact, followups_before: dict) -> dict:
         "interactions": list(
             db.session.execute(
                 select(Interaction.id).where(Interaction.contact_id == other.id)
+            ).scalars()
+        ),
+        "photos": list(
+            db.session.execute(
+                select(ContactPhoto.id).where(ContactPhoto.contact_id == other.id)
             ).scalars()
         ),
         "introduced": list(
@@ -610,6 +615,13 @@ def _move_back(keep: Contact, other: Contact, moved: dict, deleted: set[int]) ->
         .where(
             Interaction.id.in_(moved["interactions"]),
             Interaction.contact_id == keep.id,
+        )
+        .values(contact_id=other.id),
+        # Merges made before card photos have no "photos".
+        update(ContactPhoto)
+        .where(
+            ContactPhoto.id.in_(moved.get("photos", [])),
+            ContactPhoto.contact_id == keep.id,
         )
         .values(contact_id=other.id),
         update(Contact)

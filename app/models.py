@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -384,6 +385,37 @@ SEARCHED_ATTRIBUTES = (*SEARCHED_FIELDS, "tags", "extras")
 @event.listens_for(Contact, "before_update")
 def _fold_search_text(mapper, connection, contact: Contact) -> None:
     contact.refresh_search_text()
+
+
+class ContactPhoto(Model):
+    """A photo of a person's paper business card (app/card_photos.py).
+
+    Kept in the database, so a backup of it holds the photos, and a capture
+    writes its person and photo in one transaction. The bytes are a JPEG
+    Morrow made itself: upright, at most 1600 px on its longest side, with no
+    metadata (no EXIF: no GPS location).
+    """
+
+    __tablename__ = "contact_photos"
+    __table_args__ = (
+        Index("ix_contact_photos_contact", "contact_id"),
+        Index("ix_contact_photos_user", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    contact_id: Mapped[str] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE")
+    )
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    # Reading the card after the capture: none (nothing to read), pending,
+    # read, failed.
+    reading: Mapped[str] = mapped_column(String(12), default="none")
+    # The fields the reading filled in, for the owner to check.
+    filled_fields: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ContactTag(Model):

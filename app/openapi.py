@@ -213,6 +213,19 @@ SCHEMAS: dict[str, Any] = {
                 items=STR,
                 description="Capture only: what was saved but needs a look",
             ),
+            "card_photos": _s(
+                "array",
+                items={"$ref": "#/components/schemas/CardPhoto"},
+                description="GET /contacts/{contact_id} only: photos of their card",
+            ),
+            "fields_from_photo": _s(
+                "array",
+                items=STR,
+                description=(
+                    "GET /contacts/{contact_id} only: fields filled in from the "
+                    "card photo, for the owner to check"
+                ),
+            ),
         },
     ),
     "ContactInput": _s(
@@ -230,6 +243,24 @@ SCHEMAS: dict[str, Any] = {
             "source": {"enum": list(SOURCES)},
             "preferred_channel": CHANNEL,
             "keep_in_touch_days": _s(["integer", "null"], minimum=1, maximum=3650),
+            "card_photo": _s(
+                ["string", "null"],
+                description=(
+                    "Capture only: a photo of their paper card, "
+                    "data:image/jpeg;base64,… (JPEG, PNG or WebP, at most "
+                    "CARD_PHOTO_MAX_BYTES, 10 MB by default). Kept resized (at most "
+                    "1600 px) and without metadata; with it the name may be left "
+                    "out. Fields left empty are read from the card after the "
+                    "capture is saved; what was typed is never changed."
+                ),
+            ),
+            "card_photo_read": _s(
+                "boolean",
+                description=(
+                    "Capture only: true when the card was read already "
+                    "(scan-card) and the fields reviewed: it is not read again"
+                ),
+            ),
         },
     ),
     "BatchResults": _s(
@@ -262,6 +293,49 @@ SCHEMAS: dict[str, Any] = {
             "fields": _s("object"),
             "kind": NSTR,
             "warnings": _s("array", items=STR),
+        },
+    ),
+    "CardReading": _s(
+        "object",
+        required=["fields", "lines"],
+        properties={
+            "fields": _s(
+                "object",
+                description=(
+                    "What the card says, the fields of /contacts/parse: phone "
+                    "in E.164 (the owner's region), a field not found empty"
+                ),
+                properties={
+                    k: STR
+                    for k in (
+                        "name",
+                        "first_name",
+                        "last_name",
+                        "title",
+                        "company",
+                        "email",
+                        "phone",
+                        "website",
+                        "linkedin",
+                    )
+                },
+            ),
+            "lines": _s("array", items=STR, description="The text lines read"),
+        },
+    ),
+    "CardPhoto": _s(
+        "object",
+        required=["id", "url", "width", "height", "reading", "created_at"],
+        properties={
+            "id": _s("integer"),
+            "url": _s("string", description="GET it for the JPEG (owner only)"),
+            "width": _s("integer"),
+            "height": _s("integer"),
+            "reading": {
+                "enum": ["none", "pending", "read", "failed"],
+                "description": "Reading the card to fill empty fields",
+            },
+            "created_at": TIME,
         },
     ),
     "FollowUp": _s(
@@ -611,6 +685,51 @@ PATHS: dict[str, Any] = {
             parameters=[ACCOUNT],
         ),  # fmt: skip
     },
+    "/contacts/scan-card": {
+        "post": _op(
+            "Read a photo of a paper business card into fields; nothing saved",
+            _json(_ref("CardReading")),
+            413,
+            415,
+            422,
+            requestBody={
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": _s(
+                            "object",
+                            required=["image"],
+                            properties={
+                                "image": _s(
+                                    "string",
+                                    contentMediaType="image/jpeg",
+                                    description="JPEG, PNG or WebP (HEIC: 415)",
+                                )
+                            },
+                        )
+                    }
+                },
+            },
+            description=(
+                "Read on this server (about a second a card). At most "
+                "CARD_PHOTO_MAX_BYTES (10 MB by default, else 413); not an image, "
+                "or HEIC, 415; a damaged one 422. Rate limited per account "
+                "(CARD_SCAN_RATE_LIMIT)."
+            ),
+        ),  # fmt: skip
+    },
+    "/contacts/{contact_id}/card-photo": {
+        "parameters": [CONTACT_ID],
+        "get": _op(
+            "The person's card photo (JPEG), to its owner only",
+            {
+                "description": "The newest photo, or the one ?photo= names",
+                "content": {"image/jpeg": {"schema": _s("string")}},
+            },
+            404,
+            parameters=[_query("photo", _s("integer"), "A photo's id (card_photos)")],
+        ),
+    },
     "/contacts/parse": {
         "post": _op(
             "Turn decoded QR text (vCard, MECARD, URL) into fields; nothing saved",
@@ -655,7 +774,9 @@ PATHS: dict[str, Any] = {
     },
     "/contacts/{contact_id}": {
         "parameters": [CONTACT_ID],
-        "get": _op("Show one person", _json(_ref("Contact")), 404),
+        "get": _op(
+            "Show one person, with their card photos", _json(_ref("Contact")), 404
+        ),
         "patch": _op(
             "Change some of a person's fields",
             _json(_ref("Contact")),

@@ -42,7 +42,13 @@ UPLOAD_ENDPOINTS = frozenset(
     {"api.import_contacts", "api.import_account_route", "settings.import_export"}
 )
 # Routes whose JSON is larger than a form: the config key of their limit.
-LARGER_JSON_ENDPOINTS = {"api.capture_batch": "MAX_BATCH_JSON_BYTES"}
+LARGER_JSON_ENDPOINTS = {
+    "api.capture_batch": "MAX_BATCH_JSON_BYTES",
+    # A capture may carry a card photo; scan-card takes one (app/card_photos.py).
+    "api.create_contact_route": "MAX_CAPTURE_BYTES",
+    "people.capture": "MAX_CAPTURE_BYTES",
+    "api.scan_card": "MAX_CARD_UPLOAD_BYTES",
+}
 # Blueprints whose forms anonymous visitors submit: these always need the token.
 PUBLIC_FORMS = frozenset({"auth", "public"})
 

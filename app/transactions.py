@@ -15,8 +15,9 @@
   every BATCH cards in its own loop so other writers are not kept waiting.
 - Work outside any request commits itself: CLI commands (app/cli.py), the
   nudge runner (app/nudges.py: each claim and its outcome, so one owner's
-  trouble never undoes another's) and the draft polisher's threads
-  (app/polish.py).
+  trouble never undoes another's), the draft polisher's threads
+  (app/polish.py) and the card reader's, which fill a synced capture's empty
+  fields from its card photo (app/card_photos.py).
 """
 
 from __future__ import annotations

@@ -60,6 +60,36 @@ def capture_batch(api, owner, card_slug, app) -> tuple[str, set]:
     return items[0]["id"], set(TYPED)
 
 
+def capture_with_card_photo(api, owner, card_slug, app) -> tuple[str, set]:
+    # An offline capture with a card photo: the card is read after the sync
+    # and says other things; what was typed stays, the empty website is filled.
+    import base64
+
+    import pytest
+
+    from app import card_photos
+    from tests.card_images import card_image, jpeg
+
+    read = {"name": "Other Name", "email": "other@example.com", "company": "Other",
+            "title": "Other", "phone": "+4930123456", "website": "https://card.example"}  # fmt: skip
+    photo = base64.b64encode(jpeg(card_image(width=500))).decode()
+    body = {
+        "id": str(uuid.uuid4()),
+        **TYPED,
+        "card_photo": f"data:image/jpeg;base64,{photo}",
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            card_photos, "read_card", lambda *_: {"fields": read, "lines": []}
+        )
+        response = api.post(f"{URL}/batch", json={"items": [body]})
+        assert response.get_json()["results"][0]["status"] == 201, response.get_json()
+        card_photos.wait_for_readings()
+    person = api.get(f"{URL}/{body['id']}").get_json()
+    assert person["website"] == read["website"], person
+    return body["id"], set(TYPED)
+
+
 def plain_person(api) -> str:
     response = api.post(URL, json={"id": str(uuid.uuid4()), "name": "Someone"})
     assert response.status_code == 201
@@ -156,6 +186,7 @@ def card_slug(owner) -> str:
         capture_page,
         capture_api,
         capture_batch,
+        capture_with_card_photo,
         edit_page,
         patch_api,
         import_vcard,

@@ -8,6 +8,7 @@ every BATCH cards (app/importing.py).
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import uuid
@@ -23,6 +24,7 @@ from app.errors import ValidationError
 from app.exporting import FORMAT, VERSION
 from app.extensions import db
 from app.models import Contact, ContactTag, Event, FollowUp, User
+from tests.card_images import card_image, jpeg
 from tests.conftest import PASSWORD, assert_api_error, csrf_from
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -100,6 +102,15 @@ PUSH = {
 }
 
 
+CARD_JPEG = jpeg(card_image(width=600))
+TYPED_WITH_PHOTO = {
+    "name": "Cy Typed", "title": "CTO", "company": "Cyco", "email": "cy@example.com",
+    "phone": "+49 30 1234567", "website": "https://cy.example.com",
+    "linkedin": "https://www.linkedin.com/in/cy",
+    "card_photo": "data:image/jpeg;base64," + base64.b64encode(CARD_JPEG).decode(),
+}  # fmt: skip
+
+
 def valid_requests(known: dict) -> dict[str, tuple[str, str, dict]]:
     """A request each write route accepts: endpoint → (method, path, kwargs)."""
     contact, other = known["contact_id"], known["other_id"]
@@ -158,7 +169,10 @@ def valid_requests(known: dict) -> dict[str, tuple[str, str, dict]]:
                             {"endpoint": PUSH["endpoint"]}),
         "api.update_me": ("PATCH", "/api/v1/me", {"weekly_goal": 4}),
         "api.replace_card": ("PUT", "/api/v1/card", {"first_name": "Owen"}),
-        "api.create_contact_route": ("POST", "/api/v1/contacts", {"name": "Cy"}),
+        # Every card field typed and a card photo: the photo is kept, nothing read.
+        "api.create_contact_route": ("POST", "/api/v1/contacts", TYPED_WITH_PHOTO),
+        "api.scan_card": ("POST", "/api/v1/contacts/scan-card",
+                          {"image": (io.BytesIO(CARD_JPEG), "card.jpg")}),
         "api.capture_batch": ("POST", "/api/v1/contacts/batch",
                               {"items": [{"name": "Di"}, {"name": "Ed"}]}),
         "api.update_contact_route": ("PATCH", f"/api/v1/contacts/{contact}",
@@ -207,7 +221,7 @@ class Sender:
         if endpoint == "api.import_account_route":  # loads only into a new account
             return lambda: self.client.post(path, json=body, headers=self.empty_account)
         if path.startswith("/api/"):
-            if "file" in body:
+            if "file" in body or "image" in body:
                 return lambda: self.api.post(path, data=body)
             return lambda: self.api.open(path, method=method, json=body)
         if endpoint.startswith(("auth.", "public.")) and endpoint != "auth.logout":
@@ -381,13 +395,15 @@ def test_only_the_request_bulk_import_and_the_cli_commit():
 
     app_dir = Path(__file__).resolve().parents[1] / "app"
     allowed = {
-        # Outside any request: the CLI, the nudge runner and the draft polisher.
+        # Outside any request: the CLI, the nudge runner, the draft polisher
+        # and the card reader filling a synced capture's empty fields.
         "commit": {
             "transactions.py",
             "importing.py",
             "cli.py",
             "nudges.py",
             "polish.py",
+            "card_photos.py",
         },
         "rollback": {
             "transactions.py",
@@ -395,6 +411,7 @@ def test_only_the_request_bulk_import_and_the_cli_commit():
             "errors.py",
             "nudges.py",
             "polish.py",
+            "card_photos.py",
         },
     }
     found = {"commit": set(), "rollback": set()}

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import request, url_for
+from flask import Response, current_app, request, url_for
 from flask_login import current_user
 
-from .. import clock
-from ..capture_batch import MAX_ITEMS, capture_many, possible_duplicates
+from .. import card_photos, clock
+from ..capture_batch import MAX_ITEMS, Outcome, capture_many, possible_duplicates
 from ..contact_merge import duplicate_summary, get_merge, undo_merge
 from ..contacts import (
     contact_to_dict,
@@ -19,8 +19,15 @@ from ..contacts import (
     search_contacts,
     update_contact,
 )
-from ..errors import DomainError, TooLarge, ValidationError, error_body
+from ..errors import (
+    DomainError,
+    TooLarge,
+    UnsupportedMedia,
+    ValidationError,
+    error_body,
+)
 from ..events import get_event
+from ..extensions import limiter
 from ..polish import after_capture
 from ..shapes import ContactJSON
 from . import bp, encode_cursor, json_body, keyset_cursor, page_limit
@@ -65,8 +72,9 @@ def contacts():
 @bp.post("/contacts")
 def create_contact_route():
     """Capture a person; a repeated client id returns the stored person (200)."""
-    data = json_body()
+    data = _capture_body()
     now = clock.now()
+    photo = card_photos.take_photo(data)
     ready: dict = {}
 
     def answer_first(new) -> None:
@@ -81,8 +89,22 @@ def create_contact_route():
     if not created:
         # A repeat: the stored person and their duplicates, whatever this held.
         return _answer(contact, find_duplicates(current_user, contact)), 200
+    if photo is not None:
+        card_photos.keep_photo(current_user, contact, photo)
     after_capture(contact.id)
     return ready["body"], 201, {"Location": ready["location"]}
+
+
+def _capture_body() -> dict:
+    """A capture's JSON: as large as its card photo allows, the rest up to 64 KB."""
+    data = json_body("MAX_CAPTURE_BYTES")
+    photo = data.get("card_photo")
+    besides = len(request.get_data(cache=True)) - (
+        len(photo) if isinstance(photo, str) else 0
+    )
+    if besides > current_app.config["MAX_JSON_BYTES"]:
+        raise TooLarge("The JSON body is too large.")
+    return data
 
 
 @bp.post("/contacts/batch")
@@ -95,21 +117,33 @@ def capture_batch():
             f"Send items: a list of 1 to {MAX_ITEMS} captures.",
             {"items": f"Give 1 to {MAX_ITEMS} captures."},
         )
+    photos, refused = _batch_photos(items)
+    taken = [n for n in range(len(items)) if n not in refused]
+
+    def in_order(saved: list) -> list:
+        rest = iter(saved)
+        return [refused[n] if n in refused else next(rest) for n in range(len(items))]
+
     ready: dict = {}
 
     def answer_first(answers: list) -> None:
         # Before the batch writes: on SQLite the write lock is then held only
         # for the writes and the commit.
-        ready["outcomes"] = answers
-        ready["results"] = _batch_results(answers)
+        ready["answers"] = answers
+        ready["results"] = _batch_results(in_order(answers))
 
-    outcomes = capture_many(current_user, items, clock.now(), before_write=answer_first)
-    if ready.get("outcomes") is outcomes:
+    saved = capture_many(
+        current_user, [items[n] for n in taken], clock.now(), before_write=answer_first
+    )
+    outcomes = in_order(saved)
+    if ready.get("answers") is saved:
         results = ready["results"]
     else:  # saved one by one after a conflict: answer with what was written
         results = _batch_results(outcomes)
-    for outcome in outcomes:
+    for n, outcome in enumerate(outcomes):
         if outcome.status == 201 and outcome.contact is not None:
+            if n in photos:
+                card_photos.keep_photo(current_user, outcome.contact, photos[n])
             after_capture(outcome.contact.id)
     return {"results": results}
 
@@ -134,14 +168,50 @@ def _batch_results(outcomes: list) -> list[dict]:
     return results
 
 
+def _batch_photos(items: list) -> tuple[dict[int, card_photos.Photo], dict]:
+    """Each item's card photo, taken out of it: (photos, refused items) by position.
+
+    An item whose photo can't be used is refused on its own, as its own
+    POST /contacts would be.
+    """
+    photos: dict[int, card_photos.Photo] = {}
+    refused: dict[int, Outcome] = {}
+    for n, item in enumerate(items):
+        try:
+            photo = card_photos.take_photo(item)
+        except DomainError as error:
+            given = item.get("id") if isinstance(item.get("id"), str) else None
+            refused[n] = Outcome(given, error.status, error=error)
+            continue
+        if photo is not None:
+            photos[n] = photo
+    return photos, refused
+
+
 def _error_body(error: DomainError) -> dict:
     return error_body(error.status, error.message, error.code, error.fields)
 
 
 @bp.get("/contacts/<contact_id>")
 def contact(contact_id: str):
-    """Show one person."""
-    return contact_to_dict(get_contact(current_user, contact_id), current_user)
+    """Show one person, with their card photos and what reading them filled in."""
+    person = get_contact(current_user, contact_id)
+    photos = card_photos.photos_of(current_user, person)
+    return {
+        **contact_to_dict(person, current_user),
+        "card_photos": [
+            {
+                "id": p.id,
+                "url": url_for("api.card_photo", contact_id=person.id, photo=p.id),
+                "width": p.width,
+                "height": p.height,
+                "reading": p.reading,
+                "created_at": clock.iso(p.created_at),
+            }
+            for p in photos
+        ],
+        "fields_from_photo": card_photos.fields_from_photo(photos),
+    }
 
 
 @bp.patch("/contacts/<contact_id>")
@@ -151,6 +221,7 @@ def update_contact_route(contact_id: str):
     data = json_body()
     data.pop("id", None)
     update_contact(current_user, person, data, clock.now())
+    card_photos.checked(current_user, person, set(data))
     return contact_to_dict(person, current_user)
 
 
@@ -183,6 +254,63 @@ def undo_merge_route(merge_id: str):
         "kept": contact_to_dict(keep, current_user),
         "other": contact_to_dict(other, current_user),
     }
+
+
+def _per_account() -> str:
+    return f"account:{getattr(current_user, 'id', None)}"
+
+
+@bp.post("/contacts/scan-card")
+@limiter.limit(
+    lambda: current_app.config["CARD_SCAN_RATE_LIMIT"],
+    key_func=_per_account,
+    scope="scan-card",
+)
+def scan_card():
+    """Read a photo of a paper business card into contact fields; nothing is saved."""
+    limit = current_app.config["CARD_PHOTO_MAX_BYTES"]
+    too_large = card_photos.PhotoRefused(
+        413, f"The photo is larger than {limit // (1024 * 1024) or 1} MB.", "image"
+    )
+    if (
+        request.content_length
+        and request.content_length > (current_app.config["MAX_CARD_UPLOAD_BYTES"])
+    ):
+        raise too_large
+    if request.mimetype != "multipart/form-data":
+        raise UnsupportedMedia(
+            "Send the photo as multipart/form-data, in the field image.",
+            {"image": "Required."},
+        )
+    upload = request.files.get("image")
+    if upload is None:
+        raise ValidationError(
+            "Send the photo in the multipart field image.", {"image": "Required."}
+        )
+    image = upload.stream.read(limit + 1)
+    if len(image) > limit:
+        raise too_large
+    return card_photos.scan(image, current_user.default_region or "US")
+
+
+@bp.get("/contacts/<contact_id>/card-photo")
+def card_photo(contact_id: str):
+    """The person's card photo (the newest, or ?photo=<id>), to its owner only."""
+    person = get_contact(current_user, contact_id)
+    raw = request.args.get("photo", "")
+    photo_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    if raw and photo_id is None:
+        raise ValidationError("photo must be a photo's id.", {"photo": "Not valid."})
+    photo = card_photos.get_photo(current_user, person, photo_id)
+    return photo_response(photo)
+
+
+def photo_response(photo) -> Response:
+    """A card photo's JPEG, private to its owner: never kept by any cache."""
+    response = Response(photo.data, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Disposition"] = "inline"
+    return response
 
 
 @bp.post("/contacts/parse")

@@ -3,12 +3,14 @@ keep-in-touch."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import uuid
 from typing import Any
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     g,
     redirect,
@@ -17,8 +19,9 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import clock
+from .. import card_photos, clock
 from ..contact_merge import (
     UNDO_DAYS,
     Gone,
@@ -45,7 +48,7 @@ from ..contacts import (
     update_contact,
 )
 from ..drafts import dialable
-from ..errors import Conflict, NotFound, ValidationError
+from ..errors import Conflict, DomainError, NotFound, ValidationError
 from ..events import default_event, get_event, list_events
 from ..extensions import db
 from ..followups import (
@@ -152,6 +155,19 @@ def _refuse_with_the_other_errors(data: dict, errors: dict, *, partial: bool):
     raise ValidationError("Some fields need attention.", errors)
 
 
+def _form_photo(data: dict) -> card_photos.Photo | None:
+    """The Capture form's card photo: a file (no script) or the page's data URL."""
+    upload = request.files.get("card_photo_file")
+    if upload is not None and upload.filename:
+        limit = current_app.config["CARD_PHOTO_MAX_BYTES"]
+        data["card_photo"] = "data:image/jpeg;base64," + base64.b64encode(
+            upload.stream.read(limit + 1)
+        ).decode("ascii")
+    elif request.form.get("card_photo"):
+        data["card_photo"] = request.form["card_photo"]
+    return card_photos.take_photo(data)
+
+
 def _capture_page(form: dict, errors: dict, status: int = 200):
     now = clock.now()
     events, _ = list_events(current_user, limit=30)
@@ -176,12 +192,21 @@ def capture():
     if request.method == "GET":
         return _capture_page({"id": str(uuid.uuid4())}, {})
     form = request.form
+    if (
+        not request.files.get("card_photo_file")
+        and (request.content_length or 0) > (current_app.config["MAX_FORM_BYTES"])
+    ):
+        # Only a card photo makes a capture larger than any other form.
+        raise RequestEntityTooLarge("The form is too large.")
     now = clock.now()
     try:
         data = capture_data(form)
+        photo = _form_photo(data)
         with undo_on_error():
             contact, _created = create_contact(current_user, data, now)
-    except ValidationError as error:
+            if _created and photo is not None:
+                card_photos.keep_photo(current_user, contact, photo)
+    except DomainError as error:
         shown = form.to_dict()
         shown["tags_text"] = ", ".join(_tags_from_form(form))
         if "id" in error.fields:  # unusable: the next try gets a new one
@@ -223,6 +248,8 @@ def index():  # noqa: A001 - the endpoint reads people.list
             moment = None
         if moment is not None:
             after = (moment, last_id)
+    if not request.args.get("partial"):
+        card_photos.catch_up(current_user)  # photos a stopped worker left unread
     rows, following = search_contacts(
         current_user,
         q,
@@ -283,9 +310,14 @@ def detail(contact_id: str):
         for d in same_name(current_user, contact)
         if d not in found
     ]
+    photos = card_photos.photos_of(current_user, contact)
+    if any(p.reading == "pending" for p in photos):
+        card_photos.catch_up(current_user, contact)
     return render_template(
         "people/detail.html",
         contact=contact,
+        photos=photos,
+        from_photo=card_photos.fields_sentence(card_photos.fields_from_photo(photos)),
         person=contact_to_dict(contact, current_user),
         introduced=[*introduced],
         duplicates=duplicates,
@@ -338,6 +370,8 @@ def edit(contact_id: str):
                 _refuse_with_the_other_errors(data, errors, partial=True)
             with undo_on_error():
                 update_contact(current_user, contact, data, clock.now())
+                # Saved on the Edit page, every field was seen: checked.
+                card_photos.checked(current_user, contact)
         except ValidationError as error:
             errors = error.fields
             shown = form.to_dict()

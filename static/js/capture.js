@@ -1,5 +1,6 @@
 // Capture: tells what the "reach" field holds, suggests introducers, saves
-// through the offline outbox, and opens the scanner only when asked.
+// through the offline outbox, and opens the scanner or takes a card photo
+// (static/js/card-photo.js) only when asked.
 import { introducerCombo } from "./introducer.js";
 import { newCaptureId, saveCapture } from "./outbox.js";
 import { classifyReach } from "./reach.js";
@@ -54,6 +55,9 @@ function payloadFromForm() {
   const met = $("met_at");
   data.met_at = met.value !== met.defaultValue ? met.value : new Date().toISOString();
   data.event_id = $("event_id").value ? Number($("event_id").value) : null;
+  if (cardPhoto) {
+    for (const [key, value] of Object.entries(cardPhoto.photoFields())) if (!data[key]) data[key] = value;
+  }
   if ($("introduced_by_id").value) data.introduced_by_id = $("introduced_by_id").value;
   else if (combo.value.trim()) {
     data.notes = [data.notes, `Introduced by ${combo.value.trim()}`].filter(Boolean).join("\n");
@@ -105,11 +109,29 @@ function showErrors(fields) {
   if (first) first.focus();
 }
 
+// "Photo of a card": its code loads when the first photo is taken.
+let cardPhoto = null;
+let photoTaken = null;
+const photoInput = form.querySelector("[data-card-photo-input]");
+photoInput.addEventListener("change", () => {
+  const file = photoInput.files && photoInput.files[0];
+  if (!file) return;
+  photoTaken = (async () => {
+    cardPhoto = cardPhoto || (await import("./card-photo.js"));
+    cardPhoto.takePhoto(form, file, () => {
+      for (const name of ["reach", "reach2"]) showKind($(name));
+    });
+  })();
+});
+
 form.addEventListener("submit", async (event) => {
   const another = event.submitter && event.submitter.value === "another";
-  if (!$("name").value.trim()) return; // let the server explain, no JS needed
+  const withPhoto = Boolean(cardPhoto && cardPhoto.hasPhoto()) || photoInput.files.length > 0;
+  if (!$("name").value.trim() && !withPhoto) return; // let the server explain, no JS needed
   event.preventDefault();
   clearErrors();
+  if (photoTaken) await photoTaken;
+  if (cardPhoto) await cardPhoto.ready();
   const payload = payloadFromForm();
   let result;
   try {
@@ -125,13 +147,15 @@ form.addEventListener("submit", async (event) => {
     return;
   }
   status.classList.remove("error");
-  status.textContent = result.queued ? `Saved ${payload.name} — will sync when online` : `Saved ${payload.name} ✓`;
+  const who = payload.name || "the card";
+  status.textContent = result.queued ? `Saved ${who} — will sync when online` : `Saved ${who} ✓`;
   if (result.warnings.length) status.textContent += ` ${result.warnings.join(" ")}`;
   if (!another && !result.warnings.length) {
     window.location.href = result.queued ? "/" : `/people/${payload.id}`;
     return;
   }
   const keep = { event_id: $("event_id").value };
+  if (cardPhoto) cardPhoto.clearPhoto(form);
   form.reset();
   $("event_id").value = keep.event_id;
   $("id").value = newCaptureId();

@@ -9,7 +9,9 @@
 // - outbox (key "id"): one entry per thing to send, oldest first (createdAt).
 //   Every entry: {id, status: "pending" | "failed", account, createdAt,
 //   error?, fields?}, `account` naming who made it on a shared phone.
-//   A capture (no kind): {payload} for POST /api/v1/contacts.
+//   A capture (no kind): {payload} for POST /api/v1/contacts (with a card
+//   photo: payload.card_photo, a data: URL of a JPEG shrunk on the phone to at
+//   most 1600 px, ~100-400 KB, kept in IndexedDB until sent).
 //   A queue action: {kind: "followup-action", followup_id, action: "done" |
 //   "skip" | "snooze" | "edit", also: [ids sent in the same message], until? or
 //   when? and chosen_at? (snooze),
@@ -24,8 +26,9 @@
 // other 4xx sets the entry aside with the server's message and field errors.
 // A queue action answered 409 was already done elsewhere: it counts as done.
 //
-// Captures go in batches (POST /api/v1/contacts/batch, up to BATCH_SIZE, oldest
-// first, one account each): the batch's own answer follows the policy above
+// Captures go in batches (POST /api/v1/contacts/batch, up to BATCH_SIZE and
+// BATCH_BYTES, at most PHOTOS_PER_BATCH with a card photo, oldest first, one
+// account each): the batch's own answer follows the policy above
 // for all its entries, and in a 200 each item's result follows it for its own
 // entry, so an entry leaves only once its own item answered 2xx. A batch the
 // server refuses as a whole for another reason (an older server without the
@@ -42,6 +45,12 @@
   const LOCK = "morrow-outbox";
   const BATCH_SIZE = 50;
   const BATCH_BYTES = 900 * 1024;  // the server takes 1 MB
+  // Captures carrying a card photo (~100-400 KB each) go at most this many to a
+  // request, so a batch stays small on a slow network; one photo larger than
+  // BATCH_BYTES goes alone (and, if the batch route refuses it as too large,
+  // on its own to POST /api/v1/contacts, which takes a full photo).
+  const PHOTOS_PER_BATCH = 3;
+  const hasPhoto = (entry) => Boolean(entry.payload && entry.payload.card_photo);
   const channel = "BroadcastChannel" in self ? new BroadcastChannel("morrow-outbox") : null;
   const listeners = new Set();
   let dbPromise = null;
@@ -122,6 +131,7 @@
     while (next < pending.length) {
       const batch = [];
       let bytes = 0;
+      let photos = 0;
       // A run of captures of one account, or a single queue action.
       for (; next < pending.length && batch.length < BATCH_SIZE; next++) {
         const entry = await getEntry(pending[next].id);  // another tab may have sent it meanwhile
@@ -129,9 +139,11 @@
         const size = JSON.stringify(entry.payload || {}).length;
         const action = entry.kind === "followup-action";
         if (batch.length && (action || isAction(batch[0]) || entry.account !== batch[0].account
-                             || bytes + size > BATCH_BYTES)) break;
+                             || bytes + size > BATCH_BYTES
+                             || (hasPhoto(entry) && photos >= PHOTOS_PER_BATCH))) break;
         batch.push(entry);
         bytes += size;
+        if (hasPhoto(entry)) photos += 1;
       }
       if (!batch.length) continue;
       const outcome = isAction(batch[0]) ? await deliver(batch[0], context) : await deliverBatch(batch, context);
