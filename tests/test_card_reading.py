@@ -226,3 +226,43 @@ def test_accuracy_on_card_photos(ocr_socket):
     print(report)
     for field, floor in FLOORS.items():
         assert rates[field] >= floor, report
+
+
+def _tiny_file_for_a_huge_picture(kind: str, size: tuple[int, int]) -> bytes:
+    out = io.BytesIO()
+    options = {"WEBP": {"lossless": True}, "JPEG": {"quality": 50}}.get(kind, {})
+    Image.new("RGB", size, "white").save(out, kind, **options)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "kind, size",
+    [
+        ("WEBP", (7700, 7700)),  # 2 KB that decoded to more than 1 GB
+        ("PNG", (7700, 7700)),  # 190 KB, 680 MB
+        ("JPEG", (60000, 900)),  # too thin for JPEG's reduced decoding
+    ],
+)
+def test_a_small_file_for_a_huge_picture_is_refused_before_decoding(kind, size):
+    from app.card_reading.engines import BadImage, prepare
+
+    data = _tiny_file_for_a_huge_picture(kind, size)
+    assert len(data) < 1024 * 1024
+    with pytest.raises(BadImage) as caught:
+        prepare(data)
+    assert caught.value.status == 413
+
+
+@pytest.mark.parametrize(
+    "kind, size",
+    [
+        ("JPEG", (8064, 6048)),  # 48 megapixels, decoded at a quarter of them
+        ("JPEG", (4032, 3024)),  # 12 megapixels, decoded whole
+        ("WEBP", (4032, 3024)),
+    ],
+)
+def test_phone_photos_are_still_read(kind, size):
+    from app.card_reading.engines import prepare
+
+    image = prepare(_tiny_file_for_a_huge_picture(kind, size))
+    assert max(image.size) == 1600

@@ -26,6 +26,11 @@ from PIL import Image, ImageOps, ImageStat
 OCR_SIDE = 1600
 # A bigger picture is refused before decoding (a "decompression bomb").
 MAX_PIXELS = 60_000_000
+# Pixels actually decoded: a JPEG decodes at 1/2, 1/4 or 1/8 of its size (a
+# 48-megapixel photo decodes to 12), PNG and WebP at full size. A few kilobytes
+# of PNG or WebP can describe 60 megapixels, which took 0.7 to 1.1 GB to decode;
+# at this size the worst (WebP) takes about 200 MB.
+MAX_DECODED_PIXELS = 4096 * 3072
 FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
 TESSERACT_LANGS = "eng+deu+fra+spa"
 
@@ -58,8 +63,16 @@ def prepare(data: bytes) -> Image.Image:
     try:
         if opened.format in ("JPEG", "MPO"):
             opened.draft("RGB", (OCR_SIDE, OCR_SIDE))  # decode at 1/2, 1/4... scale
-        image: Image.Image = ImageOps.exif_transpose(opened) or opened
-        image = image.convert("RGB")
+    except Exception as error:
+        raise BadImage(422, "The photo is damaged or cut short.") from error
+    width, height = opened.size  # as decoded
+    if width * height > MAX_DECODED_PIXELS:
+        raise BadImage(413, too_many)
+    try:
+        ImageOps.exif_transpose(opened, in_place=True)  # no copy when upright
+        image: Image.Image = opened
+        if image.mode != "RGB":
+            image = image.convert("RGB")
     except Exception as error:
         raise BadImage(422, "The photo is damaged or cut short.") from error
     image.thumbnail((OCR_SIDE, OCR_SIDE), Image.Resampling.LANCZOS)
