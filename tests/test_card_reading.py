@@ -266,3 +266,37 @@ def test_phone_photos_are_still_read(kind, size):
 
     image = prepare(_tiny_file_for_a_huge_picture(kind, size))
     assert max(image.size) == 1600
+
+
+def _processes_with_argument(argument: str) -> list[int]:
+    found = []
+    for name in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as cmdline:
+                if argument.encode() in cmdline.read().split(b"\0"):
+                    found.append(int(name))
+        except (OSError, ValueError):
+            continue
+    return [pid for pid in found if not _ended(pid)]
+
+
+def test_a_restart_also_ends_the_tesseract_it_was_waiting_for(
+    ocr_socket, monkeypatch, tmp_path
+):
+    """A reader killed for taking too long leaves no tesseract running on."""
+    fake = tmp_path / "tesseract"
+    fake.write_text("#!/bin/sh\ncat >/dev/null\nexec sleep 61.25\n")
+    fake.chmod(0o755)
+    client.stop()
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    monkeypatch.setenv("MORROW_OCR_TIMEOUT", "4")
+    try:
+        client.ensure_started()
+        with pytest.raises(CardImageError) as caught:
+            read_card(_card_photo(), "FR")
+        assert caught.value.status == 503
+        assert _processes_with_argument("61.25") == []
+    finally:
+        for pid in _processes_with_argument("61.25"):
+            os.kill(pid, signal.SIGKILL)
+        client.stop()

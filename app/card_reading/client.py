@@ -143,7 +143,10 @@ def _kill(path: str) -> None:
     pid = server_pid(path)
     if pid and _is_our_server(pid, path):
         try:
-            os.kill(pid, signal.SIGKILL)
+            if os.getpgid(pid) == pid:  # started in a session of its own:
+                os.killpg(pid, signal.SIGKILL)  # its tesseract ends with it
+            else:
+                os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
     for stale in (path, path + ".pid"):
