@@ -11,6 +11,7 @@ import io
 import os
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -300,3 +301,44 @@ def test_a_restart_also_ends_the_tesseract_it_was_waiting_for(
         for pid in _processes_with_argument("61.25"):
             os.kill(pid, signal.SIGKILL)
         client.stop()
+
+
+def test_a_socket_of_another_user_gets_no_photo(monkeypatch, tmp_path):
+    """A configured socket path someone else listens on (say in /tmp) is refused."""
+    from app.card_reading import wire
+
+    path = str(tmp_path / "ocr.sock")
+    impostor = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    impostor.bind(path)
+    impostor.listen(4)
+    impostor.settimeout(10)
+    received: list[bytes] = []
+
+    def answer() -> None:
+        while True:
+            try:
+                conn, _ = impostor.accept()
+            except OSError:
+                return
+            with conn:
+                try:
+                    header, payload = wire.receive(conn)
+                    received.append(payload)
+                    wire.send(conn, {"ok": True, "pid": 1, "engines": {}})
+                except (wire.Closed, OSError):
+                    pass
+
+    listening = threading.Thread(target=answer, daemon=True)
+    listening.start()
+    monkeypatch.setenv("MORROW_OCR_SOCKET", path)
+    real_uid = os.getuid()
+    # The listener runs as this user, so this user pretends to be another one.
+    monkeypatch.setattr(client.os, "getuid", lambda: real_uid + 1)
+    try:
+        with pytest.raises(CardImageError) as caught:
+            read_card(_card_photo(), "FR")
+        assert caught.value.status == 503
+        assert received == []
+    finally:
+        impostor.close()
+        listening.join(5)

@@ -17,6 +17,7 @@ import hashlib
 import os
 import signal
 import socket
+import struct
 import subprocess  # nosec B404  # starts our own OCR process, fixed arguments
 import sys
 import tempfile
@@ -75,6 +76,9 @@ def timeout() -> float:
     return float(os.environ.get("MORROW_OCR_TIMEOUT", "30"))
 
 
+_PEER = struct.Struct("3i")  # SO_PEERCRED: pid, uid, gid
+
+
 class _Absent(Exception):
     """Nothing listens on the socket."""
 
@@ -86,6 +90,14 @@ def _connect(path: str) -> socket.socket:
     except (FileNotFoundError, ConnectionRefusedError) as error:
         sock.close()
         raise _Absent(str(error)) from error
+    # Whoever bound the socket: at a configured path in a shared folder (or in
+    # the moment after an idle reader removed its socket) it may be another user.
+    peer = _PEER.unpack(
+        sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _PEER.size)
+    )
+    if peer[1] != os.getuid():
+        sock.close()
+        raise CardImageError(503, NOT_STARTED)  # photos must not go to them
     return sock
 
 
