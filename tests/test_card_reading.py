@@ -342,3 +342,22 @@ def test_a_socket_of_another_user_gets_no_photo(monkeypatch, tmp_path):
     finally:
         impostor.close()
         listening.join(5)
+
+
+def test_the_reader_writes_through_no_planted_link(monkeypatch, tmp_path):
+    """Links planted next to a configured socket (say in /tmp) are not followed."""
+    path = str(tmp_path / "ocr.sock")
+    victim = tmp_path / "someone's file"
+    victim.write_text("keep me\n")
+    os.symlink(victim, path + ".pid")
+    os.symlink(tmp_path / "created through a link", path + ".lock")
+    monkeypatch.setenv("MORROW_OCR_SOCKET", path)
+    try:
+        try:
+            client.ensure_started()
+        except CardImageError:
+            pass  # refusing to start is fine; writing through the link is not
+    finally:
+        client.stop()
+    assert victim.read_text() == "keep me\n"
+    assert not (tmp_path / "created through a link").exists()

@@ -177,9 +177,18 @@ def _alive(path: str) -> bool:
         return False
 
 
+def _lock_file(path: str):
+    """The start lock's file, never through a link planted in a shared folder."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW
+    try:
+        return os.fdopen(os.open(path + ".lock", flags, 0o600), "a")
+    except OSError as error:
+        raise CardImageError(503, NOT_STARTED) from error
+
+
 def _start(path: str) -> None:
     """Start the OCR process unless another worker just did; wait until it answers."""
-    with _start_lock, open(path + ".lock", "a") as lock:
+    with _start_lock, _lock_file(path) as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if _alive(path):
             return

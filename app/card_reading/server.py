@@ -43,7 +43,8 @@ class Server:
         os.chmod(self.path, 0o600)
         listener.listen(32)
         listener.settimeout(1.0)
-        with open(self.path + ".pid", "w") as pid_file:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+        with os.fdopen(os.open(self.path + ".pid", flags, 0o600), "w") as pid_file:
             pid_file.write(str(os.getpid()))
         while not self._idle_too_long():
             try:
