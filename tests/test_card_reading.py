@@ -361,3 +361,29 @@ def test_the_reader_writes_through_no_planted_link(monkeypatch, tmp_path):
         client.stop()
     assert victim.read_text() == "keep me\n"
     assert not (tmp_path / "created through a link").exists()
+
+
+def test_a_page_of_small_print_is_read_in_reasonable_time(ocr_socket, monkeypatch):
+    """Hundreds of lines took 40 s and got the reader killed; the tallest are read."""
+    from PIL import ImageDraw, ImageFont
+
+    from app.card_reading.engines import MAX_LINES
+
+    page = Image.new("RGB", (1600, 1600), "white")
+    draw = ImageDraw.Draw(page)
+    draw.text((40, 10), "Jonas Weber", fill="black", font=ImageFont.load_default(60))
+    small = ImageFont.load_default(size=14)
+    for row in range(85):
+        for column in range(8):
+            draw.text(
+                (5 + column * 200, 90 + row * 17.7),
+                "Anna Weber",
+                font=small,
+                fill="black",
+            )
+    out = io.BytesIO()
+    page.save(out, "PNG")
+    monkeypatch.setenv("MORROW_OCR_TIMEOUT", "60")
+    lines = client.recognise(out.getvalue(), "DE")["engines"]["rapidocr"]
+    assert len(lines) <= MAX_LINES
+    assert any("Jonas" in line["text"] for line in lines)

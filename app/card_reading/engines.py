@@ -82,6 +82,9 @@ def prepare(data: bytes) -> Image.Image:
 # What RapidOCR reads with: no angle classifier (a photo is upright once its
 # EXIF orientation is applied), text found on a picture of at most DET_SIDE px.
 DET_SIDE = 960
+# Lines RapidOCR reads, the tallest: a card has a few dozen, a page of small
+# print hundreds, at about 50 ms each, long enough to get the reader restarted.
+MAX_LINES = 80
 # Lines re-read by tesseract for their spaces and accents: the tallest lines
 # of words (names, titles, companies), at most this many.
 RE_READ = 8
@@ -151,6 +154,7 @@ class Engines:
         self.rapid = RapidOCR(
             use_cls=False, det_limit_type="max", det_limit_side_len=DET_SIDE
         )
+        self.rapid.auto_text_det = _tallest(self.rapid.auto_text_det)
         self.tesseract = shutil.which("tesseract") if use_tesseract else None
 
     def read(self, data: bytes, region: str = "", page: bool = False) -> dict[str, Any]:
@@ -265,6 +269,20 @@ class Engines:
         process.stdin.close()
         process.stdin = None  # written and closed: communicate() only reads
         return process
+
+
+def _tallest(detect):
+    """RapidOCR's text detection, keeping the MAX_LINES tallest boxes, in order."""
+
+    def detect_some(img):
+        boxes, elapsed = detect(img)
+        if boxes is not None and len(boxes) > MAX_LINES:
+            heights = [float(((b[3] - b[0]) ** 2).sum()) for b in boxes]
+            tallest = sorted(range(len(boxes)), key=lambda i: -heights[i])
+            boxes = [boxes[i] for i in sorted(tallest[:MAX_LINES])]
+        return boxes, elapsed
+
+    return detect_some
 
 
 def _worth_re_reading(text: str) -> bool:
