@@ -387,3 +387,34 @@ def test_a_page_of_small_print_is_read_in_reasonable_time(ocr_socket, monkeypatc
     lines = client.recognise(out.getvalue(), "DE")["engines"]["rapidocr"]
     assert len(lines) <= MAX_LINES
     assert any("Jonas" in line["text"] for line in lines)
+
+
+def test_malformed_messages_end_only_their_own_connection(tmp_path, monkeypatch):
+    """A header nested too deep, or a ping whose asker has left, raise nothing."""
+    from app.card_reading import server, wire
+
+    raised: list = []
+    monkeypatch.setattr(threading, "excepthook", raised.append)
+    path = str(tmp_path / "ocr.sock")
+    serving = server.Server(path, engines=None, idle=0.5)  # type: ignore[arg-type]
+    thread = threading.Thread(target=serving.serve, daemon=True)
+    thread.start()
+    for _ in range(50):
+        if os.path.exists(path + ".pid"):
+            break
+        time.sleep(0.05)
+    nested = b"[" * 100_000 + b"]" * 100_000
+    for message in (
+        len(nested).to_bytes(4, "big") + nested + bytes(4),
+        b'\x00\x00\x00\x0e{"op": "ping"}\x00\x00\x00\x00',
+    ):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.connect(path)
+            sock.sendall(message)
+        time.sleep(0.3)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.connect(path)
+        wire.send(sock, {"op": "ping"})
+        assert wire.receive(sock)[0]["ok"]
+    thread.join(10)
+    assert raised == []

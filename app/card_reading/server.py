@@ -82,10 +82,13 @@ class Server:
         with conn:
             try:
                 header, payload = wire.receive(conn)
-            except (wire.Closed, OSError, ValueError):
-                return
+            except (wire.Closed, OSError, ValueError, RecursionError):
+                return  # RecursionError: a header of JSON nested too deep
             if header.get("op") == "ping":
-                wire.send(conn, {"ok": True, "pid": os.getpid()})
+                try:
+                    wire.send(conn, {"ok": True, "pid": os.getpid()})
+                except OSError:
+                    pass  # the asker has left
                 return
             region = str(header.get("region") or "")[:8]
             try:
