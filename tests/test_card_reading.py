@@ -418,3 +418,24 @@ def test_malformed_messages_end_only_their_own_connection(tmp_path, monkeypatch)
         assert wire.receive(sock)[0]["ok"]
     thread.join(10)
     assert raised == []
+
+
+def test_the_socket_is_never_open_to_others(tmp_path, monkeypatch):
+    """Not even between its creation and its chmod (a configured path in /tmp)."""
+    from app.card_reading import server
+
+    modes: list[int] = []
+    chmod = os.chmod
+
+    def watched(path, mode, *args, **kwargs):
+        modes.append(os.stat(path).st_mode & 0o777)
+        return chmod(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(server.os, "chmod", watched)
+    saved = os.umask(0o002)
+    try:
+        serving = server.Server(str(tmp_path / "ocr.sock"), None, idle=0.1)  # type: ignore[arg-type]
+        serving.serve()
+    finally:
+        os.umask(saved)
+    assert modes and all(mode & 0o077 == 0 for mode in modes), [oct(m) for m in modes]

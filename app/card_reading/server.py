@@ -39,7 +39,11 @@ class Server:
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         if os.path.exists(self.path):
             os.unlink(self.path)
-        listener.bind(self.path)
+        umask = os.umask(0o177)  # created 0600: no moment open to other users
+        try:
+            listener.bind(self.path)
+        finally:
+            os.umask(umask)
         os.chmod(self.path, 0o600)
         listener.listen(32)
         listener.settimeout(1.0)
