@@ -11,6 +11,7 @@ import io
 import os
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -226,3 +227,215 @@ def test_accuracy_on_card_photos(ocr_socket):
     print(report)
     for field, floor in FLOORS.items():
         assert rates[field] >= floor, report
+
+
+def _tiny_file_for_a_huge_picture(kind: str, size: tuple[int, int]) -> bytes:
+    out = io.BytesIO()
+    options = {"WEBP": {"lossless": True}, "JPEG": {"quality": 50}}.get(kind, {})
+    Image.new("RGB", size, "white").save(out, kind, **options)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "kind, size",
+    [
+        ("WEBP", (7700, 7700)),  # 2 KB that decoded to more than 1 GB
+        ("PNG", (7700, 7700)),  # 190 KB, 680 MB
+        ("JPEG", (60000, 900)),  # too thin for JPEG's reduced decoding
+    ],
+)
+def test_a_small_file_for_a_huge_picture_is_refused_before_decoding(kind, size):
+    from app.card_reading.engines import BadImage, prepare
+
+    data = _tiny_file_for_a_huge_picture(kind, size)
+    assert len(data) < 1024 * 1024
+    with pytest.raises(BadImage) as caught:
+        prepare(data)
+    assert caught.value.status == 413
+
+
+@pytest.mark.parametrize(
+    "kind, size",
+    [
+        ("JPEG", (8064, 6048)),  # 48 megapixels, decoded at a quarter of them
+        ("JPEG", (4032, 3024)),  # 12 megapixels, decoded whole
+        ("WEBP", (4032, 3024)),
+    ],
+)
+def test_phone_photos_are_still_read(kind, size):
+    from app.card_reading.engines import prepare
+
+    image = prepare(_tiny_file_for_a_huge_picture(kind, size))
+    assert max(image.size) == 1600
+
+
+def _processes_with_argument(argument: str) -> list[int]:
+    found = []
+    for name in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as cmdline:
+                if argument.encode() in cmdline.read().split(b"\0"):
+                    found.append(int(name))
+        except (OSError, ValueError):
+            continue
+    return [pid for pid in found if not _ended(pid)]
+
+
+def test_a_restart_also_ends_the_tesseract_it_was_waiting_for(
+    ocr_socket, monkeypatch, tmp_path
+):
+    """A reader killed for taking too long leaves no tesseract running on."""
+    fake = tmp_path / "tesseract"
+    fake.write_text("#!/bin/sh\ncat >/dev/null\nexec sleep 61.25\n")
+    fake.chmod(0o755)
+    client.stop()
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    monkeypatch.setenv("MORROW_OCR_TIMEOUT", "4")
+    try:
+        client.ensure_started()
+        with pytest.raises(CardImageError) as caught:
+            read_card(_card_photo(), "FR")
+        assert caught.value.status == 503
+        assert _processes_with_argument("61.25") == []
+    finally:
+        for pid in _processes_with_argument("61.25"):
+            os.kill(pid, signal.SIGKILL)
+        client.stop()
+
+
+def test_a_socket_of_another_user_gets_no_photo(monkeypatch, tmp_path):
+    """A configured socket path someone else listens on (say in /tmp) is refused."""
+    from app.card_reading import wire
+
+    path = str(tmp_path / "ocr.sock")
+    impostor = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    impostor.bind(path)
+    impostor.listen(4)
+    impostor.settimeout(10)
+    received: list[bytes] = []
+
+    def answer() -> None:
+        while True:
+            try:
+                conn, _ = impostor.accept()
+            except OSError:
+                return
+            with conn:
+                try:
+                    header, payload = wire.receive(conn)
+                    received.append(payload)
+                    wire.send(conn, {"ok": True, "pid": 1, "engines": {}})
+                except (wire.Closed, OSError):
+                    pass
+
+    listening = threading.Thread(target=answer, daemon=True)
+    listening.start()
+    monkeypatch.setenv("MORROW_OCR_SOCKET", path)
+    real_uid = os.getuid()
+    # The listener runs as this user, so this user pretends to be another one.
+    monkeypatch.setattr(client.os, "getuid", lambda: real_uid + 1)
+    try:
+        with pytest.raises(CardImageError) as caught:
+            read_card(_card_photo(), "FR")
+        assert caught.value.status == 503
+        assert received == []
+    finally:
+        impostor.close()
+        listening.join(5)
+
+
+def test_the_reader_writes_through_no_planted_link(monkeypatch, tmp_path):
+    """Links planted next to a configured socket (say in /tmp) are not followed."""
+    path = str(tmp_path / "ocr.sock")
+    victim = tmp_path / "someone's file"
+    victim.write_text("keep me\n")
+    os.symlink(victim, path + ".pid")
+    os.symlink(tmp_path / "created through a link", path + ".lock")
+    monkeypatch.setenv("MORROW_OCR_SOCKET", path)
+    try:
+        try:
+            client.ensure_started()
+        except CardImageError:
+            pass  # refusing to start is fine; writing through the link is not
+    finally:
+        client.stop()
+    assert victim.read_text() == "keep me\n"
+    assert not (tmp_path / "created through a link").exists()
+
+
+def test_a_page_of_small_print_is_read_in_reasonable_time(ocr_socket, monkeypatch):
+    """Hundreds of lines took 40 s and got the reader killed; the tallest are read."""
+    from PIL import ImageDraw, ImageFont
+
+    from app.card_reading.engines import MAX_LINES
+
+    page = Image.new("RGB", (1600, 1600), "white")
+    draw = ImageDraw.Draw(page)
+    draw.text((40, 10), "Jonas Weber", fill="black", font=ImageFont.load_default(60))
+    small = ImageFont.load_default(size=14)
+    for row in range(85):
+        for column in range(8):
+            draw.text(
+                (5 + column * 200, 90 + row * 17.7),
+                "Anna Weber",
+                font=small,
+                fill="black",
+            )
+    out = io.BytesIO()
+    page.save(out, "PNG")
+    monkeypatch.setenv("MORROW_OCR_TIMEOUT", "60")
+    lines = client.recognise(out.getvalue(), "DE")["engines"]["rapidocr"]
+    assert len(lines) <= MAX_LINES
+    assert any("Jonas" in line["text"] for line in lines)
+
+
+def test_malformed_messages_end_only_their_own_connection(tmp_path, monkeypatch):
+    """A header nested too deep, or a ping whose asker has left, raise nothing."""
+    from app.card_reading import server, wire
+
+    raised: list = []
+    monkeypatch.setattr(threading, "excepthook", raised.append)
+    path = str(tmp_path / "ocr.sock")
+    serving = server.Server(path, engines=None, idle=0.5)  # type: ignore[arg-type]
+    thread = threading.Thread(target=serving.serve, daemon=True)
+    thread.start()
+    for _ in range(50):
+        if os.path.exists(path + ".pid"):
+            break
+        time.sleep(0.05)
+    nested = b"[" * 100_000 + b"]" * 100_000
+    for message in (
+        len(nested).to_bytes(4, "big") + nested + bytes(4),
+        b'\x00\x00\x00\x0e{"op": "ping"}\x00\x00\x00\x00',
+    ):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.connect(path)
+            sock.sendall(message)
+        time.sleep(0.3)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.connect(path)
+        wire.send(sock, {"op": "ping"})
+        assert wire.receive(sock)[0]["ok"]
+    thread.join(10)
+    assert raised == []
+
+
+def test_the_socket_is_never_open_to_others(tmp_path, monkeypatch):
+    """Not even between its creation and its chmod (a configured path in /tmp)."""
+    from app.card_reading import server
+
+    modes: list[int] = []
+    chmod = os.chmod
+
+    def watched(path, mode, *args, **kwargs):
+        modes.append(os.stat(path).st_mode & 0o777)
+        return chmod(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(server.os, "chmod", watched)
+    saved = os.umask(0o002)
+    try:
+        serving = server.Server(str(tmp_path / "ocr.sock"), None, idle=0.1)  # type: ignore[arg-type]
+        serving.serve()
+    finally:
+        os.umask(saved)
+    assert modes and all(mode & 0o077 == 0 for mode in modes), [oct(m) for m in modes]

@@ -17,6 +17,7 @@ import hashlib
 import os
 import signal
 import socket
+import struct
 import subprocess  # nosec B404  # starts our own OCR process, fixed arguments
 import sys
 import tempfile
@@ -75,6 +76,9 @@ def timeout() -> float:
     return float(os.environ.get("MORROW_OCR_TIMEOUT", "30"))
 
 
+_PEER = struct.Struct("3i")  # SO_PEERCRED: pid, uid, gid
+
+
 class _Absent(Exception):
     """Nothing listens on the socket."""
 
@@ -86,6 +90,14 @@ def _connect(path: str) -> socket.socket:
     except (FileNotFoundError, ConnectionRefusedError) as error:
         sock.close()
         raise _Absent(str(error)) from error
+    # Whoever bound the socket: at a configured path in a shared folder (or in
+    # the moment after an idle reader removed its socket) it may be another user.
+    peer = _PEER.unpack(
+        sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _PEER.size)
+    )
+    if peer[1] != os.getuid():
+        sock.close()
+        raise CardImageError(503, NOT_STARTED)  # photos must not go to them
     return sock
 
 
@@ -143,7 +155,10 @@ def _kill(path: str) -> None:
     pid = server_pid(path)
     if pid and _is_our_server(pid, path):
         try:
-            os.kill(pid, signal.SIGKILL)
+            if os.getpgid(pid) == pid:  # started in a session of its own:
+                os.killpg(pid, signal.SIGKILL)  # its tesseract ends with it
+            else:
+                os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
     for stale in (path, path + ".pid"):
@@ -162,9 +177,18 @@ def _alive(path: str) -> bool:
         return False
 
 
+def _lock_file(path: str):
+    """The start lock's file, never through a link planted in a shared folder."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW
+    try:
+        return os.fdopen(os.open(path + ".lock", flags, 0o600), "a")
+    except OSError as error:
+        raise CardImageError(503, NOT_STARTED) from error
+
+
 def _start(path: str) -> None:
     """Start the OCR process unless another worker just did; wait until it answers."""
-    with _start_lock, open(path + ".lock", "a") as lock:
+    with _start_lock, _lock_file(path) as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if _alive(path):
             return

@@ -26,6 +26,11 @@ from PIL import Image, ImageOps, ImageStat
 OCR_SIDE = 1600
 # A bigger picture is refused before decoding (a "decompression bomb").
 MAX_PIXELS = 60_000_000
+# Pixels actually decoded: a JPEG decodes at 1/2, 1/4 or 1/8 of its size (a
+# 48-megapixel photo decodes to 12), PNG and WebP at full size. A few kilobytes
+# of PNG or WebP can describe 60 megapixels, which took 0.7 to 1.1 GB to decode;
+# at this size the worst (WebP) takes about 200 MB.
+MAX_DECODED_PIXELS = 4096 * 3072
 FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
 TESSERACT_LANGS = "eng+deu+fra+spa"
 
@@ -58,8 +63,16 @@ def prepare(data: bytes) -> Image.Image:
     try:
         if opened.format in ("JPEG", "MPO"):
             opened.draft("RGB", (OCR_SIDE, OCR_SIDE))  # decode at 1/2, 1/4... scale
-        image: Image.Image = ImageOps.exif_transpose(opened) or opened
-        image = image.convert("RGB")
+    except Exception as error:
+        raise BadImage(422, "The photo is damaged or cut short.") from error
+    width, height = opened.size  # as decoded
+    if width * height > MAX_DECODED_PIXELS:
+        raise BadImage(413, too_many)
+    try:
+        ImageOps.exif_transpose(opened, in_place=True)  # no copy when upright
+        image: Image.Image = opened
+        if image.mode != "RGB":
+            image = image.convert("RGB")
     except Exception as error:
         raise BadImage(422, "The photo is damaged or cut short.") from error
     image.thumbnail((OCR_SIDE, OCR_SIDE), Image.Resampling.LANCZOS)
@@ -69,6 +82,9 @@ def prepare(data: bytes) -> Image.Image:
 # What RapidOCR reads with: no angle classifier (a photo is upright once its
 # EXIF orientation is applied), text found on a picture of at most DET_SIDE px.
 DET_SIDE = 960
+# Lines RapidOCR reads, the tallest: a card has a few dozen, a page of small
+# print hundreds, at about 50 ms each, long enough to get the reader restarted.
+MAX_LINES = 80
 # Lines re-read by tesseract for their spaces and accents: the tallest lines
 # of words (names, titles, companies), at most this many.
 RE_READ = 8
@@ -138,6 +154,7 @@ class Engines:
         self.rapid = RapidOCR(
             use_cls=False, det_limit_type="max", det_limit_side_len=DET_SIDE
         )
+        self.rapid.auto_text_det = _tallest(self.rapid.auto_text_det)
         self.tesseract = shutil.which("tesseract") if use_tesseract else None
 
     def read(self, data: bytes, region: str = "", page: bool = False) -> dict[str, Any]:
@@ -252,6 +269,20 @@ class Engines:
         process.stdin.close()
         process.stdin = None  # written and closed: communicate() only reads
         return process
+
+
+def _tallest(detect):
+    """RapidOCR's text detection, keeping the MAX_LINES tallest boxes, in order."""
+
+    def detect_some(img):
+        boxes, elapsed = detect(img)
+        if boxes is not None and len(boxes) > MAX_LINES:
+            heights = [float(((b[3] - b[0]) ** 2).sum()) for b in boxes]
+            tallest = sorted(range(len(boxes)), key=lambda i: -heights[i])
+            boxes = [boxes[i] for i in sorted(tallest[:MAX_LINES])]
+        return boxes, elapsed
+
+    return detect_some
 
 
 def _worth_re_reading(text: str) -> bool:

@@ -39,11 +39,16 @@ class Server:
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         if os.path.exists(self.path):
             os.unlink(self.path)
-        listener.bind(self.path)
+        umask = os.umask(0o177)  # created 0600: no moment open to other users
+        try:
+            listener.bind(self.path)
+        finally:
+            os.umask(umask)
         os.chmod(self.path, 0o600)
         listener.listen(32)
         listener.settimeout(1.0)
-        with open(self.path + ".pid", "w") as pid_file:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+        with os.fdopen(os.open(self.path + ".pid", flags, 0o600), "w") as pid_file:
             pid_file.write(str(os.getpid()))
         while not self._idle_too_long():
             try:
@@ -81,10 +86,13 @@ class Server:
         with conn:
             try:
                 header, payload = wire.receive(conn)
-            except (wire.Closed, OSError, ValueError):
-                return
+            except (wire.Closed, OSError, ValueError, RecursionError):
+                return  # RecursionError: a header of JSON nested too deep
             if header.get("op") == "ping":
-                wire.send(conn, {"ok": True, "pid": os.getpid()})
+                try:
+                    wire.send(conn, {"ok": True, "pid": os.getpid()})
+                except OSError:
+                    pass  # the asker has left
                 return
             region = str(header.get("region") or "")[:8]
             try:
