@@ -34,6 +34,12 @@ for (const name of ["reach", "reach2"]) {
   if (input) input.addEventListener("input", () => showKind(input));
 }
 
+// The one-line Topic grows with what is typed: CSS field-sizing where the
+// browser has it, its scroll height elsewhere.
+const oneLine = CSS.supports("field-sizing", "content") ? [] : [...form.querySelectorAll('textarea[rows="1"]')];
+const grow = () => { for (const box of oneLine) { box.style.height = "auto"; box.style.height = `${box.scrollHeight + 2}px`; } };
+form.addEventListener("input", grow);
+
 // A capture's id is made on the phone. The page's own id can't be trusted: the
 // service worker serves the same cached page to every offline capture, and the
 // back button restores a page whose capture was already saved. One id per form
@@ -163,6 +169,7 @@ form.addEventListener("submit", async (event) => {
   $("introduced_by_id").value = "";
   $("met_at").value = $("met_at").defaultValue;
   for (const name of ["reach", "reach2"]) showKind($(name));
+  grow();
   $("name").focus();
 });
 
