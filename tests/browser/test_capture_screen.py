@@ -253,6 +253,10 @@ def test_on_a_390_by_844_phone_the_first_fields_are_clear_of_the_save_bar(
     ):
         field = box(page, selector)
         assert field["y"] + field["height"] <= bar["y"], (selector, field, bar)
+    # Both Save buttons keep their label on one line, side by side.
+    save, another = box(page, "button[value=save]"), box(page, "button[value=another]")
+    assert save["height"] < 56 and another["height"] < 56, (save, another)
+    assert save["y"] == another["y"]
     # The Topic grows with what is typed instead of scrolling inside one line.
     page.fill("#f-talked_about", "battery storage for farms " * 6)
     assert box(page, "#f-talked_about")["height"] > topic["height"] + 40
