@@ -446,3 +446,26 @@ def test_a_promise_due_another_day_is_a_message_of_its_own(
     clock.set(DUE)
     html = owner.get("/queue").get_data(as_text=True)
     assert html.count('class="queue-item"') == 2 and 'name="also"' not in html
+
+
+def test_a_person_s_history_shows_one_entry_per_message_sent(
+    app, owner, user, meet, clock
+):
+    contact = meet(user, promise="send her the slides")
+    clock.set(DUE)
+    followups = ids(app, contact)
+    assert len(followups) == 2  # the promise and the thank-you: one message
+    lead, other = sorted(followups.values())
+    owner.form(f"/queue/{lead}/done", {"also": [other]})
+    assert {status(app, i)[0] for i in followups.values()} == {"done"}
+    clock.set(DUE + dt.timedelta(hours=2))
+    owner.form(f"/people/{contact}/talked", {"note": "coffee"})
+    html = owner.get(f"/people/{contact}").get_data(as_text=True)
+    history = html.split("<h3>Interactions</h3>")[1].split("</ul>")[0]
+    entries = re.findall(r"<span>([^<]*)</span>", history)
+    assert len(entries) == 2, entries
+    assert entries[0] == "Talked: coffee"
+    assert entries[1] in (
+        "Message sent: Promise and Thank-you",
+        "Message sent: Thank-you and Promise",
+    )
