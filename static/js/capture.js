@@ -34,10 +34,9 @@ for (const name of ["reach", "reach2"]) {
   if (input) input.addEventListener("input", () => showKind(input));
 }
 
-// The one-line Topic grows with what is typed: CSS field-sizing where the
-// browser has it, its scroll height elsewhere.
-const oneLine = CSS.supports("field-sizing", "content") ? [] : [...form.querySelectorAll('textarea[rows="1"]')];
-const grow = () => { for (const box of oneLine) { box.style.height = "auto"; box.style.height = `${box.scrollHeight + 2}px`; } };
+// The one-line Topic grows as typed, where CSS field-sizing can't do it.
+const oneLine = CSS.supports("field-sizing", "content") ? [] : form.querySelectorAll("textarea[rows='1']");
+const grow = () => oneLine.forEach((box) => { box.style.height = "auto"; box.style.height = `${box.scrollHeight + 2}px`; });
 form.addEventListener("input", grow);
 
 // A capture's id is made on the phone. The page's own id can't be trusted: the
