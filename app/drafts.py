@@ -41,6 +41,15 @@ KIND_LABELS = {
     "intro_thanks": "Thanks for the intro",
     "keep_in_touch": "Keep in touch",
 }
+
+
+def spoken_list(words: list[str]) -> str:
+    """ "A", "A and B", "A, B and C": a list as a sentence says it."""
+    if len(words) < 3:
+        return " and ".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
 PLACEHOLDERS = {
     "first_name": (
         "the person's first name (for an intro: the person you were introduced to)"

@@ -25,6 +25,7 @@ from . import clock
 from .cards import shareable_card_url
 from .drafts import (
     BODY_MAX,
+    KIND_LABELS,
     SUBJECT_MAX,
     channels_for,
     combine_drafts,
@@ -796,10 +797,51 @@ def interactions_for(contact: Contact, limit: int = 20) -> list[Interaction]:
         db.session.execute(
             select(Interaction)
             .where(Interaction.contact_id == contact.id)
-            .order_by(Interaction.happened_at.desc())
+            # A message's follow-ups in the order they were closed: its lead first.
+            .order_by(Interaction.happened_at.desc(), Interaction.id)
             .limit(limit)
         ).scalars()
     )
+
+
+@dataclass
+class HistoryEntry:
+    """One line of a person's history: a message sent, a talk, a note.
+
+    `kinds` names the follow-ups a sent message closed (a promise and its
+    thank-you are one message, one entry).
+    """
+
+    kind: str
+    note: str
+    happened_at: dt.datetime
+    kinds: list[str] = dataclass_field(default_factory=list)
+
+
+def history_for(contact: Contact, limit: int = 20) -> list[HistoryEntry]:
+    """Return the person's latest interactions, one entry per message sent."""
+    entries: list[HistoryEntry] = []
+    # A message logs one interaction per follow-up it closed, all at its moment.
+    for interaction in interactions_for(contact, limit * len(KIND_LABELS)):
+        last = entries[-1] if entries else None
+        if (
+            interaction.kind == "followup"
+            and last is not None
+            and last.kind == "followup"
+            and last.happened_at == interaction.happened_at
+        ):
+            if interaction.note in KIND_LABELS and interaction.note not in last.kinds:
+                last.kinds.append(interaction.note)
+            continue
+        if len(entries) == limit:
+            break
+        kinds = [interaction.note] if interaction.note in KIND_LABELS else []
+        entries.append(
+            HistoryEntry(
+                interaction.kind, interaction.note, interaction.happened_at, kinds
+            )
+        )
+    return entries
 
 
 def followups_for(contact: Contact) -> list[FollowUp]:

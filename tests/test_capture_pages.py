@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 
@@ -423,3 +424,19 @@ def test_private_notes_typed_on_the_capture_page_are_kept_and_never_sent(
         assert "bar" not in body and "dark patterns" not in body
     promise = next(d for d in drafts if d["kind"] == "promise")["draft"]["body"]
     assert "I'd like to introduce you to Lena from Solarcoop." in promise
+
+
+def test_the_event_picker_shows_dates_as_people_read_them(owner, app, user, clock):
+    from app.models import Event
+
+    with app.app_context():
+        db.session.add(
+            Event(user_id=user, name="UX Meetup", date=dt.date(2026, 11, 29))
+        )
+        db.session.add(Event(user_id=user, name="PyCon", date=dt.date(2025, 6, 14)))
+        db.session.commit()
+    html = owner.get("/capture").get_data(as_text=True)
+    # This year's events need no year; last year's say which.
+    assert "UX Meetup · Sun 29 Nov<" in html
+    assert "PyCon · Sat 14 Jun 2025<" in html
+    assert "2026-11-29<" not in html

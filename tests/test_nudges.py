@@ -651,15 +651,57 @@ def test_gunicorns_worker_hook_starts_the_scheduler_and_one_worker_holds_the_loc
     conf = runpy.run_path(str(Path(__file__).parent.parent / "gunicorn.conf.py"))
     conf["post_worker_init"](SimpleNamespace(wsgi=app))
     assert ran.wait(5), "the worker's scheduler thread did not start"
-    first = nudge_scheduler._try_lock(str(tmp_path))
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    first = nudge_scheduler._try_lock(str(tmp_path), url)
     assert first is not None
     try:
-        assert nudge_scheduler._try_lock(str(tmp_path)) is None, "a second holder"
+        assert nudge_scheduler._try_lock(str(tmp_path), url) is None, "a second holder"
     finally:
         os.close(first)
-    second = nudge_scheduler._try_lock(str(tmp_path))
+    second = nudge_scheduler._try_lock(str(tmp_path), url)
     assert second is not None, "the lock passes on once its holder is gone"
     os.close(second)
+
+
+def test_two_morrows_of_one_checkout_with_two_databases_each_send_nudges(
+    monkeypatch, tmp_path
+):
+    """One instance/ folder, two databases: each has its own sender."""
+    import os
+    from types import SimpleNamespace
+
+    from app import nudge_scheduler
+
+    one, other = "sqlite:////srv/a.sqlite3", "postgresql+psycopg://m@db/morrow"
+    first = nudge_scheduler._try_lock(str(tmp_path), one)
+    assert first is not None
+    try:
+        second = nudge_scheduler._try_lock(str(tmp_path), other)
+        assert second is not None, "the second database found no lock to take"
+        os.close(second)
+        assert nudge_scheduler._try_lock(str(tmp_path), one) is None
+    finally:
+        os.close(first)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted(map(nudge_scheduler.lock_file, (one, other)))
+
+    # The scheduler's loop takes the lock of its own app's database.
+    taken: list[tuple[str, str]] = []
+
+    class Stop(Exception):
+        pass
+
+    def take(path, url):
+        taken.append((path, url))
+        raise Stop
+
+    monkeypatch.setattr(nudge_scheduler, "_try_lock", take)
+    app = SimpleNamespace(
+        instance_path=str(tmp_path), config={"SQLALCHEMY_DATABASE_URI": other}
+    )
+    with pytest.raises(Stop):
+        nudge_scheduler._loop(app, 60)
+    assert taken == [(str(tmp_path), other)]
 
 
 def test_a_run_gathers_each_owners_morning_once_for_every_channel(

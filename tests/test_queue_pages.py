@@ -245,17 +245,19 @@ def test_home_shows_the_queue_count_and_weekly_goal(app, owner, user, meet, cloc
     clock.set(DUE)
     html = owner.get("/").get_data(as_text=True)
     assert "<strong>1</strong> follow-up due" in html
-    assert "<strong>0</strong> of 1 interactions this week" in html
+    # The 1 is a goal the owner set, and it says so.
+    assert "<strong>0</strong> of your weekly goal of 1 interaction<" in html
     owner.form(f"/queue/{ids(app, contact)['thank_you']}/done", {})
     html = owner.get("/").get_data(as_text=True)
-    assert "<strong>1</strong> interaction this week · goal of 1 met" in html
+    assert "<strong>1</strong> interaction this week · weekly goal of 1 met" in html
     # Past the goal it says so, instead of "2 of 1".
     owner.form(f"/people/{meet(user, name='Bo')}/talked", {"note": "coffee"})
     html = owner.get("/").get_data(as_text=True)
-    assert "<strong>2</strong> interactions this week · goal of 1 met" in html
+    assert "<strong>2</strong> interactions this week · weekly goal of 1 met" in html
     # Next Monday (Berlin) starts a new week.
     clock.set(dt.datetime(2026, 11, 22, 23, 30, tzinfo=dt.UTC))
-    assert "<strong>0</strong> of 1" in owner.get("/").get_data(as_text=True)
+    html = owner.get("/").get_data(as_text=True)
+    assert "<strong>0</strong> of your weekly goal of 1" in html
 
 
 def test_we_talked_logs_an_interaction_and_resets_keep_in_touch(
@@ -446,3 +448,26 @@ def test_a_promise_due_another_day_is_a_message_of_its_own(
     clock.set(DUE)
     html = owner.get("/queue").get_data(as_text=True)
     assert html.count('class="queue-item"') == 2 and 'name="also"' not in html
+
+
+def test_a_person_s_history_shows_one_entry_per_message_sent(
+    app, owner, user, meet, clock
+):
+    contact = meet(user, promise="send her the slides")
+    clock.set(DUE)
+    followups = ids(app, contact)
+    assert len(followups) == 2  # the promise and the thank-you: one message
+    lead, other = sorted(followups.values())
+    owner.form(f"/queue/{lead}/done", {"also": [other]})
+    assert {status(app, i)[0] for i in followups.values()} == {"done"}
+    clock.set(DUE + dt.timedelta(hours=2))
+    owner.form(f"/people/{contact}/talked", {"note": "coffee"})
+    html = owner.get(f"/people/{contact}").get_data(as_text=True)
+    history = html.split("<h3>Interactions</h3>")[1].split("</ul>")[0]
+    entries = re.findall(r"<span>([^<]*)</span>", history)
+    assert len(entries) == 2, entries
+    assert entries[0] == "Talked: coffee"
+    assert entries[1] in (
+        "Message sent: Promise and Thank-you",
+        "Message sent: Thank-you and Promise",
+    )

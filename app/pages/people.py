@@ -47,13 +47,13 @@ from ..contacts import (
     search_contacts,
     update_contact,
 )
-from ..drafts import dialable
+from ..drafts import KIND_LABELS, dialable, spoken_list
 from ..errors import Conflict, DomainError, NotFound, ValidationError
 from ..events import default_event, get_event, list_events
 from ..extensions import db
 from ..followups import (
     followups_for,
-    interactions_for,
+    history_for,
 )
 from ..models import Contact
 from ..polish import after_capture
@@ -288,7 +288,10 @@ def person_followups(contact: Contact) -> dict:
     """Return the person's follow-up history and interactions for their page."""
     return {
         "followups": followups_for(contact),
-        "interactions": interactions_for(contact),
+        "interactions": [
+            (entry, spoken_list([KIND_LABELS[kind] for kind in entry.kinds]))
+            for entry in history_for(contact)
+        ],
         "now": clock.now(),
     }
 

@@ -18,6 +18,7 @@ from ..drafts import (
     CHANNEL_LABELS,
     KIND_LABELS,
     channels_for,
+    spoken_list,
 )
 from ..errors import ValidationError
 from ..followups import (
@@ -101,13 +102,6 @@ def index():
         kind_labels=KIND_LABELS,
         today=now.astimezone(zone).date(),
     )
-
-
-def spoken_list(words: list[str]) -> str:
-    """ "A", "A and B", "A, B and C": a list as a sentence says it."""
-    if len(words) < 3:
-        return " and ".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _message(followup_id: int) -> list:

@@ -34,6 +34,11 @@ for (const name of ["reach", "reach2"]) {
   if (input) input.addEventListener("input", () => showKind(input));
 }
 
+// The one-line Topic grows as typed, where CSS field-sizing can't do it.
+const oneLine = CSS.supports("field-sizing", "content") ? [] : form.querySelectorAll("textarea[rows='1']");
+const grow = () => oneLine.forEach((box) => { box.style.height = "auto"; box.style.height = `${box.scrollHeight + 2}px`; });
+form.addEventListener("input", grow);
+
 // A capture's id is made on the phone. The page's own id can't be trusted: the
 // service worker serves the same cached page to every offline capture, and the
 // back button restores a page whose capture was already saved. One id per form
@@ -163,6 +168,7 @@ form.addEventListener("submit", async (event) => {
   $("introduced_by_id").value = "";
   $("met_at").value = $("met_at").defaultValue;
   for (const name of ["reach", "reach2"]) showKind($(name));
+  grow();
   $("name").focus();
 });
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from browserlib import wait_until
+from browserlib import log_in, new_context, wait_until
 
 
 def test_capture_recognises_reach_and_saves_with_two_taps(page, live_server):
@@ -225,3 +225,51 @@ def test_private_notes_captured_online_and_offline_arrive_whole(
         **typed,
         "notes": typed["notes"] + "\nzoe at the stand",
     }
+
+
+def box(page, selector: str) -> dict:
+    return page.locator(selector).bounding_box()
+
+
+def test_on_a_390_by_844_phone_the_first_fields_are_clear_of_the_save_bar(
+    browser, phone, live_server
+):
+    context = new_context(
+        browser, phone, live_server, viewport={"width": 390, "height": 844}
+    )
+    page = context.new_page()
+    log_in(page)
+    page.goto("/capture")
+    bar = box(page, ".save-bar")
+    # The one-line Topic is one line tall, so "I promised…" and its hint show.
+    topic = box(page, "#f-talked_about")
+    assert topic["height"] < 60, topic
+    for selector in (
+        "#f-name",
+        "#f-reach",
+        "#f-talked_about",
+        "#f-promise",
+        "#h-promise",
+    ):
+        field = box(page, selector)
+        assert field["y"] + field["height"] <= bar["y"], (selector, field, bar)
+    # Both Save buttons keep their label on one line, side by side.
+    save, another = box(page, "button[value=save]"), box(page, "button[value=another]")
+    assert save["height"] < 56 and another["height"] < 56, (save, another)
+    assert save["y"] == another["y"]
+    # The Topic grows with what is typed instead of scrolling inside one line.
+    page.fill("#f-talked_about", "battery storage for farms " * 6)
+    assert box(page, "#f-talked_about")["height"] > topic["height"] + 40
+    # A field reached with the keyboard scrolls clear of the Save bar.
+    page.focus("#f-notes")
+    notes = box(page, "#f-notes")
+    assert notes["y"] + notes["height"] <= box(page, ".save-bar")["y"], notes
+    # A browser without CSS field-sizing grows the Topic from the script.
+    page.add_init_script("CSS.supports = () => false")
+    page.goto("/capture")
+    page.eval_on_selector(
+        "#f-talked_about", "box => { box.style.fieldSizing = 'fixed'; }"
+    )
+    page.fill("#f-talked_about", "battery storage for farms " * 6)
+    assert box(page, "#f-talked_about")["height"] > topic["height"] + 40
+    context.close()
