@@ -31,18 +31,17 @@ import binascii
 import datetime as dt
 import io
 import logging
-import os
 import re
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import select
 
 from . import clock
+from .background import ProcessPool
 from .errors import DomainError, TooLarge, Unprocessable, UnsupportedMedia
 from .extensions import db
 from .models import Contact, ContactPhoto, User
@@ -68,7 +67,6 @@ DAMAGED = "The photo is damaged and can't be read."
 SEND_THESE = "send a JPEG, PNG or WebP."
 WORKERS = 1  # the reading itself queues in its own process (app/card_reading)
 
-_state: dict[str, Any] = {"pid": None, "pool": None}
 _lock = threading.Lock()
 _running: set[Future] = set()
 _busy: set[int] = set()  # photo ids this process's pool holds
@@ -361,15 +359,12 @@ def scan(image: bytes, region: str) -> dict:
     return read_card(image, region)
 
 
-def _pool() -> ThreadPoolExecutor:
-    """The process's pool, started on first use (again in a forked worker)."""
-    with _lock:
-        if _state["pid"] != os.getpid():
-            _state["pool"] = ThreadPoolExecutor(WORKERS, "morrow-card-reading")
-            _state["pid"] = os.getpid()
-            _running.clear()
-            _busy.clear()
-        return _state["pool"]
+def _forget_parents_work() -> None:
+    _running.clear()
+    _busy.clear()
+
+
+_pool = ProcessPool(WORKERS, "morrow-card-reading", _lock, _forget_parents_work).get
 
 
 def request_reading(photo_ids: list[int]) -> None:

@@ -29,14 +29,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import threading
 import time
 import urllib.error
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, cast
+from typing import cast
 
 import click
 from flask import Flask, current_app, has_request_context, request
@@ -45,6 +43,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
 
+from .background import ProcessPool
 from .cards import shareable_card_url
 from .drafts import (
     draft_message,
@@ -76,7 +75,6 @@ SYSTEM = (
     "message text only."
 )
 
-_state: dict[str, Any] = {"pid": None, "pool": None}
 _lock = threading.Lock()
 _busy: set[int] = set()
 _failed: dict[int, float] = {}
@@ -91,14 +89,7 @@ def enabled(app: Flask | None = None) -> bool:
     return bool(config.get("DRAFTS_LLM_URL") and config.get("DRAFTS_LLM_MODEL"))
 
 
-def _pool() -> ThreadPoolExecutor:
-    """The process's pool, started on first use (again in a forked worker)."""
-    with _lock:
-        if _state["pid"] != os.getpid():
-            _state["pool"] = ThreadPoolExecutor(WORKERS, "morrow-polish")
-            _state["pid"] = os.getpid()
-            _busy.clear()
-        return _state["pool"]
+_pool = ProcessPool(WORKERS, "morrow-polish", _lock, _busy.clear).get
 
 
 def request_polish(followup_ids) -> None:
