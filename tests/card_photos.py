@@ -335,8 +335,17 @@ def draw_card(card: Card) -> Image.Image:
     margin = 70
     if card.layout == "two-column":
         y = (height - block_height(head)) // 2
+
+        def fit(text: str, font: ImageFont.FreeTypeFont, room: float):
+            """The font, smaller if needed so the columns never run together."""
+            length = draw.textlength(text, font=font)
+            if length <= room:
+                return font
+            return _font(str(font.path), int(font.size * room / length))
+
         for n, (role, text) in enumerate(head):
-            draw.text((margin, y), text, font=font_of(role), fill=colour(role))
+            font = fit(text, font_of(role), width * 0.5 - margin)
+            draw.text((margin, y), text, font=font, fill=colour(role))
             y += step(role, head[n + 1][0] if n + 1 < len(head) else "")
         x_right = width - margin
         y = (height - block_height(details)) // 2
@@ -344,7 +353,7 @@ def draw_card(card: Card) -> Image.Image:
             [(width * 0.52, 90), (width * 0.52, height - 90)], fill=accent, width=3
         )
         for role, text in details:
-            font = font_of(role)
+            font = fit(text, font_of(role), width * 0.46 - margin)
             w = draw.textlength(text, font=font)
             draw.text((x_right - w, y), text, font=font, fill=colour(role))
             y += int(font.size * 1.45)

@@ -288,3 +288,16 @@ def test_split_legal_forms_are_mended(line, company):
         }
     }
     assert fields_from_ocr(answer, "DE")["fields"]["company"] == company
+
+
+def test_combine_keeps_a_word_tesseract_split():
+    """On a soft photo tesseract splits words; RapidOCR's spaces are kept then."""
+    assert combine("Nuage Conseil SAS", "Nuag e Conseil SAS") == "Nuage Conseil SAS"
+    assert combine("Soluciones Abiertas SL", "So luciones Abiertas SL") == (
+        "Soluciones Abiertas SL"
+    )
+    assert combine("Cerveceria del Puerto", "Cervecerí a del Puerto") == (
+        "Cervecería del Puerto"
+    )
+    # A line RapidOCR read without any space still gets tesseract's.
+    assert combine("Chefdeprojet", "Chef de projet") == "Chef de projet"

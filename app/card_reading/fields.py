@@ -116,11 +116,29 @@ def combine(rapid: str, tess: str) -> str:
             continue
         gap = tess[previous + 1 : j] if previous is not None else ""
         if previous is not None and " " in gap and out and not out[-1].isspace():
-            if not rapid[i - 1 : i].isspace() and _base(rapid[i - 1 : i] or " "):
+            if (
+                not rapid[i - 1 : i].isspace()
+                and _base(rapid[i - 1 : i] or " ")
+                and _glued_here(rapid, i, "".join(out))
+            ):
                 out.append(" ")
         out.append(tess[j] if tess[j].lower() != ch.lower() or tess[j] == ch else ch)
         previous = j
     return "".join(out)
+
+
+def _glued_here(rapid: str, i: int, before: str) -> bool:
+    """Whether RapidOCR glued two words at `rapid[i]`, where tesseract saw a gap.
+
+    RapidOCR glues words at a capital ("JonasWeber") or a whole line without
+    spaces; tesseract, on a soft photo, splits a word ("Nuag e", "So luciones").
+    Elsewhere a gap is taken only when it leaves two words of 3 letters or more.
+    """
+    if rapid[i].isupper() or " " not in rapid.strip():
+        return True
+    left = before.rsplit(" ", 1)[-1]
+    right = rapid[i:].split(" ", 1)[0]
+    return len(left) >= 3 and len(right) >= 3
 
 
 def _better_spelling(rapid: str, tess: str) -> str:
