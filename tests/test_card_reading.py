@@ -226,3 +226,14 @@ def test_accuracy_on_card_photos(ocr_socket):
     print(report)
     for field, floor in FLOORS.items():
         assert rates[field] >= floor, report
+
+
+@pytest.mark.parametrize("width", [1500, 1600])
+def test_a_big_name_split_at_its_word_gap_is_one_name(ocr_socket, width):
+    """At 1500–1600 px RapidOCR reads "Amara" and "Okafor" as two lines."""
+    from tests.card_images import card_image, jpeg
+
+    fields = read_card(jpeg(card_image(width=width)), "DE")["fields"]
+    assert fields["name"] == "Amara Okafor"
+    assert fields["title"] == "Head of Research"
+    assert fields["company"] == "Solarcoop GmbH"
