@@ -293,7 +293,7 @@ def test_split_legal_forms_are_mended(line, company):
 def test_combine_keeps_a_word_tesseract_split():
     """On a soft photo tesseract splits words; RapidOCR's spaces are kept then."""
     assert combine("Nuage Conseil SAS", "Nuag e Conseil SAS") == "Nuage Conseil SAS"
-    assert combine("Soluciones Abiertas SL", "So luciones Abiertas SL") == (
+    assert combine("Soluciones Abiertas SL", "Sol uciones Abiertas SL") == (
         "Soluciones Abiertas SL"
     )
     assert combine("Cerveceria del Puerto", "Cervecerí a del Puerto") == (

@@ -119,7 +119,7 @@ def combine(rapid: str, tess: str) -> str:
             if (
                 not rapid[i - 1 : i].isspace()
                 and _base(rapid[i - 1 : i] or " ")
-                and _glued_here(rapid, i, "".join(out))
+                and _glued_here(rapid, i)
             ):
                 out.append(" ")
         out.append(tess[j] if tess[j].lower() != ch.lower() or tess[j] == ch else ch)
@@ -127,18 +127,13 @@ def combine(rapid: str, tess: str) -> str:
     return "".join(out)
 
 
-def _glued_here(rapid: str, i: int, before: str) -> bool:
+def _glued_here(rapid: str, i: int) -> bool:
     """Whether RapidOCR glued two words at `rapid[i]`, where tesseract saw a gap.
 
     RapidOCR glues words at a capital ("JonasWeber") or a whole line without
-    spaces; tesseract, on a soft photo, splits a word ("Nuag e", "So luciones").
-    Elsewhere a gap is taken only when it leaves two words of 3 letters or more.
+    spaces; tesseract, on a soft photo, splits a word ("Nuag e", "Sol uciones").
     """
-    if rapid[i].isupper() or " " not in rapid.strip():
-        return True
-    left = before.rsplit(" ", 1)[-1]
-    right = rapid[i:].split(" ", 1)[0]
-    return len(left) >= 3 and len(right) >= 3
+    return rapid[i].isupper() or " " not in rapid.strip()
 
 
 def _better_spelling(rapid: str, tess: str) -> str:
