@@ -5,11 +5,16 @@ French, Spanish and English people and companies (names with accents, legal
 forms), titles, phones in national and international formats behind labels
 ("T", "Tel.", "Mobile:", a "Fax" that must not win), e-mails, web sites and some
 LinkedIn addresses, in four layouts (left, centred, two columns, company on
-top) on light and dark cards. `photo(card)` draws it with the fonts Debian ships
-(fonts-dejavu-core, fonts-liberation) and makes it look like a phone's photo: a
-table around it, a few degrees of rotation, a slight perspective, uneven light,
-blur, noise and JPEG compression, 1000–1600 px. `cached_photos()` keeps the JPEGs
-in a cache directory, so nothing binary is committed.
+top) on light and dark cards; some set the name in two lines ("Amara" over
+"Okafor"). `photo(card)` draws it with the fonts Debian ships (fonts-dejavu-core,
+fonts-liberation) and makes it look like a phone's photo: a table around it, a
+few degrees of rotation, a slight perspective, uneven light, blur, noise and JPEG
+compression, 1000–1600 px. Each card's `look` makes some photos harder, as phones
+take them: "big" (3000–4000 px, as a phone's camera saves them), "perspective"
+(taken at a slant), "shadow" (a hand's or phone's shadow over part of the card),
+"grey" (light grey print on white) and "soft" (slightly out of focus).
+`cached_photos()` keeps the JPEGs in a cache directory, so nothing binary is
+committed.
 
     python -m tests.card_photos /tmp/cards   # writes the photos to look at
 """
@@ -29,8 +34,10 @@ from pathlib import Path
 import phonenumbers
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont
 
-CARD_COUNT = 44
-VERSION = 3  # bump when drawing changes: the cache is keyed on it
+CARD_COUNT = 48
+VERSION = 3  # seeds the cards' contents (the cache is keyed on this file's text)
+# How each card is photographed, by seed: plain photos and harder ones.
+LOOKS = ["plain", "plain", "big", "perspective", "shadow", "grey", "soft", "big"]
 
 DEJAVU = "/usr/share/fonts/truetype/dejavu/"
 LIBERATION = "/usr/share/fonts/truetype/liberation/"
@@ -122,6 +129,7 @@ class Card:
     region: str  # the owner's region read_card is given
     layout: str
     dark: bool
+    look: str  # one of LOOKS
     name: str
     title: str
     company: str
@@ -222,7 +230,9 @@ def make_card(seed: int) -> Card:
     website = f"www.{domain}" if rng.random() < 0.75 else ""
     linkedin = f"linkedin.com/in/{f_slug}-{l_slug}" if rng.random() < 0.35 else ""
     email_label = rng.choice(["", "", "E-Mail: ", "E ", "Mail: ", "email: "])
-    lines = [("name", name), ("title", title), ("company", company)]
+    # Some cards set the name in two lines: first name over surname.
+    names = [("name", first), ("name", last)] if seed % 6 == 4 else [("name", name)]
+    lines = names + [("title", title), ("company", company)]
     lines += phones
     lines.append(("email", email_label + email))
     if website:
@@ -234,7 +244,8 @@ def make_card(seed: int) -> Card:
         country=country,
         region=region,
         layout=LAYOUTS[(seed // 5 + seed) % len(LAYOUTS)],
-        dark=seed % 3 == 2,
+        dark=seed % 3 == 2 and LOOKS[seed % len(LOOKS)] != "grey",
+        look=LOOKS[seed % len(LOOKS)],
         name=name,
         title=title,
         company=company,
@@ -275,6 +286,8 @@ def draw_card(card: Card) -> Image.Image:
     width, height = 1050, 600
     paper, ink = rng.choice(DARK if card.dark else LIGHT)
     accent = rng.choice(ACCENTS) if not card.dark else ink
+    if card.look == "grey":  # low contrast: light grey print on white
+        paper, ink, accent = (255, 255, 255), (150, 150, 150), (165, 165, 165)
     regular, bold = rng.choice(FONTS)
     image = Image.new("RGB", (width, height), paper)
     draw = ImageDraw.Draw(image)
@@ -295,7 +308,9 @@ def draw_card(card: Card) -> Image.Image:
         if role in {"name", "title", "company"}
     ]
     if card.layout == "company-top":
-        head = [head[2], head[0], head[1]]
+        head = [item for item in head if item[0] == "company"] + [
+            item for item in head if item[0] != "company"
+        ]
     details = [
         (role, text)
         for role, text in card.lines
@@ -308,22 +323,37 @@ def draw_card(card: Card) -> Image.Image:
     def colour(role: str):
         return accent if role == "company" else ink
 
+    def step(role: str, following: str = "") -> int:
+        """Line advance: a name set in two lines keeps its halves close."""
+        leading = 1.15 if role == following == "name" else 1.45
+        return int(font_of(role).size * leading)
+
     def block_height(items) -> int:
-        return sum(int(font_of(r).size * 1.45) for r, _ in items)
+        roles = [r for r, _ in items]
+        return sum(step(r, n) for r, n in zip(roles, roles[1:] + [""], strict=True))
 
     margin = 70
     if card.layout == "two-column":
         y = (height - block_height(head)) // 2
-        for role, text in head:
-            draw.text((margin, y), text, font=font_of(role), fill=colour(role))
-            y += int(font_of(role).size * 1.45)
+
+        def fit(text: str, font: ImageFont.FreeTypeFont, room: float):
+            """The font, smaller if needed so the columns never run together."""
+            length = draw.textlength(text, font=font)
+            if length <= room:
+                return font
+            return _font(str(font.path), int(font.size * room / length))
+
+        for n, (role, text) in enumerate(head):
+            font = fit(text, font_of(role), width * 0.5 - margin)
+            draw.text((margin, y), text, font=font, fill=colour(role))
+            y += step(role, head[n + 1][0] if n + 1 < len(head) else "")
         x_right = width - margin
         y = (height - block_height(details)) // 2
         draw.line(
             [(width * 0.52, 90), (width * 0.52, height - 90)], fill=accent, width=3
         )
         for role, text in details:
-            font = font_of(role)
+            font = fit(text, font_of(role), width * 0.46 - margin)
             w = draw.textlength(text, font=font)
             draw.text((x_right - w, y), text, font=font, fill=colour(role))
             y += int(font.size * 1.45)
@@ -331,7 +361,7 @@ def draw_card(card: Card) -> Image.Image:
     items = head + [("gap", "")] + details
     total = block_height([i for i in items if i[0] != "gap"]) + 30
     y = max(40, (height - total) // 2)
-    for role, text in items:
+    for n, (role, text) in enumerate(items):
         if role == "gap":
             y += 30
             continue
@@ -341,7 +371,7 @@ def draw_card(card: Card) -> Image.Image:
         else:
             x = margin
         draw.text((x, y), text, font=font, fill=colour(role))
-        y += int(font.size * 1.45)
+        y += step(role, items[n + 1][0] if n + 1 < len(items) else "")
     if card.layout == "left":
         draw.rectangle([0, 0, 18, height], fill=accent)
     return image
@@ -355,10 +385,18 @@ def _table(rng: random.Random, size: tuple[int, int]) -> Image.Image:
     return Image.blend(base, grain, 0.18)
 
 
-def photograph(card_image: Image.Image, seed: int) -> bytes:
-    """A phone's photo of the card: table, rotation, skew, light, blur, noise, JPEG."""
+def photograph(card_image: Image.Image, seed: int, look: str = "plain") -> bytes:
+    """A phone's photo of the card: table, rotation, skew, light, blur, noise, JPEG.
+
+    `look` makes it harder (see LOOKS); its draws come from a second generator,
+    so a plain photo stays the same whatever the harder ones do.
+    """
     rng = random.Random(seed * 104729 + VERSION)
+    hard = random.Random(seed * 7877 + 5)
     long_side = rng.randint(1000, 1600)
+    if look == "big":
+        long_side = hard.randint(3000, 4000)
+    zoom = long_side / 1300  # blur and shadows grow with the photo
     size = (long_side, int(long_side * rng.uniform(0.68, 0.78)))
     photo = _table(rng, size)
     scale = size[0] * rng.uniform(0.72, 0.86) / card_image.width
@@ -374,6 +412,14 @@ def photograph(card_image: Image.Image, seed: int) -> bytes:
         if rng.random() < 0.5
         else (0, 0, 0, h, w, h + squeeze, w, -squeeze)
     )
+    if look == "perspective":  # taken at a slant: far edge shorter, sides too
+        squeeze = hard.uniform(0.06, 0.1) * h
+        keystone = hard.uniform(0.08, 0.14) * w
+        quad = (
+            (-keystone, -squeeze, 0, h + squeeze, w, h, w + keystone, 0)
+            if hard.random() < 0.5
+            else (0, 0, -keystone, h + squeeze, w + keystone, h, w, -squeeze)
+        )
     card = card.transform(
         (w, h), Image.Transform.QUAD, quad, Image.Resampling.BICUBIC, fillcolor=None
     )
@@ -397,8 +443,12 @@ def photograph(card_image: Image.Image, seed: int) -> bytes:
     light = Image.linear_gradient("L").rotate(turn).resize(size)
     dim = Image.new("RGB", size, (0, 0, 0))
     photo = Image.composite(photo, dim, light.point(lambda v: 255 - v * 0.25))
+    if look == "shadow":
+        photo = _cast_shadow(photo, hard)
     photo = ImageEnhance.Contrast(photo).enhance(rng.uniform(0.85, 1.0))
-    photo = photo.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 1.2)))
+    photo = photo.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 1.2) * zoom))
+    if look == "soft":  # out of focus
+        photo = photo.filter(ImageFilter.GaussianBlur(hard.uniform(1.8, 2.3)))
     noise = Image.effect_noise(size, rng.uniform(8, 16)).convert("RGB")
     photo = Image.blend(photo, noise, 0.06)
     out = io.BytesIO()
@@ -406,8 +456,26 @@ def photograph(card_image: Image.Image, seed: int) -> bytes:
     return out.getvalue()
 
 
+def _cast_shadow(photo: Image.Image, rng: random.Random) -> Image.Image:
+    """A soft-edged shadow (a hand, the phone) over one side of the card."""
+    width, height = photo.size
+    shade = Image.new("L", photo.size, 0)
+    reach = rng.uniform(0.3, 0.45)
+    if rng.random() < 0.5:  # from the left edge, slanted
+        top, bottom = width * reach, width * (reach + rng.uniform(-0.15, 0.15))
+        corners = [(0, 0), (top, 0), (bottom, height), (0, height)]
+    else:  # from the bottom edge
+        left, right = height * (1 - reach), height * (1 - reach - rng.uniform(0, 0.2))
+        corners = [(0, left), (width, right), (width, height), (0, height)]
+    ImageDraw.Draw(shade).polygon(corners, fill=255)
+    shade = shade.filter(ImageFilter.GaussianBlur(width * 0.02))
+    darkness = rng.uniform(0.4, 0.55)
+    dark = Image.new("RGB", photo.size, (0, 0, 0))
+    return Image.composite(dark, photo, shade.point(lambda v: v * darkness))
+
+
 def photo(card: Card) -> bytes:
-    return photograph(draw_card(card), card.seed)
+    return photograph(draw_card(card), card.seed, card.look)
 
 
 def cache_dir() -> Path:

@@ -202,3 +202,102 @@ def test_files_refused_before_ocr(data, status):
         check_image(data, limit=1000)
     assert caught.value.status == status
     assert caught.value.message.endswith(".")
+
+
+# --- names set in two lines, legal forms split by OCR ------------------------
+
+
+def test_a_name_read_as_two_lines_on_one_row_is_joined():
+    """RapidOCR splits a big name at its wide word gap: "Amara" | "Okafor"."""
+    lines = [
+        Line("Amara", 120, 135, 350, 72),
+        Line("Okafor", 496, 131, 369, 76),
+        Line("Head of Research", 116, 263, 498, 50),
+        Line("Solarcoop GmbH", 112, 341, 603, 70),
+        Line("amara@solarcoop.de", 112, 480, 600, 48),
+    ]
+    fields = fields_from_lines(lines, "DE")
+    assert fields["name"] == "Amara Okafor"
+    assert (fields["first_name"], fields["last_name"]) == ("Amara", "Okafor")
+    assert fields["title"] == "Head of Research"  # not "Okafor"
+    assert fields["company"] == "Solarcoop GmbH"
+
+
+@pytest.mark.parametrize("centred", [False, True])
+def test_a_first_name_over_a_surname_is_one_name(centred):
+    x2 = 460 if centred else 400  # centred: "Okafor" is wider, so starts left
+    first = Line("Amara", 480 if centred else 400, 100, 240, 70)
+    lines = [
+        first,
+        Line("Okafor", x2, 185, 300, 70),
+        Line("Head of Research", 400, 290, 380, 40),
+        Line("Solarcoop GmbH", 400, 350, 380, 40),
+        Line("amara@solarcoop.de", 400, 450, 380, 30),
+    ]
+    fields = fields_from_lines(lines, "DE")
+    assert fields["name"] == "Amara Okafor"
+    assert fields["title"] == "Head of Research"
+
+
+def test_lines_far_apart_or_of_other_sizes_are_not_one_name():
+    lines = [
+        Line("Amara", 100, 100, 240, 70),
+        Line("Okafor", 100, 400, 300, 70),  # far below: not its surname
+        Line("Solarcoop", 700, 100, 300, 30),  # small: not a surname
+    ]
+    assert fields_from_lines(lines, "DE")["name"] == ""
+
+
+def test_the_email_prefers_a_two_line_name_over_half_of_it():
+    lines = [
+        Line("María", 100, 100, 240, 60),
+        Line("Núñez García", 100, 175, 400, 60),
+        Line("maria.nunez@datos-claros.es", 100, 400, 400, 30),
+    ]
+    assert fields_from_lines(lines, "ES")["name"] == "María Núñez García"
+    # Without that hint a one-line name is not joined to the line above it.
+    lines = [
+        Line("Madison Harris", 0, 0, 300, 50),
+        Line("Cedar", 0, 65, 300, 50),
+    ]
+    assert fields_from_lines(lines, "US")["name"] == "Madison Harris"
+
+
+@pytest.mark.parametrize(
+    ("line", "company"),
+    [
+        ("Solarcoop Gmb H", "Solarcoop GmbH"),
+        ("Solarcoop G mbH", "Solarcoop GmbH"),
+        ("Solarcoop Gmb H & Co. KG", "Solarcoop GmbH & Co. KG"),  # not at the end
+        ("Thames Digital Lt d", "Thames Digital Ltd"),
+        ("Blue Mesa Software I nc.", "Blue Mesa Software Inc."),
+        ("Blue Mesa Software lnc.", "Blue Mesa Software Inc."),  # "l" for "I"
+        ("Greenfield Robotics L LC", "Greenfield Robotics LLC"),
+        ("Incubator Labs Ltd", "Incubator Labs Ltd"),  # words stay whole
+    ],
+)
+def test_split_legal_forms_are_mended(line, company):
+    assert fields_from_text(["Ana Ruiz", line], "DE")["company"] == company
+    # ...wherever the company is taken: here from the OCR process's lines.
+    answer = {
+        "engines": {
+            "rapidocr": [
+                {"text": "Ana Ruiz", "x": 10, "y": 10, "w": 300, "h": 60},
+                {"text": line, "x": 10, "y": 90, "w": 300, "h": 35},
+            ]
+        }
+    }
+    assert fields_from_ocr(answer, "DE")["fields"]["company"] == company
+
+
+def test_combine_keeps_a_word_tesseract_split():
+    """On a soft photo tesseract splits words; RapidOCR's spaces are kept then."""
+    assert combine("Nuage Conseil SAS", "Nuag e Conseil SAS") == "Nuage Conseil SAS"
+    assert combine("Soluciones Abiertas SL", "Sol uciones Abiertas SL") == (
+        "Soluciones Abiertas SL"
+    )
+    assert combine("Cerveceria del Puerto", "Cervecerí a del Puerto") == (
+        "Cervecería del Puerto"
+    )
+    # A line RapidOCR read without any space still gets tesseract's.
+    assert combine("Chefdeprojet", "Chef de projet") == "Chef de projet"

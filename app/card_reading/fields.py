@@ -41,6 +41,7 @@ class Line:
     h: float = 0
     engine: str = ""
     other: str = ""  # the other engine's reading of the same line, if any
+    parts: tuple[str, ...] = ()  # a name joined from lines: the lines it took
 
 
 def fold(text: str) -> str:
@@ -115,11 +116,24 @@ def combine(rapid: str, tess: str) -> str:
             continue
         gap = tess[previous + 1 : j] if previous is not None else ""
         if previous is not None and " " in gap and out and not out[-1].isspace():
-            if not rapid[i - 1 : i].isspace() and _base(rapid[i - 1 : i] or " "):
+            if (
+                not rapid[i - 1 : i].isspace()
+                and _base(rapid[i - 1 : i] or " ")
+                and _glued_here(rapid, i)
+            ):
                 out.append(" ")
         out.append(tess[j] if tess[j].lower() != ch.lower() or tess[j] == ch else ch)
         previous = j
     return "".join(out)
+
+
+def _glued_here(rapid: str, i: int) -> bool:
+    """Whether RapidOCR glued two words at `rapid[i]`, where tesseract saw a gap.
+
+    RapidOCR glues words at a capital ("JonasWeber") or a whole line without
+    spaces; tesseract, on a soft photo, splits a word ("Nuag e", "Sol uciones").
+    """
+    return rapid[i].isupper() or " " not in rapid.strip()
 
 
 def _better_spelling(rapid: str, tess: str) -> str:
@@ -414,7 +428,7 @@ def looks_like_name(text: str) -> bool:
     words = text.split()
     if not 2 <= len(words) <= 5 or any(ch.isdigit() for ch in text):
         return False
-    if "@" in text or "/" in text or LEGAL_FORMS.search(text):
+    if "@" in text or "/" in text or LEGAL_FORMS.search(mend_legal_forms(text)):
         return False
     if _TITLE_WORDS.search(text):
         return False
@@ -447,19 +461,84 @@ def _local_match(name: str, email: str) -> float:
     return hits / len(pieces)
 
 
+def _name_text(text: str, email: str) -> str:
+    text = split_glued(text, email)
+    # "l" read for a capital "I" ("lsabella"): no name starts "ls", "lv"...
+    return re.sub(r"\bl(?=[b-df-hj-np-tv-z][a-z])", "I", text)
+
+
+def _name_part(line: Line) -> bool:
+    """A line that may be half of a name set in two lines: one or two words."""
+    return 1 <= len(line.text.split()) <= 2 and not _is_contact_line(line.text)
+
+
+def _one_name(first: Line, second: Line) -> bool:
+    """Whether two lines sit as a name's two halves: same size, side by side on
+    one row, or stacked with the same left edge or centre."""
+    high, low = max(first.h, second.h), min(first.h, second.h)
+    if low <= 0 or low / high < 0.8:
+        return False
+    if abs(first.y - second.y) < 0.5 * high:  # one row, split by a wide gap
+        gap = second.x - (first.x + first.w)
+        return -0.2 * high <= gap < 2.5 * high
+    gap = second.y - (first.y + first.h)
+    if not -0.2 * high <= gap < 1.0 * high:
+        return False
+    centres = abs((first.x + first.w / 2) - (second.x + second.w / 2))
+    return abs(first.x - second.x) < 0.6 * high or centres < 0.6 * high
+
+
+def _two_line_names(lines: list[Line], email: str) -> list[Line]:
+    """Names set in two lines ("Amara" over "Okafor"), joined into one line.
+
+    Read by OCR as two lines, either half alone is no name; joined, they are
+    one when they look like a name. The e-mail's local part decides between a
+    joined name and a one-line name (see find_name).
+    """
+    parts = [line for line in lines if _name_part(line)]
+    joined = []
+    for first in parts:
+        for second in parts:
+            if second is first or not _one_name(first, second):
+                continue
+            if len(first.text.split()) + len(second.text.split()) > 3:
+                continue  # one half is a single word: "María" / "Núñez García"
+            text = _name_text(f"{first.text} {second.text}", email)
+            if len(text.split()) <= 4 and looks_like_name(text):
+                joined.append(
+                    Line(
+                        text,
+                        min(first.x, second.x),
+                        second.y,  # the lower half: a title follows it
+                        max(first.x + first.w, second.x + second.w)
+                        - min(first.x, second.x),
+                        max(first.h, second.h),
+                        first.engine,
+                        parts=(first.text, second.text),
+                    )
+                )
+    return joined
+
+
 def find_name(lines: list[Line], email: str) -> Line | None:
-    """The tallest line that looks like a person's name (helped by the e-mail)."""
+    """The tallest line that looks like a person's name (helped by the e-mail).
+
+    A name set in two lines counts too, a little behind a one-line name unless
+    the e-mail agrees with it better ("maria.nunez" for "María" / "Núñez").
+    """
     tallest = max((line.h for line in lines), default=1.0) or 1.0
     best: tuple[float, Line] | None = None
     for line in lines:
-        text = split_glued(line.text, email)
-        # "l" read for a capital "I" ("lsabella"): no name starts "ls", "lv"...
-        text = re.sub(r"\bl(?=[b-df-hj-np-tv-z][a-z])", "I", text)
+        text = _name_text(line.text, email)
         if _is_contact_line(text) or not looks_like_name(text):
             continue
         score = line.h / tallest + 0.8 * _local_match(text, email)
         if best is None or score > best[0]:
             best = (score, Line(text, line.x, line.y, line.w, line.h, line.engine))
+    for line in _two_line_names(lines, email):
+        score = line.h / tallest + 0.8 * _local_match(line.text, email) - 0.05
+        if best is None or score > best[0]:
+            best = (score, line)
     return best[1] if best else None
 
 
@@ -482,11 +561,12 @@ def find_title_company(
     lines: list[Line], name: Line | None, email: str
 ) -> tuple[str, str]:
     """Company: a legal form, the e-mail's domain or a tall line; title: job words."""
+    taken = {fold(text) for text in name.parts + (name.text,)} if name else set()
     rest = [
         line
         for line in lines
         if not _is_contact_line(line.text)
-        and (name is None or fold(line.text) != fold(name.text))
+        and fold(line.text) not in taken
         and len(fold(line.text)) >= 2
     ]
     company = max(
@@ -517,8 +597,35 @@ _FORM_ENDINGS = [
 ]
 
 
+# Legal forms OCR split with a space ("Gmb H", "G mbH", "Lt d", "I nc.") or read
+# with "l" for "I" ("lnc."): mended wherever they stand in a line.
+_SPLIT_FORMS = [
+    (form, re.compile(r"(?<![\w&-])" + pattern + r"(?!\w)"))
+    for form, pattern in [
+        ("GmbH", r"G\s?m\s?b\s?H"),
+        ("Ltd", r"L\s?t\s?d"),
+        ("Inc.", r"[Il1]\s?n\s?c\s?\."),
+        ("Inc", r"(?:I\s?n\s?c|[l1]\s?n\s?c$)"),
+        ("LLC", r"L\s?L\s?C"),
+        ("LLP", r"L\s?L\s?P"),
+        ("PLC", r"P\s?L\s?C"),
+        ("SARL", r"S\s?A\s?R\s?L"),
+        ("GbR", r"G\s?b\s?R"),
+        ("Corp", r"C\s?o\s?r\s?p"),
+    ]
+]
+
+
+def mend_legal_forms(text: str) -> str:
+    """Legal forms as usually spelled: "Solarcoop Gmb H" → "Solarcoop GmbH"."""
+    for form, pattern in _SPLIT_FORMS:
+        text = pattern.sub(form, text)
+    return text
+
+
 def _company_text(text: str) -> str:
     """Mend a company line: its legal form spelled as usual ("Gmb H", "SAs")."""
+    text = mend_legal_forms(text)
     text = re.sub(r"(?<=\s)SAs$", "SAS", text)
     for form, ending in _FORM_ENDINGS:
         match = ending.search(text)
