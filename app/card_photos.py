@@ -141,9 +141,7 @@ def check_image(data: bytes, field: str = "image"):
             415, "That is not a photo: send a JPEG, PNG or WebP.", field
         ) from None
     except (OSError, ValueError, SyntaxError):
-        raise PhotoRefused(
-            422, "The photo is damaged and can't be read.", field
-        ) from None
+        raise PhotoRefused(422, DAMAGED, field) from None
     if image.format not in FORMATS:
         raise PhotoRefused(
             415,
@@ -196,9 +194,7 @@ def _prepare(data: bytes, field: str) -> Photo:
         # No exif=, icc_profile= or comment: the new file carries no metadata.
         image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        raise PhotoRefused(
-            422, "The photo is damaged and can't be read.", field
-        ) from None
+        raise PhotoRefused(422, DAMAGED, field) from None
     return Photo(out.getvalue(), image.width, image.height)
 
 
