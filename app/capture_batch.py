@@ -182,8 +182,8 @@ def possible_duplicates(user: User, outcomes: list[Outcome]) -> dict[str, list]:
     }
     seen = {other.id for other in stored}
     # The batch's new people are the newest, in item order (a tie in time).
-    new = [o.contact for o in outcomes if o.contact is not None]
-    for other in [*stored, *(c for c in new if c.id in rank and c.id not in seen)]:
+    new = (c for c in people if c.id in rank and c.id not in seen)
+    for other in [*stored, *new]:
         for key in match_keys(other):
             by_way.setdefault(key, []).append(other)
     answer = {}
