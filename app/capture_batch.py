@@ -136,7 +136,7 @@ def _capture_together(
         before_write(answers)
     # Validated and worked out before the write lock is taken: on SQLite the
     # other workers write meanwhile.
-    _begin_write()
+    begin_write()
     try:
         with db.session.begin_nested():
             for table, key in (
@@ -255,7 +255,8 @@ def _capture_one(
     return Outcome(contact.id, 201 if created else 200, contact)
 
 
-def _begin_write() -> None:
+def begin_write() -> None:
+    """On SQLite, open the transaction with the write lock (BEGIN IMMEDIATE)."""
     connection = db.session.connection()
     if connection.dialect.name != "sqlite":
         return

@@ -477,10 +477,10 @@ def _read_with_retry(image: bytes, region: str) -> dict:
 
 def _write_reading(photo_id: int, fields: dict) -> list[str]:
     """Fill the fields still empty from what was read; note them on the photo."""
-    from .capture_batch import _begin_write
+    from .capture_batch import begin_write
     from .contacts import update_contact
 
-    _begin_write()
+    begin_write()
     row = db.session.get(ContactPhoto, photo_id, populate_existing=True)
     if row is None or row.reading != "pending":  # another worker wrote it meanwhile
         return []
