@@ -42,6 +42,7 @@ from sqlalchemy import select
 
 from . import clock
 from .background import ProcessPool
+from .drafts import spoken_list
 from .errors import DomainError, TooLarge, Unprocessable, UnsupportedMedia
 from .extensions import db
 from .models import Contact, ContactPhoto, User
@@ -313,8 +314,7 @@ LABELS = {"linkedin": "LinkedIn"}
 
 def fields_sentence(fields: list[str]) -> str:
     """ "title, company and email": the fields as the person's page names them."""
-    named = [LABELS.get(f, f) for f in fields]
-    return " and ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
+    return spoken_list([LABELS.get(f, f) for f in fields])
 
 
 def get_photo(

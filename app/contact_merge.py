@@ -133,6 +133,19 @@ def duplicate_summary(contact: Contact, other: Contact) -> DuplicateJSON:
     }
 
 
+def possible_duplicates(user: User, contact: Contact) -> list[DuplicateJSON]:
+    """The person page's possible duplicates: a shared way to reach them
+    first (find_duplicates), then other people with the same name (same_name)."""
+    found = find_duplicates(user, contact)
+    summaries = [duplicate_summary(contact, d) for d in found]
+    summaries += [
+        {"id": d.id, "name": d.name, "company": d.company, "matched_on": ["name"]}
+        for d in same_name(user, contact)
+        if d not in found
+    ]
+    return summaries
+
+
 def _joined(first: str, second: str) -> str:
     if not second or second == first or second in first:
         return first

@@ -704,12 +704,9 @@ def next_due(user: User, now: dt.datetime) -> dt.datetime | None:
 def week_interactions(user: User, now: dt.datetime) -> int:
     """Count interactions this week, Monday to Sunday in the owner's time zone."""
     zone = zone_of(user)
-    today = now.astimezone(zone).date()
-    monday = today - dt.timedelta(days=today.weekday())
-    start = dt.datetime.combine(monday, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
-    end = dt.datetime.combine(
-        monday + dt.timedelta(days=7), dt.time(0), tzinfo=zone
-    ).astimezone(dt.UTC)
+    weekday = now.astimezone(zone).weekday()
+    start = local_day_start(user, now, weekday)  # Monday's midnight
+    end = local_day_start(user, now, weekday - 7)  # the next Monday's
     rows = db.session.execute(
         select(Interaction.contact_id, Interaction.kind, Interaction.happened_at).where(
             Interaction.user_id == user.id,

@@ -25,9 +25,8 @@ from .. import card_photos, clock
 from ..contact_merge import (
     UNDO_DAYS,
     Gone,
-    duplicate_summary,
     get_merge,
-    same_name,
+    possible_duplicates,
     undo_merge,
     undoable_merges,
 )
@@ -306,13 +305,6 @@ def detail(contact_id: str):
         .filter_by(user_id=current_user.id, introduced_by_id=contact.id)
         .order_by(Contact.created_at.desc())
     ).scalars()
-    found = find_duplicates(current_user, contact)
-    duplicates = [duplicate_summary(contact, d) for d in found]
-    duplicates += [
-        {"id": d.id, "name": d.name, "company": d.company, "matched_on": ["name"]}
-        for d in same_name(current_user, contact)
-        if d not in found
-    ]
     photos = card_photos.photos_of(current_user, contact)
     if any(p.reading == "pending" for p in photos):
         card_photos.catch_up(current_user, contact)
@@ -323,7 +315,7 @@ def detail(contact_id: str):
         from_photo=card_photos.fields_sentence(card_photos.fields_from_photo(photos)),
         person=contact_to_dict(contact, current_user),
         introduced=[*introduced],
-        duplicates=duplicates,
+        duplicates=possible_duplicates(current_user, contact),
         merges=undoable_merges(current_user, contact, clock.now()),
         undo_days=dt.timedelta(days=UNDO_DAYS),
         met_local=clock.local(contact.met_at, zone_of(current_user)),
