@@ -105,7 +105,7 @@ def max_bytes() -> int:
     return int(current_app.config["CARD_PHOTO_MAX_BYTES"])
 
 
-def _too_large(field: str) -> PhotoRefused:
+def too_large(field: str) -> PhotoRefused:
     limit = max_bytes()
     size = (
         f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
@@ -121,7 +121,7 @@ def check_image(data: bytes, field: str = "image"):
     from PIL import Image, UnidentifiedImageError
 
     if len(data) > max_bytes():
-        raise _too_large(field)
+        raise too_large(field)
     if not data:
         raise PhotoRefused(422, "The photo is empty.", field)
     if data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
@@ -217,7 +217,7 @@ def from_data_url(value, field: str = "card_photo") -> bytes:
             415, "The photo must be an image as base64: data:image/jpeg;base64,…", field
         )
     if len(value) > (max_bytes() + 2) // 3 * 4 + 4:
-        raise _too_large(field)
+        raise too_large(field)
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):

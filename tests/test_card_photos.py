@@ -136,7 +136,8 @@ def test_scan_card_refuses_photos_over_the_limit(app, api, reader):
     photo_limits(app.config)
     photo = b"\xff\xd8\xff" + b"\x00" * 120_000  # within the request's framing
     response = api.post(SCAN, data={"image": (io.BytesIO(photo), "big.jpg")})
-    assert_api_error(response, 413)
+    error = assert_api_error(response, 413)["error"]
+    assert error["message"] == "The photo is larger than 100000 bytes."  # the limit set
     # A body larger than the photo limit and its framing is refused unread.
     huge = b"\xff\xd8\xff" + b"\x00" * 400_000
     response = api.post(SCAN, data={"image": (io.BytesIO(huge), "huge.jpg")})

@@ -268,10 +268,8 @@ def _per_account() -> str:
 )
 def scan_card():
     """Read a photo of a paper business card into contact fields; nothing is saved."""
-    limit = current_app.config["CARD_PHOTO_MAX_BYTES"]
-    too_large = card_photos.PhotoRefused(
-        413, f"The photo is larger than {limit // (1024 * 1024) or 1} MB.", "image"
-    )
+    limit = card_photos.max_bytes()
+    too_large = card_photos.too_large("image")
     if (
         request.content_length
         and request.content_length > (current_app.config["MAX_CARD_UPLOAD_BYTES"])
