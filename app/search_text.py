@@ -29,10 +29,34 @@ SEARCHED_FIELDS = (
 )
 
 
+class _Bare(dict):
+    """str.translate's table that drops combining marks, learnt a character at a time.
+
+    Each character is looked up in unicodedata once per process; after that
+    translate finds it in this dictionary without leaving C. It keeps at most
+    BARE_CACHE characters, so text made of every code point can't grow it.
+    """
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        if len(self) < BARE_CACHE:
+            self[code] = kept
+        return kept
+
+
+BARE_CACHE = 4096
+
+
+_BARE = _Bare()
+
+
 def fold(text: str) -> str:
     """Return `text` without accents or case, for searching."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    if not text:
+        return ""
+    if text.isascii():  # nothing to decompose or compose
+        return text.casefold()
+    bare = unicodedata.normalize("NFKD", text).translate(_BARE)
     return unicodedata.normalize("NFC", bare.casefold())
 
 
