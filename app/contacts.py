@@ -18,7 +18,7 @@ from . import clock, search_index
 from .errors import Conflict, NotFound, ValidationError
 from .events import default_event, get_event
 from .extensions import db
-from .models import Contact, ContactTag, Event, FollowUp, User, insert_row
+from .models import Contact, ContactTag, Event, FollowUp, User, insert_row, unsaved
 from .scheduling import schedule_followups, zone_of
 from .shapes import ContactJSON
 from .tags import TaggedPerson, set_tags, write_tag_rows
@@ -368,7 +368,8 @@ def create_contact(
     # Given, not lazy-loaded: a person not yet written can't load them, and
     # scheduling needs them before anything is written.
     event_id, introducer_id = values["event_id"], values.get("introduced_by_id")
-    contact = Contact(
+    contact = unsaved(
+        Contact,
         id=contact_id,
         user_id=user.id,
         tags=tags,
@@ -378,6 +379,7 @@ def create_contact(
         introduced_by=db.session.get(Contact, introducer_id) if introducer_id else None,
         **values,
     )
+    contact.refresh_search_text()
     if write is not None:
         write(contact, tags, now)
         return contact, True

@@ -7,7 +7,7 @@ import functools
 import secrets
 import unicodedata
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -46,6 +46,8 @@ else:
 # The largest id an integer primary key holds on every database Morrow supports
 # (PostgreSQL's INTEGER); a larger id in a URL can only be "not found".
 MAX_ID = 2**31 - 1
+
+M = TypeVar("M", bound=Model)
 
 
 def utcnow() -> dt.datetime:
@@ -91,6 +93,29 @@ def insert_row(obj: Model) -> dict:
 
 
 _NUMBERED = object()  # a primary key without a default: the database's
+
+
+def unsaved(cls: type[M], **fields) -> M:
+    """A new instance of `cls` holding `fields` and its column defaults, unsaved.
+
+    `cls(**fields)` runs an attribute event for every field it sets, and
+    insert_row another for every default it fills: a capture's person and
+    follow-ups paid about a fifth of its time in them. This builds the same
+    object with its values written straight into the instance's dictionary,
+    as the ORM does for a row it loads. The object reads like one built with
+    `cls(**fields)` and `insert_row` then finds nothing left to fill; added to
+    a session, it is inserted with these values like any new object. No
+    `__init__` runs: a model whose `__init__` works something out (Contact's
+    search text) has it worked out by the caller.
+    """
+    obj = cls.__mapper__.class_manager.new_instance()
+    values = obj.__dict__
+    for key, _column_key, default in _insert_plan(cls):
+        if key in fields or default is _NUMBERED:
+            continue
+        values[key] = default.arg(None) if isinstance(default, _PerRow) else default
+    values.update(fields)
+    return obj
 
 
 class _PerRow:

@@ -22,7 +22,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, select, update
 
 from .extensions import db
-from .models import DEFAULT_FOLLOWUP_HOUR, Contact, FollowUp, Interaction, User
+from .models import (
+    DEFAULT_FOLLOWUP_HOUR,
+    Contact,
+    FollowUp,
+    Interaction,
+    User,
+    unsaved,
+)
 from .validation import clamp_day, clamp_moment
 
 # A moment between midnight and this hour counts for the evening before
@@ -178,7 +185,8 @@ def _ensure(
     if followup is None:
         if wanted.needed:
             add(
-                FollowUp(
+                unsaved(
+                    FollowUp,
                     user_id=contact.user_id,
                     contact_id=contact.id,
                     about_contact_id=wanted.about,
@@ -262,7 +270,8 @@ def _schedule_keep_in_touch(add, contact, existing, zone, hour, now, can_reach) 
         return
     number = _kit_number(latest.key) + 1 if latest is not None else 1
     add(
-        FollowUp(
+        unsaved(
+            FollowUp,
             user_id=contact.user_id,
             contact_id=contact.id,
             kind="keep_in_touch",
