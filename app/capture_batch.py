@@ -67,9 +67,10 @@ def capture_many(
     # Written in the order of their ids: two batches holding some of the same
     # ids then wait for each other at the first one they share, never in a
     # circle (PostgreSQL would end one of them as a deadlock).
-    order = sorted(range(len(items)), key=lambda n: (_order_key(items[n]), n))
+    keys = [_order_key(item) for item in items]
+    order = sorted(range(len(items)), key=lambda n: (keys[n], n))
     together = _capture_together(
-        user, items, order, now, default_event_id, before_write
+        user, items, keys, order, now, default_event_id, before_write
     )
     if together is None:  # another request stored some of them meanwhile
         one_by_one = {
@@ -87,6 +88,7 @@ def capture_many(
 def _capture_together(
     user: User,
     items: list,
+    keys: list[str],
     order: list[int],
     now: dt.datetime,
     default_event_id: int | None,
@@ -96,8 +98,10 @@ def _capture_together(
 
     Answers None, having written nothing, when an insert meets an id stored
     since the lookup (the caller then saves the items one savepoint each).
+    `keys` are the items' ids as stored (_order_key), `order` the order to
+    write them in.
     """
-    stored = _stored_among({key for key in map(_order_key, items) if key})
+    stored = _stored_among({key for key in keys if key})
     rows: dict[str, list] = {"contacts": [], "followups": [], "tags": []}
 
     def collect(contact: Contact, tags: list[str], now: dt.datetime) -> None:
@@ -109,8 +113,7 @@ def _capture_together(
     outcomes: list[Outcome | None] = [None] * len(items)
     made: dict[str, Contact] = {}
     for n in order:
-        item = items[n]
-        key = _order_key(item)
+        item, key = items[n], keys[n]
         known = made.get(key) or stored.get(key)
         if known is not None:
             if known.user_id == user.id:

@@ -30,13 +30,13 @@ from ..events import get_event
 from ..extensions import limiter
 from ..polish import after_capture
 from ..shapes import ContactJSON
-from . import bp, encode_cursor, json_body, keyset_cursor, page_limit
+from . import bp, encode_cursor, json_body, keyset_cursor, owner, page_limit
 
 MAX_QR_TEXT = 4096
 
 
-def _answer(contact, duplicates: list) -> ContactJSON:
-    body = contact_to_dict(contact, current_user)
+def _answer(contact, duplicates: list, user) -> ContactJSON:
+    body = contact_to_dict(contact, user)
     if duplicates:
         body["possible_duplicates"] = [
             duplicate_summary(contact, d) for d in duplicates
@@ -75,22 +75,21 @@ def create_contact_route():
     data = _capture_body()
     now = clock.now()
     photo = card_photos.take_photo(data)
+    user = owner()
     ready: dict = {}
 
     def answer_first(new) -> None:
         # Before the person is written: on SQLite the write lock, taken by the
         # first INSERT, is then held only for the writes and the commit.
-        ready["body"] = _answer(new, find_duplicates(current_user, new))
+        ready["body"] = _answer(new, find_duplicates(user, new), user)
         ready["location"] = url_for("api.contact", contact_id=new.id)
 
-    contact, created = create_contact(
-        current_user, data, now, before_write=answer_first
-    )
+    contact, created = create_contact(user, data, now, before_write=answer_first)
     if not created:
         # A repeat: the stored person and their duplicates, whatever this held.
-        return _answer(contact, find_duplicates(current_user, contact)), 200
+        return _answer(contact, find_duplicates(user, contact), user), 200
     if photo is not None:
-        card_photos.keep_photo(current_user, contact, photo)
+        card_photos.keep_photo(user, contact, photo)
     after_capture(contact.id)
     return ready["body"], 201, {"Location": ready["location"]}
 
@@ -124,38 +123,39 @@ def capture_batch():
         rest = iter(saved)
         return [refused[n] if n in refused else next(rest) for n in range(len(items))]
 
+    user = owner()
     ready: dict = {}
 
     def answer_first(answers: list) -> None:
         # Before the batch writes: on SQLite the write lock is then held only
         # for the writes and the commit.
         ready["answers"] = answers
-        ready["results"] = _batch_results(in_order(answers))
+        ready["results"] = _batch_results(in_order(answers), user)
 
     saved = capture_many(
-        current_user, [items[n] for n in taken], clock.now(), before_write=answer_first
+        user, [items[n] for n in taken], clock.now(), before_write=answer_first
     )
     outcomes = in_order(saved)
     if ready.get("answers") is saved:
         results = ready["results"]
     else:  # saved one by one after a conflict: answer with what was written
-        results = _batch_results(outcomes)
+        results = _batch_results(outcomes, user)
     for n, outcome in enumerate(outcomes):
         if outcome.status == 201 and outcome.contact is not None:
             if n in photos:
-                card_photos.keep_photo(current_user, outcome.contact, photos[n])
+                card_photos.keep_photo(user, outcome.contact, photos[n])
             after_capture(outcome.contact.id)
     return {"results": results}
 
 
-def _batch_results(outcomes: list) -> list[dict]:
+def _batch_results(outcomes: list, user) -> list[dict]:
     """Each item's answer, with the possible duplicates found in one query."""
-    duplicates = possible_duplicates(current_user, outcomes)
+    duplicates = possible_duplicates(user, outcomes)
     results = []
     for outcome in outcomes:
         result = {"id": outcome.id, "status": outcome.status}
         if outcome.contact is not None:
-            person = contact_to_dict(outcome.contact, current_user)
+            person = contact_to_dict(outcome.contact, user)
             if duplicates.get(outcome.contact.id):
                 person["possible_duplicates"] = [
                     duplicate_summary(outcome.contact, d)
