@@ -34,6 +34,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA cache_size=-512")
+        cursor.execute("PRAGMA wal_autocheckpoint=10000")
+        cursor.execute("PRAGMA journal_size_limit=67108864")
         cursor.close()
 
 

@@ -71,6 +71,10 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
             # memory stays bounded whatever the size of the database.
             assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == 0
             assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -512
+            # Checkpoints every 10,000 pages, and a WAL cut back to 64 MiB.
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 10_000
+            limit = conn.exec_driver_sql("PRAGMA journal_size_limit").scalar()
+            assert limit == 64 * 1024 * 1024
 
 
 def test_first_run_leads_every_page_to_setup(client):
