@@ -147,8 +147,10 @@ def _capture_together(
                 # SQLite the search index's trigger into FTS5 costs per
                 # statement, and one statement for 25 people takes half the
                 # time 25 do (0.17 against 0.35 ms a person on this schema).
-                people = insert(Contact.__table__).values(rows["contacts"])
-                db.session.execute(people)
+                # RETURNING makes SQLAlchemy send the rows that way, from one
+                # compiled statement ("insertmanyvalues").
+                people = insert(Contact.__table__).returning(Contact.__table__.c.id)
+                db.session.execute(people, rows["contacts"]).all()
             if rows["followups"]:
                 db.session.execute(insert(FollowUp.__table__), rows["followups"])
             write_tag_rows(rows["tags"])
