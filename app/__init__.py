@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from . import config as settings
-from .extensions import csrf, db, limiter, login_manager
+from .extensions import csrf, db, limiter, login_manager, note_unlimited_endpoints
 from .models import User
 
 
@@ -104,6 +104,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     auth.init_app(app)
     security.init_app(app)
     register_blueprints(app)
+    note_unlimited_endpoints(app)
     register_first_run_redirect(app)
 
     from . import cli, transactions

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, has_request_context, request
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, Response, current_app, g, has_request_context, request
+from flask.sessions import (
+    SecureCookieSession,
+    SecureCookieSessionInterface,
+    SessionMixin,
+)
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -54,12 +58,34 @@ PUBLIC_FORMS = frozenset({"auth", "public"})
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
-    """Mark the session cookie Secure whenever the request came over HTTPS."""
+    """Mark the session cookie Secure whenever the request came over HTTPS.
+
+    A request without a session cookie (every API call with a bearer token)
+    gets an empty session without the signing serializer being built, and an
+    empty session left unchanged answers without the cookie settings being
+    read: what Flask does, less its work.
+    """
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return super().get_cookie_secure(app) or (
             has_request_context() and request.is_secure
         )
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(
+        self, app: Flask, session: SessionMixin, response: Response
+    ) -> None:
+        if not session and not session.modified:
+            # Nothing to set or delete; Flask still says the answer depends
+            # on the cookie when the session was read.
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
 
 
 def init_app(app: Flask) -> None:
@@ -107,36 +133,56 @@ def protect_cookie_writes():
     return None
 
 
+PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=()"
+# The headers of every document answer after X-Content-Type-Options (and HSTS),
+# in the order they are added; a header the view set itself is kept.
+DOCUMENT_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", PERMISSIONS_POLICY),
+)
+SCANNING_HEADERS = (
+    ("Content-Security-Policy", SCANNING_POLICY),
+    *DOCUMENT_HEADERS[1:],
+)
+NO_STORE = ("Cache-Control", "no-store")
+
+
 def set_security_headers(response):
     headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
+    # Each header is added unless the view set it: the names present are read
+    # once rather than searched for each header (Headers.setdefault).
+    present = {name.lower() for name, _ in headers.items()}
+    wanted = [("X-Content-Type-Options", "nosniff")]
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         # Served over HTTPS only: browsers must never try plain HTTP again.
-        headers.setdefault("Strict-Transport-Security", HSTS)
-    if request.endpoint == "static":
+        wanted.append(("Strict-Transport-Security", HSTS))
+    endpoint = request.endpoint
+    if endpoint == "static":
         # Scripts, styles and icons get only what applies to them: the
         # document policies below would add ~450 bytes to every file of a
         # first load. (The service worker, whose CSP does apply to it, is
         # served by its own route.)
+        _add_missing(headers, present, wanted)
         headers.pop("Content-Disposition", None)
         return response
-    headers.setdefault(
-        "Content-Security-Policy",
-        SCANNING_POLICY
-        if request.endpoint in SCANNING_ENDPOINTS
-        else CONTENT_SECURITY_POLICY,
-    )
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault(
-        "Permissions-Policy", "camera=(self), microphone=(), geolocation=()"
+    wanted.extend(
+        SCANNING_HEADERS if endpoint in SCANNING_ENDPOINTS else DOCUMENT_HEADERS
     )
     if request.path.startswith("/api/") or (
         response.mimetype == "text/html" and request.blueprint not in {"public"}
     ):
         # Private answers must not sit in shared caches.
-        headers.setdefault("Cache-Control", "no-store")
+        wanted.append(NO_STORE)
+    _add_missing(headers, present, wanted)
     return response
+
+
+def _add_missing(headers, present: set[str], wanted) -> None:
+    for name, value in wanted:
+        if name.lower() not in present:
+            headers.add(name, value)
 
 
 def secure_cookies_over_https(response):

@@ -71,15 +71,6 @@ ACCOUNT_HEADER = "X-Morrow-Account"
 PUBLIC_ENDPOINTS: set[str] = {"api.openapi"}
 
 
-def owner():
-    """The logged-in owner itself, not the current_user proxy.
-
-    Every attribute read through the proxy asks Flask-Login for the user
-    again; a capture reads the owner's fields for each person it saves.
-    """
-    return current_user._get_current_object()
-
-
 def json_body(limit: str = "MAX_JSON_BYTES") -> dict:
     """Return the request's JSON object, or raise a clear 4xx.
 
