@@ -41,6 +41,22 @@ def test_api_capture_keeps_a_possible_number_as_typed_and_warns(api, app):
     assert valid["phone"] == "+4915123456789" and valid["warnings"] == []
 
 
+def test_a_batch_item_warns_of_a_number_kept_as_typed_as_a_capture_does(api):
+    items = [
+        {"id": "3f0e5a4c-1b7d-4c8e-9a2f-6d5b4c3a2e10", "name": "Ann", "phone": ODD},
+        {"id": "3f0e5a4c-1b7d-4c8e-9a2f-6d5b4c3a2e11", "name": "Bo"},
+    ]
+    results = api.post("/api/v1/contacts/batch", json={"items": items}).get_json()
+    ann, bo = (r["contact"] for r in results["results"])
+    assert ann["phone"] == ODD
+    assert len(ann["warnings"]) == 1 and ODD in ann["warnings"][0]
+    assert bo["warnings"] == []
+    # Sent again, the stored people answer the same way.
+    again = api.post("/api/v1/contacts/batch", json={"items": items}).get_json()
+    assert [r["status"] for r in again["results"]] == [200, 200]
+    assert again["results"][0]["contact"]["warnings"] == ann["warnings"]
+
+
 def test_api_capture_still_refuses_text_that_is_no_number(api):
     for text in ("12", "call me"):
         response = api.post("/api/v1/contacts", json={"name": "Ann", "phone": text})

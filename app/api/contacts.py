@@ -161,13 +161,9 @@ def _batch_results(user, outcomes: list) -> list[dict]:
     for outcome in outcomes:
         result = {"id": outcome.id, "status": outcome.status}
         if outcome.contact is not None:
-            person = contact_to_dict(outcome.contact, user)
-            if duplicates.get(outcome.contact.id):
-                person["possible_duplicates"] = [
-                    duplicate_summary(outcome.contact, d)
-                    for d in duplicates[outcome.contact.id]
-                ]
-            result["contact"] = person
+            # The single capture's answer, warnings included.
+            found = duplicates.get(outcome.contact.id, [])
+            result["contact"] = _answer(user, outcome.contact, found)
         else:
             result["error"] = _error_body(outcome.error)
         results.append(result)
