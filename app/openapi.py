@@ -211,7 +211,7 @@ SCHEMAS: dict[str, Any] = {
             "warnings": _s(
                 "array",
                 items=STR,
-                description="Captures (single and batch) only: what was saved but needs a look",
+                description="Captures and batch items: what was saved but needs a look",
             ),
             "card_photos": _s(
                 "array",
