@@ -10,8 +10,8 @@
   harmless.
 - What every capture of a request shares (the owner, the moment, the day's
   event) is worked out once here and given to each item.
-- Like every write, the batch commits with its request (app/transactions.py).
-- On SQLite the batch takes the write lock when it starts (BEGIN IMMEDIATE):
+- The batch commits as soon as it is written (app/transactions.py, commit_now).
+- On SQLite the batch takes the write lock when it starts (begin_write):
   a transaction that read first and wrote later could not wait for another
   writer, and the driver's own transaction handling would otherwise let the
   first savepoint commit on its own.
@@ -39,6 +39,7 @@ from .errors import DomainError, ValidationError
 from .extensions import db
 from .models import Contact, FollowUp, User
 from .tags import write_tag_rows
+from .transactions import begin_write
 
 MAX_ITEMS = 100
 
@@ -261,13 +262,3 @@ def _capture_one(
         refusal = DomainError("Text can't contain NUL characters.")
         return Outcome(given, refusal.status, error=refusal)
     return Outcome(contact.id, 201 if created else 200, contact)
-
-
-def begin_write() -> None:
-    """On SQLite, open the transaction with the write lock (BEGIN IMMEDIATE)."""
-    connection = db.session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    dbapi = connection.connection.dbapi_connection
-    if dbapi is not None and not dbapi.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")

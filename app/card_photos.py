@@ -477,8 +477,8 @@ def _read_with_retry(image: bytes, region: str) -> dict:
 
 def _write_reading(photo_id: int, fields: dict) -> list[str]:
     """Fill the fields still empty from what was read; note them on the photo."""
-    from .capture_batch import begin_write
     from .contacts import update_contact
+    from .transactions import begin_write
 
     begin_write()
     row = db.session.get(ContactPhoto, photo_id, populate_existing=True)

@@ -22,6 +22,7 @@ from .models import Contact, ContactTag, Event, FollowUp, User, insert_row, unsa
 from .scheduling import schedule_followups, zone_of
 from .shapes import ContactJSON
 from .tags import TaggedPerson, set_tags, write_tag_rows
+from .transactions import begin_write
 from .validation import (
     FieldErrors,
     Rule,
@@ -431,6 +432,7 @@ def _write_capture(
     person, followup_rows, tag_entry = new_person_rows(contact, tags, now)
     if before_write is not None:
         before_write(contact)
+    begin_write()  # SQLite: the write lock, asked for promptly
     statement = _insert_new(Contact.__table__, tuple(person))
     if db.session.execute(statement, person).first() is None:
         return False

@@ -30,6 +30,7 @@ from ..events import get_event
 from ..extensions import limiter
 from ..polish import after_capture
 from ..shapes import ContactJSON
+from ..transactions import commit_now
 from . import bp, encode_cursor, json_body, keyset_cursor, page_limit
 
 MAX_QR_TEXT = 4096
@@ -91,6 +92,7 @@ def create_contact_route():
     if photo is not None:
         card_photos.keep_photo(user, contact, photo)
     after_capture(contact.id)
+    commit_now()
     return ready["body"], 201, {"Location": ready["location"]}
 
 
@@ -151,6 +153,7 @@ def capture_batch():
             if n in photos:
                 card_photos.keep_photo(user, outcome.contact, photos[n])
             after_capture(outcome.contact.id)
+    commit_now()
     return {"results": results}
 
 
