@@ -108,3 +108,22 @@ def test_a_capture_is_kept_even_if_its_answer_then_fails(app, api, batch):
     again = api.post(path, json=body)
     status = again.get_json()["results"][0]["status"] if batch else again.status_code
     assert status == 200
+
+
+@sqlite_only
+def test_a_batch_writes_each_table_in_one_statement(app, api, count_queries):
+    """One INSERT with a row each per table, not one run per row: the driver
+    then steps once per table while the capture holds SQLite's write lock."""
+    items = [
+        {"id": f"5c3e1a2b-7d4f-4e8a-9b6c-0d1e2f3a4b{n:02d}", "name": f"P{n}",
+         "email": f"p{n}@example.com", "promise": "Send it", "tags": ["a", "b"]}
+        for n in range(5)
+    ]  # fmt: skip
+    with count_queries() as queries:
+        answer = api.post("/api/v1/contacts/batch", json={"items": items})
+    assert [r["status"] for r in answer.get_json()["results"]] == [201] * 5
+    inserts = [q for q in queries if q.startswith("INSERT")]
+    assert [q.split()[2] for q in inserts] == ["contacts", "followups", "contact_tags"]
+    assert inserts[0].count("), (") == 4  # five rows in one statement
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count(Contact.id))).scalar() == 5
