@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert, select, union
 from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
 
 from .contact_merge import match_columns, match_keys
 from .contacts import (
@@ -78,11 +77,9 @@ def capture_many(
             n: _capture_one(user, items[n], now, default_event_id) for n in order
         }
         return [one_by_one[n] for n in range(len(items))]
-    for outcome in together:
-        if outcome.status == 201 and outcome.contact is not None:
-            # Written without the ORM: it joins the session as if just loaded.
-            make_transient_to_detached(outcome.contact)
-            db.session.add(outcome.contact)
+    # The new people, written without the ORM, stay out of the session: they
+    # hold what was written, and attaching 25 of them (then expiring them at
+    # the commit) was work done while holding SQLite's write lock.
     return together
 
 
