@@ -16,8 +16,8 @@
   capture (one or a batch) commits as soon as its people are written
   (`commit_now`), before its answer is encoded and sent.
 - On SQLite a write transaction that may wait for another writer starts with
-  `begin_write`, which asks for the write lock again every few tenths of a
-  millisecond instead of leaving the wait to SQLite's busy handler.
+  `begin_write`, which asks for the write lock again every 0.2 to 2 ms
+  instead of leaving the wait to SQLite's busy handler.
 - Work outside any request commits itself: CLI commands (app/cli.py), the
   nudge runner (app/nudges.py: each claim and its outcome, so one owner's
   trouble never undoes another's), the draft polisher's threads
