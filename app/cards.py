@@ -167,7 +167,10 @@ LOCAL_NETWORKS = tuple(
 
 def is_local_host(host: str) -> bool:
     """True for a loopback or private-network host ("127.0.0.1:5000", "mac.local")."""
-    name = urlsplit("//" + host).hostname or ""
+    try:
+        name = urlsplit("//" + host).hostname or ""
+    except ValueError:  # "[::1" and the like: no link can be built on it either
+        return True
     if name in {"localhost", ""} or name.endswith((".localhost", ".local")):
         return True
     try:

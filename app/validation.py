@@ -236,7 +236,10 @@ def clean_url(value, field: str = "website", max_length: int = 500) -> str:
         return ""
     if "://" not in value and re.match(r"^[\w.-]+\.[a-z]{2,}(/|$)", value, re.I):
         value = "https://" + value
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # an unclosed "[" of an IPv6 host
+        _fail(field, "That link isn't a valid web address.")
     if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
         _fail(field, "Links must start with http:// or https://.")
     if any(ch.isspace() for ch in value):

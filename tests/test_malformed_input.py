@@ -283,3 +283,36 @@ def test_fuzzed_json_bodies_never_answer_5xx(app, api, user):
         check(response, method, path, repr(body[:60]))
 
     run()
+
+
+# An unclosed "[" reads as the start of an IPv6 host: urlsplit raises ValueError.
+BROKEN_HOST = "https://exa[mple.com"
+
+
+def test_a_link_with_an_unclosed_bracket_is_a_field_error(api, app):
+    from app.extensions import db
+    from app.models import Contact
+
+    answer = api.post("/api/v1/contacts", json={"name": "Ada", "website": BROKEN_HOST})
+    assert_api_error(answer, 400, field="website")
+    card = api.put("/api/v1/card", json={"first_name": "Ada", "website": BROKEN_HOST})
+    assert_api_error(card, 400, field="website")
+    with app.app_context():
+        assert db.session.execute(db.select(Contact)).first() is None
+
+
+def test_scanned_text_with_an_unclosed_bracket_is_not_a_link():
+    from app.errors import Unprocessable
+    from app.formats.vcard_read import normalize_url, parse_qr_text
+
+    assert normalize_url("example.com[") is None
+    assert normalize_url(BROKEN_HOST) is None
+    with pytest.raises(Unprocessable):  # a 422 naming what it can read
+        parse_qr_text(BROKEN_HOST, "DE")
+
+
+def test_a_host_header_that_cannot_be_parsed_counts_as_local():
+    from app.cards import is_local_host
+
+    assert is_local_host("[::1")  # links built on it would be dead anyway
+    assert not is_local_host("morrow.example.com")

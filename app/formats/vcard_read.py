@@ -370,7 +370,10 @@ def normalize_url(raw: str) -> str | None:
         if url.lower().startswith(("mailto:", "tel:")) or "." not in url.split("/")[0]:
             return None
         url = "https://" + url
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed "[" of an IPv6 host: not a link
+        return None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
     return url
