@@ -396,7 +396,9 @@ def test_malformed_messages_end_only_their_own_connection(tmp_path, monkeypatch)
     raised: list = []
     monkeypatch.setattr(threading, "excepthook", raised.append)
     path = str(tmp_path / "ocr.sock")
-    serving = server.Server(path, engines=None, idle=0.5)  # type: ignore[arg-type]
+    # Idle long enough to outlast the two messages below on a loaded machine
+    # (at 0.5 s it sometimes left before the last ping); it leaves after it.
+    serving = server.Server(path, engines=None, idle=3)  # type: ignore[arg-type]
     thread = threading.Thread(target=serving.serve, daemon=True)
     thread.start()
     for _ in range(50):
