@@ -155,7 +155,7 @@ def _capture_together(
     return answers
 
 
-def possible_duplicates(user: User, outcomes: list[Outcome]) -> dict[str, list]:
+def batch_duplicates(user: User, outcomes: list[Outcome]) -> dict[str, list]:
     """Each answered person's possible duplicates, found with one query for all.
 
     The same people find_duplicates finds for one capture (same email, E.164

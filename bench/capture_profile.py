@@ -214,7 +214,7 @@ def batch_phases(client, path: str, headers: dict, engine, count: int) -> dict:
     timed(capture_batch, "new_person_rows", "rows: scheduling, search text, dicts")
     timed(capture_batch, "create_contact", "person object (models.unsaved)")
     timed(capture_batch, "_stored_among", "lookup of stored ids (1 query)")
-    timed(api_contacts, "possible_duplicates", "duplicate check (1 query)")
+    timed(api_contacts, "batch_duplicates", "duplicate check (1 query)")
     timed(api_contacts, "contact_to_dict", "answer: person to JSON shape")
     statements: dict[int, float] = {}
 

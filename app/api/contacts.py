@@ -6,7 +6,7 @@ from flask import Response, current_app, request, url_for
 from flask_login import current_user
 
 from .. import card_photos, clock
-from ..capture_batch import MAX_ITEMS, Outcome, capture_many, possible_duplicates
+from ..capture_batch import MAX_ITEMS, Outcome, batch_duplicates, capture_many
 from ..contact_merge import duplicate_summary, get_merge, undo_merge
 from ..contacts import (
     contact_to_dict,
@@ -159,7 +159,7 @@ def capture_batch():
 
 def _batch_results(user, outcomes: list) -> list[dict]:
     """Each item's answer, with the possible duplicates found in one query."""
-    duplicates = possible_duplicates(user, outcomes)
+    duplicates = batch_duplicates(user, outcomes)
     results = []
     for outcome in outcomes:
         result = {"id": outcome.id, "status": outcome.status}
