@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, Request, Response, current_app, g, has_request_context, request
+from flask import Flask, Request, current_app, g, has_request_context, request
 from flask.sessions import (
     SecureCookieSession,
     SecureCookieSessionInterface,
-    SessionMixin,
 )
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -61,9 +60,8 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
     """Mark the session cookie Secure whenever the request came over HTTPS.
 
     A request without a session cookie (every API call with a bearer token)
-    gets an empty session without the signing serializer being built, and an
-    empty session left unchanged answers without the cookie settings being
-    read: what Flask does, less its work.
+    gets an empty session without the signing serializer being built: what
+    Flask does, less its work.
     """
 
     def get_cookie_secure(self, app: Flask) -> bool:
@@ -75,17 +73,6 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
         if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
             return self.session_class()
         return super().open_session(app, request)
-
-    def save_session(
-        self, app: Flask, session: SessionMixin, response: Response
-    ) -> None:
-        if not session and not session.modified:
-            # Nothing to set or delete; Flask still says the answer depends
-            # on the cookie when the session was read.
-            if session.accessed:
-                response.vary.add("Cookie")
-            return
-        super().save_session(app, session, response)
 
 
 def init_app(app: Flask) -> None:
