@@ -14,6 +14,11 @@ from . import config as settings
 from .extensions import csrf, db, limiter, login_manager, note_unlimited_endpoints
 from .models import User
 
+# A checkpoint every this many WAL pages, and the WAL cut back to this size
+# after one (see _sqlite_pragmas).
+WAL_CHECKPOINT_PAGES = 10_000
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
+
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
@@ -47,10 +52,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
         cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
         cursor.close()
-
-
-WAL_CHECKPOINT_PAGES = 10_000
-WAL_SIZE_LIMIT = 64 * 1024 * 1024
 
 
 def create_app(test_config: dict | None = None) -> Flask:
